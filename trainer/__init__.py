@@ -1,0 +1,69 @@
+"""trainer: staff training and certification for the people who take card payments at a till."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from flask import Flask
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    """Build the application: settings, extensions, the role policy, blueprints, CLI."""
+    app = Flask(
+        __name__,
+        instance_path=os.environ.get("TRAINER_INSTANCE_PATH") or str(ROOT / "instance"),
+        template_folder=str(ROOT / "templates"),
+    )
+    configure_settings(app, test_config)
+    configure_extensions(app)
+    configure_blueprints(app)
+    configure_cli(app)
+    return app
+
+
+def configure_settings(app: Flask, test_config: dict | None) -> None:
+    """Defaults, then TRAINER_* environment variables, then test overrides."""
+    from trainer.config import load_config
+
+    app.config.update(load_config(Path(app.instance_path)))
+    if test_config:
+        app.config.update(test_config)
+
+
+def configure_extensions(app: Flask) -> None:
+    """Database, sign-in, CSRF, translations, rate limits, the role policy, templates."""
+    from trainer import db, i18n, security, web
+    from trainer.auth import login_setup
+    from trainer.extensions import csrf, limiter
+
+    db.init_app(app)
+    login_setup.init_app(app)
+    # The role policy runs before the CSRF check, so a forbidden request is refused as such.
+    security.init_app(app)
+    csrf.init_app(app)
+    i18n.init_app(app)
+    limiter.init_app(app)
+    web.init_app(app)
+
+
+def configure_blueprints(app: Flask) -> None:
+    """One blueprint per area."""
+    from trainer.admin.views import bp as admin_bp
+    from trainer.auth.views import bp as auth_bp
+    from trainer.errors import init_app as init_errors
+    from trainer.main.views import bp as main_bp
+
+    app.register_blueprint(main_bp)
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(admin_bp)
+    init_errors(app)
+
+
+def configure_cli(app: Flask) -> None:
+    """Register the `trainer` commands on the app's CLI group as well."""
+    from trainer.cli import register
+
+    register(app)

@@ -1,0 +1,171 @@
+"""Creating and changing accounts: shared by the admin pages, the roster import and the CLI."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from trainer import audit
+from trainer.auth.passwords import temporary_password
+from trainer.domain.roster import RosterRow
+from trainer.models import Role, Store, User
+
+
+class AccountError(ValueError):
+    """A request that cannot be carried out, with a message for the person who made it."""
+
+
+@dataclass
+class NewAccount:
+    """A created account and its one-time password (shown once, never stored in clear)."""
+
+    user: User
+    password: str | None
+
+
+def stores_by_code(session: Session, codes: list[str] | tuple[str, ...]) -> list[Store]:
+    """The stores with these codes; AccountError naming any that does not exist."""
+    if not codes:
+        return []
+    found = {s.code: s for s in session.scalars(select(Store).where(Store.code.in_(codes)))}
+    missing = [c for c in codes if c not in found]
+    if missing:
+        raise AccountError("unknown store: " + ", ".join(missing))
+    return [found[c] for c in codes]
+
+
+def check_stores_for_role(role: Role, stores: list[Store]) -> None:
+    """Cashiers work in exactly one store; supervisors look after at least one."""
+    if role is Role.CASHIER and len(stores) != 1:
+        raise AccountError("a cashier works in exactly one store")
+    if role is Role.SUPERVISOR and not stores:
+        raise AccountError("a supervisor needs at least one store")
+
+
+def username_taken(session: Session, username: str, *, except_id: int | None = None) -> bool:
+    """Whether another user already has this username (case-insensitive)."""
+    query = select(User.id).where(func.lower(User.username) == username.lower())
+    if except_id is not None:
+        query = query.where(User.id != except_id)
+    return session.scalar(query) is not None
+
+
+def create_user(
+    session: Session,
+    *,
+    username: str,
+    name: str,
+    role: Role,
+    stores: list[Store],
+    language: str | None = None,
+    employee_no: str | None = None,
+    password: str | None = None,
+    actor: User | None = None,
+) -> NewAccount:
+    """Create an account. Without ``password`` a temporary one is made and must be changed."""
+    if username_taken(session, username):
+        raise AccountError(f"the username {username!r} is taken")
+    if employee_no and session.scalar(select(User.id).where(User.employee_no == employee_no)):
+        raise AccountError(f"the employee number {employee_no!r} is taken")
+    check_stores_for_role(role, stores)
+    one_time = password is None
+    password = password or temporary_password()
+    user = User(
+        username=username,
+        name=name,
+        role=role,
+        language=language,
+        employee_no=employee_no or None,
+        must_change_password=one_time,
+        stores=list(stores),
+    )
+    user.set_password(password)
+    session.add(user)
+    session.flush()
+    audit.record(
+        session,
+        "user.created",
+        actor=actor,
+        target=user,
+        details={"role": role.value, "stores": [s.code for s in stores]},
+    )
+    return NewAccount(user, password if one_time else None)
+
+
+def reset_password(session: Session, user: User, *, actor: User) -> str:
+    """Give ``user`` a temporary password they must change; ends their other sessions."""
+    password = temporary_password()
+    user.set_password(password)
+    user.must_change_password = True
+    audit.record(session, "user.password_reset", actor=actor, target=user)
+    return password
+
+
+def set_active(session: Session, user: User, active: bool, *, actor: User) -> None:
+    """Deactivate (never delete: history stays) or reactivate an account."""
+    if user.id == actor.id and not active:
+        raise AccountError("you cannot deactivate your own account")
+    user.active = active
+    user.session_version += 1
+    audit.record(
+        session, "user.activated" if active else "user.deactivated", actor=actor, target=user
+    )
+
+
+@dataclass
+class RosterResult:
+    """What the roster import did for one row."""
+
+    row: RosterRow
+    action: str  # "create" | "update"
+    user: User | None = None
+    password: str | None = None
+
+
+def plan_roster(session: Session, rows: list[RosterRow]) -> list[RosterResult]:
+    """Say for each row whether it creates a new account or updates an existing one."""
+    numbers = [r.employee_no for r in rows]
+    existing = {
+        u.employee_no: u for u in session.scalars(select(User).where(User.employee_no.in_(numbers)))
+    }
+    return [
+        RosterResult(row, "update" if row.employee_no in existing else "create",
+                     existing.get(row.employee_no))
+        for row in rows
+    ]
+
+
+def roster_conflicts(session: Session, plan: list[RosterResult]) -> list[str]:
+    """Problems only the database can show: a new row's username taken by someone else."""
+    problems = []
+    for item in plan:
+        if item.action == "create" and username_taken(session, item.row.username):
+            problems.append(
+                f"row {item.row.line}, column username: {item.row.username!r} is taken"
+            )
+    return problems
+
+
+def apply_roster(session: Session, plan: list[RosterResult], *, actor: User) -> list[RosterResult]:
+    """Create or update every planned row, in the caller's transaction."""
+    for item in plan:
+        row = item.row
+        stores = stores_by_code(session, row.stores)
+        role = Role(row.role)
+        if item.action == "create":
+            new = create_user(
+                session, username=row.username, name=row.name, role=role, stores=stores,
+                language=row.language, employee_no=row.employee_no, actor=actor,
+            )
+            item.user, item.password = new.user, new.password
+        else:
+            user = item.user
+            assert user is not None
+            check_stores_for_role(role, stores)
+            user.name, user.role, user.language, user.stores = row.name, role, row.language, stores
+            audit.record(session, "user.updated", actor=actor, target=user,
+                         details={"source": "roster", "row": row.line})
+    audit.record(session, "roster.imported", actor=actor, details={"rows": len(plan)})
+    return plan

@@ -1,0 +1,59 @@
+"""Writing the audit log: one call per event, in the caller's transaction."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+from flask import has_request_context, request
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from trainer.db import utcnow
+from trainer.models import AuditEvent, User
+
+
+def _digest(prev: str | None, event: AuditEvent) -> str:
+    payload = json.dumps(
+        {
+            "prev": prev,
+            "at": event.at.isoformat(),
+            "actor": event.actor_id,
+            "action": event.action,
+            "target": [event.target_type, event.target_id],
+            "details": event.details,
+        },
+        sort_keys=True,
+        ensure_ascii=False,
+        default=str,
+    )
+    return hashlib.sha256(payload.encode()).hexdigest()
+
+
+def record(
+    session: Session,
+    action: str,
+    *,
+    actor: User | None = None,
+    target: object | None = None,
+    details: dict | None = None,
+) -> AuditEvent:
+    """Add an audit event to ``session``; it commits (or rolls back) with the caller's work."""
+    target_type = target_id = None
+    if target is not None:
+        target_type = type(target).__name__.lower()
+        target_id = str(getattr(target, "serial", None) or getattr(target, "id", None))
+    prev = session.scalar(select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1))
+    event = AuditEvent(
+        at=utcnow(),
+        actor_id=actor.id if actor is not None else None,
+        action=action,
+        target_type=target_type,
+        target_id=target_id,
+        details=details or {},
+        ip=request.remote_addr if has_request_context() else None,
+        prev_hash=prev,
+    )
+    event.hash = _digest(prev, event)
+    session.add(event)
+    return event

@@ -1,0 +1,115 @@
+"""Sign in, sign out, password change and the user's own profile."""
+
+from __future__ import annotations
+
+import functools
+import secrets
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_user, logout_user
+from sqlalchemy import func, select
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from trainer import audit
+from trainer.auth.forms import ChangePasswordForm, LoginForm, ProfileForm
+from trainer.auth.passwords import password_problem
+from trainer.db import get_session, utcnow
+from trainer.extensions import limiter
+from trainer.forms import EmptyForm
+from trainer.models import Role, User
+from trainer.security import public, roles, safe_next, signed_in
+
+bp = Blueprint("auth", __name__)
+
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    """A hash checked when the username is unknown, so both cases take the same time."""
+    return generate_password_hash(secrets.token_hex(16))
+
+
+def _login_limit() -> str:
+    return current_app.config["LOGIN_RATE_LIMIT"]
+
+
+def _username_key() -> str:
+    return "login-user:" + (request.form.get("username") or "").strip().lower()
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(_login_limit, methods=["POST"])
+@limiter.limit(_login_limit, methods=["POST"], key_func=_username_key)
+@public
+def login():
+    """Sign in; the same message for a wrong password and an unknown or inactive user."""
+    if current_user.is_authenticated:
+        return redirect(url_for("main.home"))
+    form = LoginForm(next=request.args.get("next", ""))
+    if form.validate_on_submit():
+        session = get_session()
+        username = form.username.data.strip()
+        user = session.scalar(select(User).where(func.lower(User.username) == username.lower()))
+        if user is None:
+            check_password_hash(_dummy_hash(), form.password.data)
+        elif user.active and user.check_password(form.password.data):
+            login_user(user)
+            user.last_login_at = utcnow()
+            audit.record(session, "user.login", actor=user, target=user)
+            session.commit()
+            if user.must_change_password:
+                return redirect(url_for("auth.change_password"))
+            return redirect(safe_next(form.next.data, url_for("main.home")))
+        flash(_("Wrong username or password."), "error")
+    return render_template("auth/login.html", form=form)
+
+
+@bp.post("/logout")
+@roles(*Role, before_password_change=True)
+def logout():
+    """Sign out (a POST with a CSRF token, so no link can sign someone out)."""
+    if EmptyForm().validate_on_submit():
+        logout_user()
+        flash(_("You have signed out."), "info")
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/password", methods=["GET", "POST"])
+@roles(*Role, before_password_change=True)
+def change_password():
+    """Change one's password; required on first sign-in for accounts an admin created."""
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        user = current_user._get_current_object()
+        problem = password_problem(form.new.data, user.username)
+        if not user.check_password(form.current.data):
+            form.current.errors.append(_("This is not your current password."))
+        elif form.new.data == form.current.data:
+            form.new.errors.append(_("Choose a password different from the current one."))
+        elif problem:
+            form.new.errors.append(problem)
+        else:
+            session = get_session()
+            user.set_password(form.new.data)
+            user.must_change_password = False
+            audit.record(session, "user.password_changed", actor=user, target=user)
+            session.commit()
+            login_user(user)  # the session version changed: keep this browser signed in
+            flash(_("Your password has been changed."), "success")
+            return redirect(url_for("main.home"))
+    return render_template("auth/change_password.html", form=form)
+
+
+@bp.route("/profile", methods=["GET", "POST"])
+@signed_in
+def profile():
+    """The user's own settings (language)."""
+    user = current_user._get_current_object()
+    form = ProfileForm(obj=user)
+    if form.validate_on_submit():
+        user.language = form.language.data
+        get_session().commit()
+        flash(_("Saved."), "success")
+        return redirect(url_for("auth.profile"))
+    return render_template("auth/profile.html", form=form, user=user)

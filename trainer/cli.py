@@ -1,0 +1,131 @@
+"""The `trainer` command line: database, accounts, demo data, content, certificates, serving."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+from flask import Flask, current_app
+from flask.cli import with_appcontext
+
+from trainer.models import Role
+
+
+def _fail(message: str) -> None:
+    raise click.ClickException(message)
+
+
+@click.group(help="trainer: staff training and certification for card payments at the till.")
+@click.version_option(package_name="trainer")
+def main() -> None:
+    """Entry point of the console script."""
+
+
+@main.group()
+def db() -> None:
+    """Database schema."""
+
+
+@db.command("upgrade")
+@click.option("--no-content", is_flag=True, help="Do not load the shipped courses and quizzes.")
+@with_appcontext
+def db_upgrade(no_content: bool) -> None:
+    """Create or migrate the database schema, then load the shipped content."""
+    from trainer import db as database
+
+    database.upgrade(current_app)
+    click.echo("Database schema is up to date.")
+    if not no_content and _content_available():
+        from trainer.content_import import import_shipped_content
+
+        report = import_shipped_content(current_app)
+        click.echo(report)
+
+
+def _content_available() -> bool:
+    try:
+        import trainer.content_import  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+@main.command("create-user")
+@click.option("--username", required=True)
+@click.option("--role", required=True, type=click.Choice([r.value for r in Role]))
+@click.option("--store", "stores", multiple=True, help="Store code (repeat for supervisors).")
+@click.option("--name", help="Full name (default: the username).")
+@click.option("--employee-no")
+@click.option("--language", type=click.Choice(["zh", "en"]))
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+@with_appcontext
+def create_user_command(username, role, stores, name, employee_no, language, password_stdin):
+    """Create an account; without --password-stdin a one-time password is printed."""
+    from trainer.admin.service import AccountError, create_user, stores_by_code
+    from trainer.auth.passwords import password_problem
+    from trainer.db import get_session
+
+    password = None
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+        problem = password_problem(password, username)
+        if problem:
+            _fail(f"password from stdin: {problem}")
+    session = get_session()
+    try:
+        new = create_user(
+            session, username=username, name=name or username, role=Role(role),
+            stores=stores_by_code(session, list(stores)), language=language,
+            employee_no=employee_no, password=password,
+        )
+    except AccountError as exc:
+        _fail(str(exc))
+    session.commit()
+    click.echo(f"Created {role} {username!r}.")
+    if new.password:
+        click.echo(f"One-time password (must be changed at first sign-in): {new.password}")
+
+
+@main.command("demo")
+@click.option("--staff", default=10, show_default=True, type=click.IntRange(0, 5000),
+              help="Number of demo cashiers.")
+@with_appcontext
+def demo_command(staff: int) -> None:
+    """Create a demo organisation with stores and accounts (idempotent); print the logins."""
+    from trainer.demo import create_demo
+
+    logins = create_demo(staff)
+    click.echo("\nDemo sign-ins (http://127.0.0.1:5000):")
+    width = max(len(u) for u, _, _ in logins)
+    for username, password, role in logins:
+        click.echo(f"  {role:<11} {username:<{width}}  {password}")
+
+
+@main.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=click.IntRange(1, 65535))
+@click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 64))
+def serve_command(host: str, port: int, workers: int) -> None:
+    """Serve the site with gunicorn (sync workers), not the Flask development server."""
+    from trainer.serve import serve
+
+    serve(host=host, port=port, workers=workers)
+
+
+def register(app: Flask) -> None:
+    """Make the same commands available as `flask --app trainer …`."""
+    for name, command in main.commands.items():
+        app.cli.add_command(command, name)
+
+
+def cli_main() -> None:
+    """Run the CLI inside an app context created on demand."""
+    from flask.cli import ScriptInfo
+
+    from trainer import create_app
+
+    main(obj=ScriptInfo(create_app=lambda *_: create_app()))
+
+
+if __name__ == "__main__":
+    cli_main()

@@ -1,0 +1,80 @@
+"""Settings: defaults here, every one overridable by a ``TRAINER_*`` environment variable."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+#: setting name -> (environment variable, default). Defaults that depend on the instance folder
+#: are filled in by :func:`load_config`.
+ENVIRONMENT = {
+    "DATABASE_URL": "TRAINER_DATABASE_URL",
+    "SECRET_KEY": "TRAINER_SECRET_KEY",
+    "DEFAULT_LANGUAGE": "TRAINER_LANGUAGE",
+    "REDIS_URL": "TRAINER_REDIS_URL",
+    "SITE_NAME": "TRAINER_SITE_NAME",
+    "BASE_URL": "TRAINER_BASE_URL",
+    "CONTENT_ROOT": "TRAINER_CONTENT_ROOT",
+}
+
+LANGUAGES = ("zh", "en")
+
+
+def _secret_key(instance: Path) -> str:
+    """Read the instance's secret key, creating it on first start (never a hard-coded key)."""
+    path = instance / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    instance.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_hex(32)
+    # O_EXCL: two servers starting at once must not overwrite each other's key.
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return path.read_text().strip()
+    with os.fdopen(fd, "w") as f:
+        f.write(key)
+    return key
+
+
+def load_config(instance: Path, environ: dict[str, str] | None = None) -> dict:
+    """Build the Flask config from defaults and ``TRAINER_*`` environment variables."""
+    env = os.environ if environ is None else environ
+    cfg: dict = {
+        "DATABASE_URL": f"sqlite:///{instance / 'trainer.db'}",
+        "SECRET_KEY": None,
+        "DEFAULT_LANGUAGE": "zh",
+        "REDIS_URL": None,
+        "SITE_NAME": "Trainer",
+        "BASE_URL": "http://127.0.0.1:5000",
+        "CONTENT_ROOT": str(Path(__file__).resolve().parents[1]),
+    }
+    for name, var in ENVIRONMENT.items():
+        if env.get(var):
+            cfg[name] = env[var]
+    if cfg["DEFAULT_LANGUAGE"] not in LANGUAGES:
+        raise ValueError(
+            f"TRAINER_LANGUAGE={cfg['DEFAULT_LANGUAGE']!r}: expected one of {', '.join(LANGUAGES)}"
+        )
+    if not cfg["SECRET_KEY"]:
+        cfg["SECRET_KEY"] = _secret_key(instance)
+    secure = cfg["BASE_URL"].startswith("https://")
+    cfg.update(
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=secure,
+        REMEMBER_COOKIE_HTTPONLY=True,
+        REMEMBER_COOKIE_SAMESITE="Lax",
+        REMEMBER_COOKIE_SECURE=secure,
+        PERMANENT_SESSION_LIFETIME=12 * 3600,
+        WTF_CSRF_TIME_LIMIT=None,  # a till PC left open all shift must still submit its forms
+        BABEL_DEFAULT_LOCALE=cfg["DEFAULT_LANGUAGE"],
+        BABEL_TRANSLATION_DIRECTORIES=str(Path(__file__).parent / "translations"),
+        MAX_CONTENT_LENGTH=16 * 1024 * 1024,
+        RATELIMIT_STORAGE_URI=cfg["REDIS_URL"] or "memory://",
+        RATELIMIT_HEADERS_ENABLED=True,
+        LOGIN_RATE_LIMIT="10 per minute",
+        VERIFY_RATE_LIMIT="30 per minute",
+    )
+    return cfg

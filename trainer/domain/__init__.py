@@ -1,0 +1,1 @@
+"""Pure-Python domain logic: content loading, validation and rendering (no Flask, no database)."""

@@ -1,0 +1,82 @@
+"""Language choice and locale-aware formatting of dates, numbers and money."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from babel.numbers import format_decimal
+from flask import Flask, current_app, request, session
+from flask_babel import format_date, format_datetime, get_locale
+from flask_login import current_user
+
+from trainer.config import LANGUAGES
+from trainer.extensions import babel
+
+LANGUAGE_NAMES = {"zh": "中文", "en": "English"}
+
+
+def select_locale() -> str:
+    """The user's profile language, else the one chosen in this browser, else the browser's."""
+    if current_user and current_user.is_authenticated and current_user.language in LANGUAGES:
+        return current_user.language
+    chosen = session.get("lang")
+    if chosen in LANGUAGES:
+        return chosen
+    best = request.accept_languages.best_match(LANGUAGES) if request else None
+    return best or current_app.config["DEFAULT_LANGUAGE"]
+
+
+def current_language() -> str:
+    """'zh' or 'en' for the current request."""
+    return str(get_locale().language) if get_locale() else "zh"
+
+
+def localised(text: dict | str | None, lang: str | None = None) -> str:
+    """Pick ``lang`` (default: the current language) from a {zh, en} text."""
+    if text is None:
+        return ""
+    if isinstance(text, str):
+        return text
+    lang = lang or current_language()
+    return text.get(lang) or text.get("en") or text.get("zh") or ""
+
+
+def money(amount: float | Decimal | int | None) -> str:
+    """¥1,152.00 in either language (the grouping follows the locale)."""
+    if amount is None:
+        return ""
+    return "¥" + format_decimal(amount, format="#,##0.00", locale=current_language())
+
+
+def percent(value: float | None) -> str:
+    """A score such as 85.5 %, formatted for the language."""
+    if value is None:
+        return "—"
+    return format_decimal(value, format="0.#", locale=current_language()) + "%"
+
+
+def date_filter(value: date | datetime | None, style: str = "medium") -> str:
+    """A date in the language's form: 2026年12月1日 / 1 Dec 2026."""
+    if value is None:
+        return "—"
+    return format_date(value, style)
+
+
+def datetime_filter(value: datetime | None, style: str = "medium") -> str:
+    """A date and time in the language's form."""
+    if value is None:
+        return "—"
+    return format_datetime(value, style)
+
+
+def init_app(app: Flask) -> None:
+    """Bind Flask-Babel and the formatting filters."""
+    babel.init_app(app, locale_selector=select_locale)
+    app.jinja_env.filters.update(
+        localised=localised, money=money, percent=percent, date=date_filter,
+        datetime=datetime_filter,
+    )
+    app.jinja_env.globals.update(
+        current_language=current_language, LANGUAGE_NAMES=LANGUAGE_NAMES, LANGUAGES=LANGUAGES
+    )

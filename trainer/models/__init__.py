@@ -1,0 +1,43 @@
+"""Typed SQLAlchemy models, one module per area; import them from here."""
+
+from trainer.models.attempts import Attempt, AttemptItem, AttemptStatus
+from trainer.models.audit import AuditEvent, Job
+from trainer.models.certificates import ApiClient, Certificate, Counter, RevocationReason
+from trainer.models.content import (
+    Acknowledgement,
+    Course,
+    CourseVersion,
+    Lesson,
+    LessonRead,
+    Question,
+    QuestionBank,
+    Quiz,
+    Section,
+)
+from trainer.models.people import Organisation, Role, Store, User, user_stores
+
+__all__ = [
+    "Acknowledgement",
+    "ApiClient",
+    "Attempt",
+    "AttemptItem",
+    "AttemptStatus",
+    "AuditEvent",
+    "Certificate",
+    "Counter",
+    "Course",
+    "CourseVersion",
+    "Job",
+    "Lesson",
+    "LessonRead",
+    "Organisation",
+    "Question",
+    "QuestionBank",
+    "Quiz",
+    "RevocationReason",
+    "Role",
+    "Section",
+    "Store",
+    "User",
+    "user_stores",
+]

@@ -1,0 +1,80 @@
+"""Quiz attempts and the answer to each question in them."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import DateTime, Enum, ForeignKey, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from trainer.db import Base, utcnow
+
+
+class AttemptStatus(enum.StrEnum):
+    """Where an attempt is in its life."""
+
+    IN_PROGRESS = "in_progress"
+    AWAITING_REVIEW = "awaiting_review"  # an essay waits in a supervisor's grading queue
+    GRADED = "graded"
+
+
+class Attempt(Base):
+    """One try at a quiz; question order and option order are fixed when it starts."""
+
+    __tablename__ = "attempt"
+    # Two tabs starting at once cannot both create attempt number N.
+    __table_args__ = (UniqueConstraint("user_id", "quiz_id", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    quiz_id: Mapped[int] = mapped_column(ForeignKey("quiz.id"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)
+    number: Mapped[int]
+    status: Mapped[AttemptStatus] = mapped_column(
+        Enum(
+            AttemptStatus,
+            native_enum=False,
+            length=20,
+            values_callable=lambda e: [m.value for m in e],
+        ),
+        default=AttemptStatus.IN_PROGRESS,
+    )
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    deadline_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    submitted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    score: Mapped[float | None]
+    max_score: Mapped[float | None]
+    percent: Mapped[float | None]
+    passed: Mapped[bool | None]
+    pass_mark: Mapped[float]
+    review_policy: Mapped[str] = mapped_column(String(20), default="after_submission")
+    weak_topics: Mapped[list | None]
+
+    items: Mapped[list[AttemptItem]] = relationship(
+        back_populates="attempt", order_by="AttemptItem.position", cascade="all, delete-orphan"
+    )
+
+
+class AttemptItem(Base):
+    """A question inside an attempt: snapshot, stored layout, saved response and grade."""
+
+    __tablename__ = "attempt_item"
+    __table_args__ = (UniqueConstraint("attempt_id", "position"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    attempt_id: Mapped[int] = mapped_column(ForeignKey("attempt.id", ondelete="CASCADE"))
+    position: Mapped[int]
+    question_id: Mapped[int] = mapped_column(ForeignKey("question.id"), index=True)
+    question: Mapped[dict]
+    layout: Mapped[dict]
+    response: Mapped[dict | None]
+    saved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    score: Mapped[float | None]
+    max_score: Mapped[float]
+    status: Mapped[str | None] = mapped_column(String(20))
+    grade: Mapped[dict | None]
+    reviewed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    reviewed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    attempt: Mapped[Attempt] = relationship(back_populates="items")

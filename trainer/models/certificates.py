@@ -1,0 +1,82 @@
+"""Certificates, the counter their serials come from, and API clients."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import DateTime, Enum, ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from trainer.db import Base, utcnow
+from trainer.models.people import Store, User
+
+
+class RevocationReason(enum.StrEnum):
+    """Why a certificate was revoked (shown publicly as a category only)."""
+
+    ISSUED_IN_ERROR = "issued_in_error"
+    MISCONDUCT = "misconduct"
+    SUPERSEDED = "superseded"
+    LEFT_ORGANISATION = "left_organisation"
+    OTHER = "other"
+
+
+class Certificate(Base):
+    """Proof that a person met a course version's requirements."""
+
+    __tablename__ = "certificate"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    serial: Mapped[str] = mapped_column(String(40), unique=True)
+    verify_code: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)
+    course_id: Mapped[int] = mapped_column(ForeignKey("course.id"), index=True)
+    course_version: Mapped[str] = mapped_column(String(20))
+    holder_name: Mapped[str] = mapped_column(String(200))
+    store_id: Mapped[int | None] = mapped_column(ForeignKey("store.id"))
+    score_percent: Mapped[float | None]
+    issued_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    revoked_reason: Mapped[RevocationReason | None] = mapped_column(
+        Enum(
+            RevocationReason,
+            native_enum=False,
+            length=30,
+            values_callable=lambda e: [m.value for m in e],
+        )
+    )
+    revoked_note: Mapped[str | None] = mapped_column(String(500))
+    revoked_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    replaces_id: Mapped[int | None] = mapped_column(ForeignKey("certificate.id"))
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), default=utcnow, onupdate=utcnow, index=True
+    )
+
+    user: Mapped[User] = relationship(foreign_keys=[user_id])
+    store: Mapped[Store | None] = relationship()
+
+
+class Counter(Base):
+    """Named counters; serials come from an atomic UPDATE … RETURNING, unique under concurrency."""
+
+    __tablename__ = "counter"
+
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    value: Mapped[int] = mapped_column(default=0)
+
+
+class ApiClient(Base):
+    """A read-only API client; only a hash of its token is kept."""
+
+    __tablename__ = "api_client"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    token_prefix: Mapped[str] = mapped_column(String(12))
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    last_used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

@@ -1,0 +1,176 @@
+"""Imported procedure manuals, question banks and quizzes, plus each learner's reading record."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from trainer.db import Base, utcnow
+
+
+class Course(Base):
+    """A procedure manual; its content lives in versions."""
+
+    __tablename__ = "course"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(80), unique=True)
+    position: Mapped[int] = mapped_column(default=0)
+    active: Mapped[bool] = mapped_column(default=True)
+
+    # The version learners read now: the one flagged current (exactly one per course).
+    current_version: Mapped[CourseVersion | None] = relationship(
+        primaryjoin="and_(Course.id == CourseVersion.course_id, CourseVersion.current)",
+        viewonly=True,
+        uselist=False,
+    )
+
+
+class CourseVersion(Base):
+    """One imported version of a course; a new MAJOR asks learners to acknowledge again."""
+
+    __tablename__ = "course_version"
+    __table_args__ = (UniqueConstraint("course_id", "version"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    course_id: Mapped[int] = mapped_column(ForeignKey("course.id", ondelete="CASCADE"))
+    version: Mapped[str] = mapped_column(String(20))
+    major: Mapped[int]
+    minor: Mapped[int]
+    content_hash: Mapped[str] = mapped_column(String(64))
+    current: Mapped[bool] = mapped_column(default=False)
+    imported_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    title: Mapped[dict]
+    summary: Mapped[dict]
+    audience: Mapped[list]
+    estimated_minutes: Mapped[int]
+    required_quizzes: Mapped[list]
+    required_drills: Mapped[list]
+    certificate_validity_months: Mapped[int]
+    prerequisites: Mapped[list]
+
+    course: Mapped[Course] = relationship()
+    lessons: Mapped[list[Lesson]] = relationship(
+        back_populates="course_version", order_by="Lesson.position", cascade="all, delete-orphan"
+    )
+
+
+class Lesson(Base):
+    """A lesson of a course version, rendered and sanitised at import time."""
+
+    __tablename__ = "lesson"
+    __table_args__ = (UniqueConstraint("course_version_id", "slug"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    course_version_id: Mapped[int] = mapped_column(
+        ForeignKey("course_version.id", ondelete="CASCADE")
+    )
+    slug: Mapped[str] = mapped_column(String(120))
+    position: Mapped[int]
+    title: Mapped[dict]
+    sources: Mapped[list]
+    html_zh: Mapped[str] = mapped_column(Text)
+    html_en: Mapped[str] = mapped_column(Text)
+
+    course_version: Mapped[CourseVersion] = relationship(back_populates="lessons")
+    sections: Mapped[list[Section]] = relationship(
+        back_populates="lesson", order_by="Section.position", cascade="all, delete-orphan"
+    )
+
+    def html(self, lang: str) -> str:
+        """The lesson's sanitised HTML in ``lang``."""
+        return self.html_zh if lang == "zh" else self.html_en
+
+
+class Section(Base):
+    """A headed section of a lesson: the unit of search and of manual links."""
+
+    __tablename__ = "section"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    lesson_id: Mapped[int] = mapped_column(ForeignKey("lesson.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int]
+    anchor: Mapped[str] = mapped_column(String(120))
+    level: Mapped[int]
+    title_zh: Mapped[str] = mapped_column(Text)
+    title_en: Mapped[str] = mapped_column(Text)
+    text_zh: Mapped[str] = mapped_column(Text)
+    text_en: Mapped[str] = mapped_column(Text)
+
+    lesson: Mapped[Lesson] = relationship(back_populates="sections")
+
+
+class LessonRead(Base):
+    """A learner marked a lesson as read (kept across minor versions of the course)."""
+
+    __tablename__ = "lesson_read"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id"), primary_key=True)
+    course_id: Mapped[int] = mapped_column(ForeignKey("course.id"), primary_key=True)
+    lesson_slug: Mapped[str] = mapped_column(String(120), primary_key=True)
+    read_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class Acknowledgement(Base):
+    """'I have read and understood version N': counts while the course's major version is N."""
+
+    __tablename__ = "acknowledgement"
+    __table_args__ = (UniqueConstraint("user_id", "course_id", "version"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)
+    course_id: Mapped[int] = mapped_column(ForeignKey("course.id"))
+    version: Mapped[str] = mapped_column(String(20))
+    major: Mapped[int] = mapped_column(Integer)
+    acknowledged_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class QuestionBank(Base):
+    """A named set of questions (one YAML file, or one GIFT import)."""
+
+    __tablename__ = "question_bank"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(120), unique=True)
+    title: Mapped[dict]
+    origin: Mapped[str] = mapped_column(String(20), default="content")  # content | gift
+    imported_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    questions: Mapped[list[Question]] = relationship(
+        back_populates="bank", order_by="Question.position"
+    )
+
+
+class Question(Base):
+    """A question as imported; attempts keep their own snapshot, so edits never change history."""
+
+    __tablename__ = "question"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    bank_id: Mapped[int] = mapped_column(ForeignKey("question_bank.id"), index=True)
+    qid: Mapped[str] = mapped_column(String(160), unique=True)
+    position: Mapped[int] = mapped_column(default=0)
+    type: Mapped[str] = mapped_column(String(20))
+    tags: Mapped[list]
+    difficulty: Mapped[int] = mapped_column(default=1)
+    points: Mapped[float] = mapped_column(default=1.0)
+    data: Mapped[dict]
+    content_hash: Mapped[str] = mapped_column(String(64))
+    active: Mapped[bool] = mapped_column(default=True)
+
+    bank: Mapped[QuestionBank] = relationship(back_populates="questions")
+
+
+class Quiz(Base):
+    """A quiz definition: pools, timing, pass mark, attempts and review policy."""
+
+    __tablename__ = "quiz"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(120), unique=True)
+    course_code: Mapped[str | None] = mapped_column(String(80))
+    title: Mapped[dict]
+    definition: Mapped[dict]
+    active: Mapped[bool] = mapped_column(default=True)

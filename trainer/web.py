@@ -1,0 +1,98 @@
+"""Response hardening and template helpers shared by every page."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import Flask, Response, current_app, request, url_for
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from trainer.models import Role
+
+# No inline scripts or styles anywhere, so the policy can stay strict.
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+)
+
+ROLE_LABELS = {
+    Role.CASHIER: _l("Cashier"),
+    Role.SUPERVISOR: _l("Supervisor"),
+    Role.COMPLIANCE: _l("Compliance officer"),
+    Role.ADMIN: _l("Administrator"),
+}
+
+# The header menu, in order. An entry shows only when its route exists and the role policy lets
+# the current user open it, so the menu can never offer a page that would answer 403.
+NAV = [
+    ("main.home", _l("Start")),
+    ("courses.catalogue", _l("Courses")),
+    ("quizzes.index", _l("Quizzes")),
+    ("certificates.mine", _l("My certificates")),
+    ("supervision.team", _l("My team")),
+    ("quizzes.grading_queue", _l("Grading")),
+    ("certificates.manage", _l("Certificates")),
+    ("admin.users", _l("Accounts")),
+    ("admin.stores", _l("Stores")),
+    ("admin.content", _l("Content")),
+]
+
+
+@dataclass(frozen=True)
+class NavItem:
+    """One header link."""
+
+    url: str
+    label: str
+    active: bool
+
+
+def nav_items() -> list[NavItem]:
+    """Header links the current user may follow."""
+    from trainer.security import policy_of
+
+    items = []
+    for endpoint, label in NAV:
+        policy = policy_of(current_app, endpoint)
+        if policy is None or current_user.role not in policy.roles:
+            continue
+        if endpoint == "certificates.mine" and current_user.role is not Role.CASHIER:
+            continue
+        items.append(NavItem(url_for(endpoint), str(label), request.endpoint == endpoint))
+    return items
+
+
+def role_label(role: Role | str) -> str:
+    """The role's name in the current language."""
+    return str(ROLE_LABELS[Role(role)])
+
+
+def role_choices() -> list[tuple[str, str]]:
+    """(value, label) pairs for role filters."""
+    return [(r.value, str(label)) for r, label in ROLE_LABELS.items()]
+
+
+def _security_headers(response: Response) -> Response:
+    response.headers.setdefault("Content-Security-Policy", CSP)
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("Referrer-Policy", "same-origin")
+    response.headers.setdefault("X-Frame-Options", "DENY")
+    if response.mimetype == "text/html":
+        # Pages show personal data; a shared till PC must not show them from its cache.
+        response.headers.setdefault("Cache-Control", "no-store")
+    return response
+
+
+def init_app(app: Flask) -> None:
+    """Add security headers to every response and expose helpers to templates."""
+    from flask_wtf.csrf import generate_csrf
+
+    app.after_request(_security_headers)
+    app.jinja_env.globals.update(
+        csrf_token=generate_csrf,
+        nav_items=nav_items,
+        role_label=role_label,
+        role_choices=role_choices,
+        site_name=lambda: app.config["SITE_NAME"],
+    )
