@@ -159,8 +159,15 @@ def people(session, stores) -> dict[str, Actor]:
     out = {}
     for username, (role, user_stores) in specs.items():
         password = f"pw-{username}-long-enough"
-        new = create_user(session, username=username, name=f"Test {username}", role=role,
-                          stores=user_stores, password=password, employee_no=f"E-{username}")
+        new = create_user(
+            session,
+            username=username,
+            name=f"Test {username}",
+            role=role,
+            stores=user_stores,
+            password=password,
+            employee_no=f"E-{username}",
+        )
         out[username] = Actor(new.user, password)
     session.commit()
     return out

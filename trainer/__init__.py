@@ -53,12 +53,13 @@ def configure_blueprints(app: Flask) -> None:
     """One blueprint per area."""
     from trainer.admin.views import bp as admin_bp
     from trainer.auth.views import bp as auth_bp
+    from trainer.courses.views import bp as courses_bp
     from trainer.errors import init_app as init_errors
     from trainer.main.views import bp as main_bp
+    from trainer.quizzes.views import bp as quizzes_bp
 
-    app.register_blueprint(main_bp)
-    app.register_blueprint(auth_bp)
-    app.register_blueprint(admin_bp)
+    for blueprint in (main_bp, auth_bp, admin_bp, courses_bp, quizzes_bp):
+        app.register_blueprint(blueprint)
     init_errors(app)
 
 

@@ -35,19 +35,61 @@ def db_upgrade(no_content: bool) -> None:
 
     database.upgrade(current_app)
     click.echo("Database schema is up to date.")
-    if not no_content and _content_available():
-        from trainer.content_import import import_shipped_content
+    if not no_content:
+        from trainer.courses.importer import import_shipped_content
 
-        report = import_shipped_content(current_app)
-        click.echo(report)
+        click.echo(_run_import(lambda: import_shipped_content(current_app)))
 
 
-def _content_available() -> bool:
+def _run_import(do_import) -> str:
+    """Run an import; on content problems print each as file:line and exit 1."""
+    from trainer.domain.content import ContentError
+
     try:
-        import trainer.content_import  # noqa: F401
-    except ImportError:
-        return False
-    return True
+        return str(do_import())
+    except ContentError as exc:
+        for problem in exc.problems:
+            click.echo(str(problem), err=True)
+        _fail(f"{len(exc.problems)} problem(s); nothing was imported.")
+        raise  # unreachable: _fail raises
+
+
+@main.group()
+def content() -> None:
+    """Courses, question banks and quizzes."""
+
+
+@content.command("check")
+@click.argument("path", required=False, type=click.Path(exists=True, file_okay=False))
+@with_appcontext
+def content_check(path: str | None) -> None:
+    """Validate the content tree; print every problem as file:line: message."""
+    from pathlib import Path
+
+    from trainer.courses.importer import content_root
+    from trainer.domain.content import check_content
+
+    root = Path(path) if path else content_root(current_app)
+    problems = check_content(root)
+    for problem in problems:
+        click.echo(str(problem))
+    if problems:
+        click.echo(f"{len(problems)} problem(s) in {root}", err=True)
+        sys.exit(1)
+    click.echo(f"Content in {root} is valid.")
+
+
+@content.command("import")
+@click.argument("path", required=False, type=click.Path(exists=True, file_okay=False))
+@with_appcontext
+def content_import(path: str | None) -> None:
+    """Import the content tree in one transaction (all or nothing)."""
+    from pathlib import Path
+
+    from trainer.courses.importer import content_root, import_tree
+
+    root = Path(path) if path else content_root(current_app)
+    click.echo(_run_import(lambda: import_tree(current_app, root)))
 
 
 @main.command("create-user")
@@ -74,9 +116,14 @@ def create_user_command(username, role, stores, name, employee_no, language, pas
     session = get_session()
     try:
         new = create_user(
-            session, username=username, name=name or username, role=Role(role),
-            stores=stores_by_code(session, list(stores)), language=language,
-            employee_no=employee_no, password=password,
+            session,
+            username=username,
+            name=name or username,
+            role=Role(role),
+            stores=stores_by_code(session, list(stores)),
+            language=language,
+            employee_no=employee_no,
+            password=password,
         )
     except AccountError as exc:
         _fail(str(exc))
@@ -87,8 +134,13 @@ def create_user_command(username, role, stores, name, employee_no, language, pas
 
 
 @main.command("demo")
-@click.option("--staff", default=10, show_default=True, type=click.IntRange(0, 5000),
-              help="Number of demo cashiers.")
+@click.option(
+    "--staff",
+    default=10,
+    show_default=True,
+    type=click.IntRange(0, 5000),
+    help="Number of demo cashiers.",
+)
 @with_appcontext
 def demo_command(staff: int) -> None:
     """Create a demo organisation with stores and accounts (idempotent); print the logins."""

@@ -1,7 +1,13 @@
 """Forms used across areas."""
 
 from flask_wtf import FlaskForm
+from wtforms import SelectChoice
 
 
 class EmptyForm(FlaskForm):
     """A form with only a CSRF token, for POST-only buttons."""
+
+
+def choices(pairs) -> list[SelectChoice]:
+    """(value, label) pairs as WTForms select choices (tuples are deprecated in WTForms 3.3)."""
+    return [SelectChoice(value, label) for value, label in pairs]

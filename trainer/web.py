@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 from flask import Flask, Response, current_app, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from markupsafe import Markup
 
 from trainer.models import Role
 
@@ -94,5 +96,28 @@ def init_app(app: Flask) -> None:
         nav_items=nav_items,
         role_label=role_label,
         role_choices=role_choices,
+        rich=rich,
         site_name=lambda: app.config["SITE_NAME"],
     )
+
+
+@functools.lru_cache(maxsize=4096)
+def _render_rich(text: str, fmt: str, inline: bool) -> str:
+    from markupsafe import escape
+
+    from trainer.domain.markdown import render_inline, render_markdown, sanitise_html
+
+    if fmt == "html":
+        return sanitise_html(text)
+    if fmt in ("plain", "moodle"):
+        return str(escape(text)).replace("\n", "<br>")
+    if inline:
+        return render_inline(text, "en")
+    return render_markdown(text, lang="en", glossary={}).html
+
+
+def rich(text: str | None, fmt: str = "markdown", inline: bool = False) -> Markup:
+    """Question text (Markdown, or imported HTML/plain) as sanitised HTML."""
+    if not text:
+        return Markup("")
+    return Markup(_render_rich(text, fmt or "markdown", inline))  # noqa: S704 (sanitised above)

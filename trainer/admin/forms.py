@@ -15,6 +15,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, Optional, Regexp
 
+from trainer.forms import choices
 from trainer.i18n import LANGUAGE_NAMES
 
 ROLE_CHOICES = [
@@ -38,10 +39,10 @@ class UserForm(FlaskForm):
     )
     name = StringField(_l("Full name"), validators=[DataRequired(), Length(max=200)])
     employee_no = StringField(_l("Employee number"), validators=[Optional(), Length(max=40)])
-    role = SelectField(_l("Role"), choices=ROLE_CHOICES)
+    role = SelectField(_l("Role"), choices=choices(ROLE_CHOICES))
     stores = SelectMultipleField(_l("Stores"), coerce=int)
     language = SelectField(
-        _l("Language"), choices=[("", _l("Browser default")), *LANGUAGE_NAMES.items()]
+        _l("Language"), choices=choices([("", _l("Browser default")), *LANGUAGE_NAMES.items()])
     )
     submit = SubmitField(_l("Save"))
 
@@ -75,5 +76,5 @@ class RosterUploadForm(FlaskForm):
 class RosterConfirmForm(FlaskForm):
     """Import the previewed roster (the file travels back, re-checked, in a hidden field)."""
 
-    data = HiddenField(validators=[DataRequired()])
+    roster = HiddenField(validators=[DataRequired()])
     submit = SubmitField(_l("Import"))

@@ -25,7 +25,7 @@ from trainer.admin.service import (
 )
 from trainer.db import get_session
 from trainer.domain.roster import parse_roster
-from trainer.forms import EmptyForm
+from trainer.forms import EmptyForm, choices
 from trainer.models import Role, Store, User
 from trainer.security import roles
 
@@ -40,9 +40,9 @@ def _user_or_404(user_id: int) -> User:
     return user
 
 
-def _store_choices() -> list[tuple[int, str]]:
+def _store_choices():
     stores = get_session().scalars(select(Store).order_by(Store.code))
-    return [(s.id, f"{s.code} — {s.name}") for s in stores]
+    return choices((str(s.id), f"{s.code} — {s.name}") for s in stores)
 
 
 @bp.route("/users")
@@ -231,7 +231,7 @@ def roster():
     if form.validate_on_submit():
         data = form.file.data.read()
         plan, problems = _check_roster(data)
-        confirm = RosterConfirmForm(data=base64.b64encode(data).decode())
+        confirm = RosterConfirmForm(roster=base64.b64encode(data).decode())
         return render_template("admin/roster_preview.html", plan=plan, problems=problems,
                                confirm=confirm, filename=form.file.data.filename)
     return render_template("admin/roster.html", form=form)
@@ -245,7 +245,7 @@ def roster_import():
     if not form.validate_on_submit():
         abort(400)
     try:
-        data = base64.b64decode(form.data.data, validate=True)
+        data = base64.b64decode(form.roster.data, validate=True)
     except (binascii.Error, ValueError):
         abort(400)
     plan, problems = _check_roster(data)

@@ -7,6 +7,7 @@ from flask_wtf import FlaskForm
 from wtforms import HiddenField, PasswordField, SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, EqualTo, Length
 
+from trainer.forms import choices
 from trainer.i18n import LANGUAGE_NAMES
 
 
@@ -34,12 +35,12 @@ class ChangePasswordForm(FlaskForm):
 class ProfileForm(FlaskForm):
     """Settings a user changes for themselves."""
 
-    language = SelectField(_l("Language"), choices=list(LANGUAGE_NAMES.items()))
+    language = SelectField(_l("Language"), choices=choices(LANGUAGE_NAMES.items()))
     submit = SubmitField(_l("Save"))
 
 
 class LanguageForm(FlaskForm):
     """The header's language switcher."""
 
-    language = SelectField(_l("Language"), choices=list(LANGUAGE_NAMES.items()))
+    language = SelectField(_l("Language"), choices=choices(LANGUAGE_NAMES.items()))
     next = HiddenField()

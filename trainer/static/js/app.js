@@ -11,3 +11,49 @@ document.addEventListener("submit", (event) => {
   const question = form.dataset.confirm;
   if (question && !window.confirm(question)) event.preventDefault();
 });
+
+document.addEventListener("click", (event) => {
+  if (event.target.closest("[data-print]")) window.print();
+});
+
+// Quiz attempt: autosave on change, countdown display (the server enforces the deadline).
+const attemptForm = document.getElementById("attempt-form");
+if (attemptForm) {
+  const state = document.querySelector("[data-save-state]");
+  let timer = null;
+  const save = async () => {
+    const data = new FormData(attemptForm);
+    try {
+      const response = await fetch(attemptForm.dataset.autosave, {
+        method: "POST", body: data, headers: { "X-Requested-With": "fetch" },
+        credentials: "same-origin",
+      });
+      const body = await response.json();
+      if (body.ok) {
+        state.textContent = `${attemptForm.dataset.savedText} ${new Date().toLocaleTimeString()}`;
+      } else {
+        state.textContent = body.message;
+      }
+    } catch (err) {
+      state.textContent = attemptForm.dataset.offlineText;
+    }
+  };
+  attemptForm.addEventListener("change", () => { clearTimeout(timer); timer = setTimeout(save, 300); });
+  attemptForm.addEventListener("input", (e) => {
+    if (e.target.matches("input[type=text], input:not([type]), textarea")) {
+      clearTimeout(timer); timer = setTimeout(save, 1200);
+    }
+  });
+}
+const clock = document.querySelector("[data-deadline]");
+if (clock) {
+  const deadline = new Date(clock.dataset.deadline);
+  const out = clock.querySelector("[data-countdown]");
+  const tick = () => {
+    const left = Math.max(0, Math.round((deadline - new Date()) / 1000));
+    out.textContent = `(${Math.floor(left / 60)}:${String(left % 60).padStart(2, "0")})`;
+    if (left === 0) { window.location.reload(); return; }
+    setTimeout(tick, 1000);
+  };
+  tick();
+}

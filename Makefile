@@ -1,0 +1,65 @@
+# The README's two set-up commands: `make run` and `make test`.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 5000
+
+# WeasyPrint needs pango; libharfbuzz-subset0 keeps font subsetting fast (BASELINES.md);
+# WenQuanYi Micro Hei covers every GBK character, so any Chinese name renders.
+RUN_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-wqy-microhei \
+	fonts-dejavu-core
+# PDF checks (pdftotext, pdffonts, qpdf), QR decoding, and the real browser for journey tests.
+TEST_PACKAGES := poppler-utils qpdf zbar-tools chromium
+
+.PHONY: run test lint format serve translations clean system-run system-test python-check
+
+run: system-run $(VENV)/.installed
+	$(BIN)/trainer db upgrade
+	$(BIN)/trainer demo
+	@echo "Serving on http://$(HOST):$(PORT) — press Ctrl+C to stop."
+	$(BIN)/trainer serve --host $(HOST) --port $(PORT)
+
+test: system-run system-test $(VENV)/.installed-test
+	$(BIN)/ruff check .
+	$(BIN)/pytest
+
+lint: $(VENV)/.installed-test
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(VENV)/.installed-test
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+translations: $(VENV)/.installed-test
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o trainer/translations/messages.pot .
+	$(BIN)/pybabel update -i trainer/translations/messages.pot -d trainer/translations --no-fuzzy-matching
+	$(BIN)/pybabel compile -d trainer/translations
+
+system-run: python-check
+	@scripts/system-packages.sh $(RUN_PACKAGES)
+
+system-test:
+	@scripts/system-packages.sh $(TEST_PACKAGES)
+
+python-check:
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else 1)' || \
+	  { echo "trainer needs Python 3.11 or newer ($(PYTHON) is $$($(PYTHON) --version))." >&2; exit 1; }
+	@$(PYTHON) -c 'import venv, ensurepip' 2>/dev/null || scripts/system-packages.sh python3-venv
+
+$(VENV)/bin/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(VENV)/bin/python
+	$(BIN)/pip install -q -e '.[postgres,redis]'
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml | $(VENV)/bin/python
+	$(BIN)/pip install -q -e '.[test]'
+	touch $@ $(VENV)/.installed
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -1,0 +1,286 @@
+"""Certificate rules: when one is issued, serials, verification, revocation and re-issue."""
+
+from __future__ import annotations
+
+import calendar
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+
+from trainer import audit
+from trainer.db import utcnow
+from trainer.models import (
+    Acknowledgement,
+    Attempt,
+    AttemptStatus,
+    Certificate,
+    Counter,
+    Course,
+    CourseVersion,
+    Quiz,
+    RevocationReason,
+    User,
+)
+
+
+class CertificateError(ValueError):
+    """A certificate action that cannot be done, with the reason."""
+
+
+def add_months(moment: datetime, months: int) -> datetime:
+    """``moment`` plus ``months`` calendar months (31 Jan + 1 month = 28/29 Feb)."""
+    month_index = moment.month - 1 + months
+    year, month = moment.year + month_index // 12, month_index % 12 + 1
+    day = min(moment.day, calendar.monthrange(year, month)[1])
+    return moment.replace(year=year, month=month, day=day)
+
+
+def next_serial(session: Session, when: datetime) -> str:
+    """A human-readable serial such as TR-2026-000042, unique under concurrency.
+
+    The counter row is incremented with a single UPDATE … RETURNING, which PostgreSQL and
+    SQLite both run atomically: two transactions can never read the same value.
+    """
+    name = f"certificate-{when.year}"
+    insert = pg_insert if session.bind.dialect.name == "postgresql" else sqlite_insert
+    session.execute(insert(Counter).values(name=name, value=0).on_conflict_do_nothing())
+    value = session.execute(
+        update(Counter)
+        .where(Counter.name == name)
+        .values(value=Counter.value + 1)
+        .returning(Counter.value)
+    ).scalar_one()
+    return f"TR-{when.year}-{value:06d}"
+
+
+def new_verify_code() -> str:
+    """An unguessable public verification code: 192 random bits, URL-safe."""
+    return secrets.token_urlsafe(24)
+
+
+def status_of(certificate: Certificate, now: datetime | None = None) -> str:
+    """valid | expired | revoked."""
+    now = now or utcnow()
+    if certificate.revoked_at is not None:
+        return "revoked"
+    if certificate.expires_at is not None and _aware(certificate.expires_at) <= now:
+        return "expired"
+    return "valid"
+
+
+def _aware(moment: datetime) -> datetime:
+    # SQLite returns naive datetimes even for timezone=True columns; they are stored as UTC.
+    from datetime import UTC
+
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+@dataclass
+class Requirements:
+    """What a learner still has to do for a course's certificate."""
+
+    acknowledged: bool
+    quizzes: dict[str, float | None]  # quiz slug -> counted percent when passed, else None
+    drills_missing: list[str]
+
+    @property
+    def met(self) -> bool:
+        """Everything required is done."""
+        return (
+            self.acknowledged
+            and all(p is not None for p in self.quizzes.values())
+            and not self.drills_missing
+        )
+
+    @property
+    def score(self) -> float | None:
+        """The certificate's score: the mean of the counted quiz results."""
+        scores = [p for p in self.quizzes.values() if p is not None]
+        return round(sum(scores) / len(scores), 1) if scores else None
+
+
+def counted_percent(attempts: list[Attempt], grading: str) -> float | None:
+    """The result a quiz counts under its grading policy: highest, or latest, graded attempt."""
+    graded = [a for a in attempts if a.status is AttemptStatus.GRADED and a.percent is not None]
+    if not graded:
+        return None
+    if grading == "latest":
+        return max(graded, key=lambda a: (a.submitted_at, a.id)).percent
+    return max(a.percent for a in graded)
+
+
+def requirements(
+    session: Session, user: User, version: CourseVersion, since: datetime | None = None
+) -> Requirements:
+    """Check acknowledgement, quizzes and drills for ``version``; evidence must postdate since."""
+    ack_query = select(Acknowledgement.id).where(
+        Acknowledgement.user_id == user.id,
+        Acknowledgement.course_id == version.course_id,
+        Acknowledgement.major == version.major,
+    )
+    acknowledged = session.scalar(ack_query.limit(1)) is not None
+    quizzes: dict[str, float | None] = {}
+    for slug in version.required_quizzes:
+        quiz = session.scalar(select(Quiz).where(Quiz.slug == slug))
+        if quiz is None:
+            quizzes[slug] = None
+            continue
+        query = select(Attempt).where(Attempt.quiz_id == quiz.id, Attempt.user_id == user.id)
+        if since is not None:
+            query = query.where(Attempt.submitted_at > since)
+        attempts = list(session.scalars(query))
+        percent = counted_percent(attempts, quiz.definition.get("grading", "highest"))
+        passed = percent is not None and percent >= quiz.definition.get("pass_mark", 80)
+        quizzes[slug] = percent if passed else None
+    # Drills arrive with the drill engine; until then a course that requires one cannot certify.
+    return Requirements(acknowledged, quizzes, list(version.required_drills))
+
+
+def latest_certificate(session: Session, user: User, course: Course) -> Certificate | None:
+    """The user's most recent certificate for ``course``."""
+    return session.scalar(
+        select(Certificate)
+        .where(Certificate.user_id == user.id, Certificate.course_id == course.id)
+        .order_by(Certificate.issued_at.desc(), Certificate.id.desc())
+        .limit(1)
+    )
+
+
+def check_and_issue(session: Session, user: User, *, course_code: str) -> Certificate | None:
+    """Issue a certificate when ``user`` has met the course's requirements; commit it.
+
+    A new certificate needs fresh evidence: after an expiry or a revocation the quiz must be
+    passed again, so revoking cannot be undone by the same old attempt.
+    """
+    course = session.scalar(select(Course).where(Course.code == course_code))
+    if course is None or course.current_version is None:
+        return None
+    version = course.current_version
+    previous = latest_certificate(session, user, course)
+    since = None
+    if previous is not None:
+        state = status_of(previous)
+        if state == "valid":
+            return None
+        since = previous.revoked_at if state == "revoked" else previous.expires_at
+    needs = requirements(session, user, version, since=since)
+    if not needs.met:
+        return None
+    certificate = issue(session, user, course, version, score=needs.score)
+    session.commit()
+    return certificate
+
+
+def issue(
+    session: Session,
+    user: User,
+    course: Course,
+    version: CourseVersion,
+    *,
+    score: float | None,
+    actor: User | None = None,
+    replaces: Certificate | None = None,
+    issued_at: datetime | None = None,
+) -> Certificate:
+    """Create a certificate (serial, code, dates) and audit it, in the caller's transaction."""
+    now = issued_at or utcnow()
+    certificate = Certificate(
+        serial=next_serial(session, now),
+        verify_code=new_verify_code(),
+        user_id=user.id,
+        course_id=course.id,
+        course_version=version.version,
+        holder_name=user.name,
+        store_id=user.stores[0].id if user.stores else None,
+        score_percent=score,
+        issued_at=now,
+        expires_at=add_months(now, version.certificate_validity_months),
+        replaces_id=replaces.id if replaces else None,
+        updated_at=now,
+    )
+    session.add(certificate)
+    session.flush()
+    audit.record(
+        session,
+        "certificate.reissued" if replaces else "certificate.issued",
+        actor=actor or user,
+        target=certificate,
+        details={
+            "course": course.code,
+            "version": version.version,
+            "score": score,
+            "replaces": replaces.serial if replaces else None,
+        },
+    )
+    return certificate
+
+
+def revoke(
+    session: Session,
+    certificate: Certificate,
+    *,
+    reason: RevocationReason,
+    note: str,
+    actor: User,
+) -> None:
+    """Revoke a certificate with a reason category (shown publicly) and a private note."""
+    if certificate.revoked_at is not None:
+        raise CertificateError("this certificate is already revoked")
+    certificate.revoked_at = utcnow()
+    certificate.revoked_reason = reason
+    certificate.revoked_note = note.strip()[:500] or None
+    certificate.revoked_by_id = actor.id
+    certificate.updated_at = certificate.revoked_at
+    audit.record(
+        session,
+        "certificate.revoked",
+        actor=actor,
+        target=certificate,
+        details={"reason": reason.value},
+    )
+
+
+def reissue(session: Session, certificate: Certificate, *, actor: User) -> Certificate:
+    """Replace a certificate (e.g. a corrected name): the old one is revoked as superseded."""
+    user = session.get(User, certificate.user_id)
+    course = session.get(Course, certificate.course_id)
+    version = session.scalar(
+        select(CourseVersion).where(
+            CourseVersion.course_id == course.id,
+            CourseVersion.version == certificate.course_version,
+        )
+    )
+    if status_of(certificate) == "expired":
+        raise CertificateError("an expired certificate cannot be re-issued; the course is due")
+    if certificate.revoked_at is None:
+        revoke(
+            session, certificate, reason=RevocationReason.SUPERSEDED, note="re-issued", actor=actor
+        )
+    new = issue(
+        session,
+        user,
+        course,
+        version,
+        score=certificate.score_percent,
+        actor=actor,
+        replaces=certificate,
+    )
+    new.expires_at = certificate.expires_at  # a re-issue does not extend validity
+    return new
+
+
+def mask_name(name: str) -> str:
+    """A holder's name partly masked for the public page: 王*喆, S*** T*****."""
+    parts = name.split()
+    if len(parts) > 1:
+        return " ".join(p[0] + "*" * (len(p) - 1) for p in parts)
+    if len(name) <= 1:
+        return name
+    if len(name) == 2:
+        return name[0] + "*"
+    return name[0] + "*" * (len(name) - 2) + name[-1]

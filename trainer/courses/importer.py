@@ -1,0 +1,277 @@
+"""Importing the content tree into the database: one transaction, all or nothing."""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from flask import Flask
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from trainer import audit
+from trainer.domain.content import ContentError, ContentSet, Problem, load_content
+from trainer.models import (
+    Course,
+    CourseVersion,
+    Lesson,
+    Question,
+    QuestionBank,
+    Quiz,
+    Section,
+    User,
+)
+
+# Keys the loader adds for error messages; not part of a question's content.
+_LOCATION_KEYS = ("file", "line", "bank")
+
+
+def asset_url(course_code: str, path: str) -> str:
+    """Where a lesson image is served (stable, so it can be stored in rendered HTML)."""
+    return f"/courses/{course_code}/assets/{path}"
+
+
+@dataclass
+class ImportReport:
+    """What an import changed."""
+
+    new_versions: list[str] = field(default_factory=list)
+    unchanged_courses: list[str] = field(default_factory=list)
+    questions_added: int = 0
+    questions_updated: int = 0
+    questions_retired: int = 0
+    quizzes: int = 0
+
+    def __str__(self) -> str:
+        parts = []
+        if self.new_versions:
+            parts.append("imported " + ", ".join(self.new_versions))
+        if self.unchanged_courses:
+            parts.append(f"{len(self.unchanged_courses)} course(s) unchanged")
+        parts.append(
+            f"questions: {self.questions_added} added, {self.questions_updated} updated, "
+            f"{self.questions_retired} retired; {self.quizzes} quizzes"
+        )
+        return "Content: " + "; ".join(parts) + "."
+
+
+def _question_hash(data: dict) -> str:
+    return hashlib.sha256(json.dumps(data, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+
+
+def _problem(file: Path | str, message: str) -> Problem:
+    return Problem(str(file), 1, message)
+
+
+def import_content(
+    session: Session, content: ContentSet, *, actor: User | None = None
+) -> ImportReport:
+    """Write ``content`` into ``session``; raise ContentError (caller rolls back) on conflicts."""
+    report = ImportReport()
+    problems: list[Problem] = []
+    for position, course in enumerate(content.courses.values()):
+        _import_course(session, course, position, report, problems)
+    for bank in content.banks.values():
+        _import_bank(session, bank, report, problems)
+    for quiz in content.quizzes.values():
+        _import_quiz(session, quiz)
+        report.quizzes += 1
+    if problems:
+        raise ContentError(problems)
+    audit.record(
+        session,
+        "content.imported",
+        actor=actor,
+        details={
+            "versions": report.new_versions,
+            "questions_added": report.questions_added,
+            "questions_updated": report.questions_updated,
+        },
+    )
+    return report
+
+
+def _import_course(session, course, position, report, problems) -> None:
+    row = session.scalar(select(Course).where(Course.code == course.code))
+    if row is None:
+        row = Course(code=course.code, position=position)
+        session.add(row)
+        session.flush()
+    row.position = position
+    existing = session.scalar(
+        select(CourseVersion).where(
+            CourseVersion.course_id == row.id, CourseVersion.version == course.version
+        )
+    )
+    if existing is not None:
+        if existing.content_hash != course.content_hash:
+            problems.append(
+                _problem(
+                    course.path / "course.yaml",
+                    f"course {course.code!r}: content changed but version {course.version} is "
+                    "already imported; raise the version (MINOR for corrections, MAJOR when "
+                    "learners must acknowledge again)",
+                )
+            )
+        else:
+            report.unchanged_courses.append(course.code)
+        return
+    current = session.scalar(
+        select(CourseVersion).where(CourseVersion.course_id == row.id, CourseVersion.current)
+    )
+    if current is not None and (course.major, course.minor) < (current.major, current.minor):
+        problems.append(
+            _problem(
+                course.path / "course.yaml",
+                f"course {course.code!r}: version {course.version} is older than the imported "
+                f"version {current.version}",
+            )
+        )
+        return
+    session.execute(
+        update(CourseVersion).where(CourseVersion.course_id == row.id).values(current=False)
+    )
+    version = CourseVersion(
+        course_id=row.id,
+        version=course.version,
+        major=course.major,
+        minor=course.minor,
+        content_hash=course.content_hash,
+        current=True,
+        title=course.title,
+        summary=course.summary,
+        audience=course.audience,
+        estimated_minutes=course.estimated_minutes,
+        required_quizzes=course.required_quizzes,
+        required_drills=course.required_drills,
+        certificate_validity_months=course.certificate_validity_months,
+        prerequisites=course.prerequisites,
+    )
+    for lesson_position, lesson in enumerate(course.lessons):
+        sections = []
+        zh_sections = lesson.sections.get("zh", [])
+        for i, en in enumerate(lesson.sections.get("en", [])):
+            zh = zh_sections[i] if i < len(zh_sections) else en
+            sections.append(
+                Section(
+                    position=i,
+                    anchor=en.anchor,
+                    level=en.level,
+                    title_zh=zh.title,
+                    title_en=en.title,
+                    text_zh=zh.text,
+                    text_en=en.text,
+                )
+            )
+        version.lessons.append(
+            Lesson(
+                slug=lesson.slug,
+                position=lesson_position,
+                title=lesson.title,
+                sources=lesson.sources,
+                html_zh=lesson.html["zh"],
+                html_en=lesson.html["en"],
+                sections=sections,
+            )
+        )
+    session.add(version)
+    session.flush()
+    report.new_versions.append(f"{course.code} {course.version}")
+
+
+def _import_bank(session, bank, report, problems) -> None:
+    row = session.scalar(select(QuestionBank).where(QuestionBank.slug == bank.slug))
+    if row is None:
+        row = QuestionBank(slug=bank.slug, title=bank.title, origin="content")
+        session.add(row)
+        session.flush()
+    row.title = bank.title
+    existing = {
+        q.qid: q
+        for q in session.scalars(
+            select(Question).where(Question.qid.in_([q["id"] for q in bank.questions]))
+        )
+    }
+    seen = set()
+    for position, question in enumerate(bank.questions):
+        data = {k: v for k, v in question.items() if k not in _LOCATION_KEYS}
+        digest = _question_hash(data)
+        seen.add(data["id"])
+        current = existing.get(data["id"])
+        if current is not None and current.bank_id != row.id:
+            problems.append(
+                Problem(
+                    question.get("file", str(bank.path)),
+                    question.get("line", 1),
+                    f"question {data['id']!r} already belongs to another bank",
+                )
+            )
+            continue
+        fields = dict(
+            position=position,
+            type=data["type"],
+            tags=data.get("tags", []),
+            difficulty=data.get("difficulty", 1),
+            points=float(data.get("points", 1)),
+            data=data,
+            content_hash=digest,
+            active=True,
+        )
+        if current is None:
+            session.add(Question(bank_id=row.id, qid=data["id"], **fields))
+            report.questions_added += 1
+        elif current.content_hash != digest or not current.active:
+            for key, value in fields.items():
+                setattr(current, key, value)
+            report.questions_updated += 1
+    # Questions removed from a bank's file stop being drawn; attempts keep their snapshots.
+    for question in session.scalars(
+        select(Question).where(
+            Question.bank_id == row.id, Question.active, Question.qid.not_in(seen)
+        )
+    ):
+        question.active = False
+        report.questions_retired += 1
+
+
+def _import_quiz(session, quiz) -> None:
+    definition = dataclasses.asdict(quiz)
+    definition.pop("path", None)
+    row = session.scalar(select(Quiz).where(Quiz.slug == quiz.id))
+    if row is None:
+        row = Quiz(slug=quiz.id, title=quiz.title, definition=definition)
+        session.add(row)
+    row.title, row.definition, row.course_code, row.active = (
+        quiz.title,
+        definition,
+        quiz.course,
+        True,
+    )
+
+
+def content_root(app: Flask) -> Path:
+    """Where the shipped content lives (the checkout, unless TRAINER_CONTENT_ROOT says else)."""
+    return Path(app.config["CONTENT_ROOT"])
+
+
+def import_tree(app: Flask, root: Path, *, actor: User | None = None) -> ImportReport:
+    """Load and import the tree at ``root`` in one transaction; nothing changes on error."""
+    content = load_content(root, asset_url=asset_url)
+    session = app.extensions["sessionmaker"]()
+    try:
+        report = import_content(session, content, actor=actor)
+        session.commit()
+        return report
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
+
+
+def import_shipped_content(app: Flask) -> ImportReport:
+    """Import the courses and quizzes that ship with trainer."""
+    return import_tree(app, content_root(app))

@@ -1,0 +1,248 @@
+"""Reading progress, acknowledgements and manual search."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session, selectinload
+
+from trainer import audit
+from trainer.models import (
+    Acknowledgement,
+    Course,
+    CourseVersion,
+    Lesson,
+    LessonRead,
+    Section,
+    User,
+)
+
+
+class CourseError(ValueError):
+    """A reading action that cannot be done now, with the reason."""
+
+
+@dataclass
+class CourseStatus:
+    """Where one learner stands with one course."""
+
+    course: Course
+    version: CourseVersion
+    lessons_total: int
+    lessons_read: int
+    acknowledged: bool  # for the current major version
+    acknowledged_version: str | None  # the latest version ever acknowledged
+    acknowledged_at: object | None
+
+    @property
+    def all_read(self) -> bool:
+        """Every lesson of the current version has been marked as read."""
+        return self.lessons_read >= self.lessons_total
+
+    @property
+    def needs_reacknowledgement(self) -> bool:
+        """Acknowledged once, but a new major version asks again."""
+        return not self.acknowledged and self.acknowledged_version is not None
+
+    @property
+    def percent(self) -> int:
+        """Reading progress, 0–100."""
+        return round(100 * self.lessons_read / self.lessons_total) if self.lessons_total else 100
+
+    @property
+    def state(self) -> str:
+        """not_started | reading | to_acknowledge | reacknowledge | acknowledged."""
+        if self.acknowledged:
+            return "acknowledged"
+        if self.needs_reacknowledgement and self.all_read:
+            return "reacknowledge"
+        if self.all_read:
+            return "to_acknowledge"
+        return "reading" if self.lessons_read else "not_started"
+
+
+def current_courses(session: Session) -> list[tuple[Course, CourseVersion]]:
+    """Active courses with their current version, lessons loaded, in catalogue order."""
+    rows = session.execute(
+        select(Course, CourseVersion)
+        .join(CourseVersion, (CourseVersion.course_id == Course.id) & CourseVersion.current)
+        .where(Course.active)
+        .options(
+            selectinload(CourseVersion.lessons).load_only(
+                Lesson.slug, Lesson.position, Lesson.title
+            )
+        )
+        .order_by(Course.position, Course.code)
+    ).all()
+    return [(c, v) for c, v in rows]
+
+
+def course_by_code(session: Session, code: str) -> tuple[Course, CourseVersion] | None:
+    """An active course and its current version, or None."""
+    row = session.execute(
+        select(Course, CourseVersion)
+        .join(CourseVersion, (CourseVersion.course_id == Course.id) & CourseVersion.current)
+        .where(Course.code == code, Course.active)
+        .options(
+            selectinload(CourseVersion.lessons).load_only(
+                Lesson.slug, Lesson.position, Lesson.title
+            )
+        )
+    ).first()
+    return (row[0], row[1]) if row else None
+
+
+def statuses(
+    session: Session, user: User, courses: list[tuple[Course, CourseVersion]]
+) -> list[CourseStatus]:
+    """The user's status in each course, with two queries whatever the number of courses."""
+    ids = [c.id for c, _ in courses]
+    read: dict[int, set[str]] = {}
+    for course_id, slug in session.execute(
+        select(LessonRead.course_id, LessonRead.lesson_slug).where(
+            LessonRead.user_id == user.id, LessonRead.course_id.in_(ids)
+        )
+    ):
+        read.setdefault(course_id, set()).add(slug)
+    acks: dict[int, list[Acknowledgement]] = {}
+    for ack in session.scalars(
+        select(Acknowledgement)
+        .where(Acknowledgement.user_id == user.id, Acknowledgement.course_id.in_(ids))
+        .order_by(Acknowledgement.acknowledged_at)
+    ):
+        acks.setdefault(ack.course_id, []).append(ack)
+    out = []
+    for course, version in courses:
+        slugs = {lesson.slug for lesson in version.lessons}
+        mine = acks.get(course.id, [])
+        current = [a for a in mine if a.major == version.major]
+        out.append(
+            CourseStatus(
+                course=course,
+                version=version,
+                lessons_total=len(slugs),
+                lessons_read=len(slugs & read.get(course.id, set())),
+                acknowledged=bool(current),
+                acknowledged_version=mine[-1].version if mine else None,
+                acknowledged_at=current[-1].acknowledged_at if current else None,
+            )
+        )
+    return out
+
+
+def read_slugs(session: Session, user: User, course: Course) -> set[str]:
+    """Slugs of the lessons the user has marked as read in this course."""
+    return set(
+        session.scalars(
+            select(LessonRead.lesson_slug).where(
+                LessonRead.user_id == user.id, LessonRead.course_id == course.id
+            )
+        )
+    )
+
+
+def mark_read(session: Session, user: User, course: Course, slug: str) -> None:
+    """Record that ``user`` read the lesson (idempotent)."""
+    if session.get(LessonRead, (user.id, course.id, slug)) is None:
+        session.add(LessonRead(user_id=user.id, course_id=course.id, lesson_slug=slug))
+
+
+def acknowledge(session: Session, user: User, course: Course, version: CourseVersion) -> None:
+    """'I have read and understood version N' — only once every lesson is read."""
+    status = statuses(session, user, [(course, version)])[0]
+    if not status.all_read:
+        raise CourseError("read every lesson before you acknowledge the course")
+    if status.acknowledged and status.acknowledged_version == version.version:
+        return
+    exists = session.scalar(
+        select(Acknowledgement.id).where(
+            Acknowledgement.user_id == user.id,
+            Acknowledgement.course_id == course.id,
+            Acknowledgement.version == version.version,
+        )
+    )
+    if exists is None:
+        session.add(
+            Acknowledgement(
+                user_id=user.id, course_id=course.id, version=version.version, major=version.major
+            )
+        )
+        audit.record(
+            session,
+            "course.acknowledged",
+            actor=user,
+            target=course,
+            details={"version": version.version},
+        )
+
+
+@dataclass
+class SearchHit:
+    """A manual section matching a search."""
+
+    course_code: str
+    course_title: dict
+    lesson_slug: str
+    lesson_title: dict
+    anchor: str
+    title: str
+    snippet: str
+
+
+def _snippet(text: str, query: str, width: int = 80) -> str:
+    at = text.lower().find(query.lower())
+    if at < 0:
+        return text[: width * 2]
+    start = max(0, at - width)
+    end = min(len(text), at + len(query) + width)
+    return ("…" if start else "") + text[start:end] + ("…" if end < len(text) else "")
+
+
+def search(session: Session, query: str, lang: str, limit: int = 30) -> list[SearchHit]:
+    """Sections of current course versions whose title or text contains every word of ``query``.
+
+    Substring matching works for Chinese (no word breaks) and English alike; queries in either
+    language find sections in both, and the hit is shown in the reader's language.
+    """
+    words = [w for w in query.split() if w][:5]
+    if not words:
+        return []
+    conditions = []
+    for word in words:
+        like = f"%{word.lower()}%"
+        conditions.append(
+            or_(
+                func.lower(Section.title_en).like(like),
+                func.lower(Section.text_en).like(like),
+                Section.title_zh.like(f"%{word}%"),
+                Section.text_zh.like(f"%{word}%"),
+            )
+        )
+    rows = session.execute(
+        select(Section, Lesson, Course, CourseVersion)
+        .join(Lesson, Section.lesson_id == Lesson.id)
+        .join(CourseVersion, Lesson.course_version_id == CourseVersion.id)
+        .join(Course, CourseVersion.course_id == Course.id)
+        .where(CourseVersion.current, Course.active, *conditions)
+        .order_by(Course.position, Lesson.position, Section.position)
+        .limit(limit)
+    ).all()
+    hits = []
+    for section, lesson, course, version in rows:
+        title = section.title_zh if lang == "zh" else section.title_en
+        text = section.text_zh if lang == "zh" else section.text_en
+        if not any(w.lower() in text.lower() for w in words):
+            text = section.text_en if lang == "zh" else section.text_zh
+        hits.append(
+            SearchHit(
+                course.code,
+                version.title,
+                lesson.slug,
+                lesson.title,
+                section.anchor,
+                title,
+                _snippet(text, words[0]),
+            )
+        )
+    return hits

@@ -1,0 +1,229 @@
+"""The manual reader: catalogue, lessons, acknowledgement, search, print and PDF."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_from_directory,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from trainer.courses.importer import content_root
+from trainer.courses.service import (
+    CourseError,
+    acknowledge,
+    course_by_code,
+    current_courses,
+    read_slugs,
+    search,
+    statuses,
+)
+from trainer.db import get_session
+from trainer.forms import EmptyForm
+from trainer.i18n import current_language, localised
+from trainer.models import Lesson
+from trainer.security import signed_in
+
+bp = Blueprint("courses", __name__, url_prefix="/courses")
+
+IMAGE_TYPES = {".png", ".jpg", ".jpeg", ".gif", ".webp", ".svg"}
+
+
+def _course_or_404(code: str):
+    found = course_by_code(get_session(), code)
+    if found is None:
+        abort(404)
+    return found
+
+
+@bp.route("/")
+@signed_in
+def catalogue():
+    """Every course with the signed-in user's status in it."""
+    session = get_session()
+    rows = statuses(session, current_user, current_courses(session))
+    return render_template("courses/catalogue.html", statuses=rows)
+
+
+@bp.route("/<code>/")
+@signed_in
+def course(code: str):
+    """A course's overview: lessons read, acknowledgement, quizzes, downloads."""
+    session = get_session()
+    course, version = _course_or_404(code)
+    status = statuses(session, current_user, [(course, version)])[0]
+    return render_template(
+        "courses/course.html",
+        course=course,
+        version=version,
+        status=status,
+        read=read_slugs(session, current_user, course),
+        form=EmptyForm(),
+        quizzes=_required_quizzes(version),
+    )
+
+
+def _required_quizzes(version) -> list:
+    from trainer.models import Quiz
+
+    if not version.required_quizzes:
+        return []
+    return (
+        get_session()
+        .scalars(select(Quiz).where(Quiz.slug.in_(version.required_quizzes), Quiz.active))
+        .all()
+    )
+
+
+@bp.route("/<code>/<slug>")
+@signed_in
+def lesson(code: str, slug: str):
+    """One lesson, with progress, previous/next and 'mark as read'."""
+    session = get_session()
+    course, version = _course_or_404(code)
+    lessons = version.lessons
+    index = next((i for i, item in enumerate(lessons) if item.slug == slug), None)
+    if index is None:
+        abort(404)
+    lesson = session.get(Lesson, lessons[index].id)
+    read = read_slugs(session, current_user, course)
+    return render_template(
+        "courses/lesson.html",
+        course=course,
+        version=version,
+        lesson=lesson,
+        html=lesson.html(current_language()),
+        index=index,
+        lessons=lessons,
+        read=read,
+        previous=lessons[index - 1] if index > 0 else None,
+        next=lessons[index + 1] if index + 1 < len(lessons) else None,
+        form=EmptyForm(),
+        percent=round(100 * len(read & {x.slug for x in lessons}) / len(lessons)),
+    )
+
+
+@bp.post("/<code>/<slug>/read")
+@signed_in
+def mark_read(code: str, slug: str):
+    """Mark a lesson as read and go on to the next one (or back to the course)."""
+    from trainer.courses.service import mark_read as record_read
+
+    session = get_session()
+    course, version = _course_or_404(code)
+    slugs = [lesson.slug for lesson in version.lessons]
+    if slug not in slugs or not EmptyForm().validate_on_submit():
+        abort(404 if slug not in slugs else 400)
+    record_read(session, current_user, course, slug)
+    session.commit()
+    following = slugs.index(slug) + 1
+    if following < len(slugs):
+        return redirect(url_for("courses.lesson", code=code, slug=slugs[following]))
+    return redirect(url_for("courses.course", code=code) + "#acknowledge")
+
+
+@bp.post("/<code>/acknowledge")
+@signed_in
+def acknowledge_course(code: str):
+    """'I have read and understood version N.'"""
+    session = get_session()
+    course, version = _course_or_404(code)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    try:
+        acknowledge(session, current_user, course, version)
+    except CourseError:
+        flash(_("Read every lesson before you confirm."), "error")
+    else:
+        session.commit()
+        flash(_("Thank you: you have confirmed version %(v)s.", v=version.version), "success")
+        from trainer.certificates.service import check_and_issue
+
+        check_and_issue(session, current_user, course_code=code)
+    return redirect(url_for("courses.course", code=code))
+
+
+@bp.route("/<code>/print")
+@signed_in
+def printable(code: str):
+    """The whole course on one page, for printing."""
+    course, version = _course_or_404(code)
+    lessons = (
+        get_session()
+        .scalars(
+            select(Lesson).where(Lesson.course_version_id == version.id).order_by(Lesson.position)
+        )
+        .all()
+    )
+    return render_template("courses/print.html", course=course, version=version, lessons=lessons)
+
+
+@bp.route("/<code>/manual.pdf")
+@signed_in
+def manual_pdf(code: str):
+    """The course manual as a PDF for the counter (?lang=zh|en|both)."""
+    from trainer import pdf
+
+    lang = request.args.get("lang", current_language())
+    if lang not in ("zh", "en", "both"):
+        abort(404)
+    course, version = _course_or_404(code)
+    lessons = (
+        get_session()
+        .scalars(
+            select(Lesson).where(Lesson.course_version_id == version.id).order_by(Lesson.position)
+        )
+        .all()
+    )
+    data = pdf.render_manual(
+        {
+            "code": course.code,
+            "version": version.version,
+            "title": version.title,
+            "summary": version.summary,
+            "organisation": current_app.config["SITE_NAME"],
+            "lessons": [
+                {"slug": x.slug, "title": x.title, "html": {"zh": x.html_zh, "en": x.html_en}}
+                for x in lessons
+            ],
+        },
+        lang,
+    )
+    filename = f"{course.code}-{version.version}-{lang}.pdf"
+    return Response(
+        data,
+        mimetype="application/pdf",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+@bp.route("/<code>/assets/<path:filename>")
+@signed_in
+def asset(code: str, filename: str):
+    """An image stored beside a course's lessons."""
+    _course_or_404(code)
+    if Path(filename).suffix.lower() not in IMAGE_TYPES:
+        abort(404)
+    folder = content_root(current_app) / "courses" / code
+    return send_from_directory(folder, filename)  # refuses paths outside the folder
+
+
+@bp.route("/search")
+@signed_in
+def search_manuals():
+    """Search every manual section, in Chinese or English."""
+    query = request.args.get("q", "").strip()[:100]
+    hits = search(get_session(), query, current_language()) if query else []
+    return render_template("courses/search.html", query=query, hits=hits, localised=localised)

@@ -1,0 +1,64 @@
+"""Reading answers from the attempt page's form (the same for autosave and plain posts)."""
+
+from __future__ import annotations
+
+from werkzeug.datastructures import MultiDict
+
+from trainer.models import AttemptItem
+
+
+def ordering_ids(item: AttemptItem) -> list[str]:
+    """Opaque ids for an ordering question's steps (s0, s1 … in shown order).
+
+    The authored step ids can hint at the answer ("step1"), so the page never shows them.
+    """
+    return [f"s{i}" for i in range(len(item.layout.get("steps", [])))]
+
+
+def response_from_form(item: AttemptItem, form: MultiDict) -> dict | None:
+    """The response dict grading expects, from the fields named after the item's position."""
+    name = f"q{item.position}"
+    qtype = item.question.get("type")
+    if qtype == "single":
+        value = form.get(name)
+        return {"choice": value} if value else None
+    if qtype == "multiple":
+        values = form.getlist(name)
+        return {"choices": values} if values else None
+    if qtype == "truefalse":
+        value = form.get(name)
+        return {"value": value == "true"} if value in ("true", "false") else None
+    if qtype == "ordering":
+        real = item.layout.get("steps", [])
+        ranks = []
+        for opaque, step_id in zip(ordering_ids(item), real, strict=True):
+            rank = form.get(f"{name}-{opaque}", type=int)
+            if rank is None:
+                return None
+            ranks.append((rank, step_id))
+        return {"order": [step_id for _, step_id in sorted(ranks)]}
+    if qtype == "matching":
+        lefts = len(item.question.get("pairs", []))
+        pairs = {str(i): form.get(f"{name}-{i}", "") for i in range(lefts)}
+        return {"pairs": pairs} if any(pairs.values()) else None
+    if qtype in ("numeric", "short", "essay"):
+        text = form.get(name, "").strip()
+        if not text:
+            return None
+        return {"value": text} if qtype == "numeric" else {"text": text}
+    return None
+
+
+def present_response(item: AttemptItem) -> dict:
+    """The saved response in the page's terms, to pre-fill the form after a reload."""
+    response = item.response or {}
+    qtype = item.question.get("type")
+    if qtype == "ordering" and response.get("order"):
+        rank = {step_id: i + 1 for i, step_id in enumerate(response["order"])}
+        return {
+            opaque: rank.get(step_id)
+            for opaque, step_id in zip(
+                ordering_ids(item), item.layout.get("steps", []), strict=True
+            )
+        }
+    return response

@@ -1,0 +1,387 @@
+"""The attempt engine: start, save as you go, submit once, grade on the server."""
+
+from __future__ import annotations
+
+import random
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, selectinload
+
+from trainer import audit
+from trainer.db import utcnow
+from trainer.domain import grading
+from trainer.models import (
+    Attempt,
+    AttemptItem,
+    AttemptStatus,
+    Question,
+    QuestionBank,
+    Quiz,
+    User,
+)
+
+# Answers that arrive this long after the deadline were sent in time but delayed on the way.
+NETWORK_GRACE = timedelta(seconds=5)
+MAX_RESPONSE_CHARS = 20_000
+
+
+class QuizError(ValueError):
+    """An attempt action that is not allowed now, with the reason for the learner."""
+
+
+def aware(moment: datetime | None) -> datetime | None:
+    """SQLite hands back naive datetimes for timezone columns; they are UTC."""
+    from datetime import UTC
+
+    if moment is None or moment.tzinfo:
+        return moment
+    return moment.replace(tzinfo=UTC)
+
+
+@dataclass
+class StartCheck:
+    """Whether a learner may start an attempt now, and if not, why."""
+
+    allowed: bool
+    reason: str | None = None
+    wait_until: datetime | None = None
+    in_progress: Attempt | None = None
+    attempts_used: int = 0
+
+
+def user_attempts(session: Session, user: User, quiz: Quiz) -> list[Attempt]:
+    """The user's attempts at ``quiz``, newest first."""
+    return list(
+        session.scalars(
+            select(Attempt)
+            .where(Attempt.user_id == user.id, Attempt.quiz_id == quiz.id)
+            .order_by(Attempt.number.desc())
+        )
+    )
+
+
+def check_start(
+    session: Session, user: User, quiz: Quiz, now: datetime | None = None
+) -> StartCheck:
+    """Attempt limit, cool-down and an attempt already under way."""
+    now = now or utcnow()
+    attempts = user_attempts(session, user, quiz)
+    for attempt in attempts:
+        if attempt.status is AttemptStatus.IN_PROGRESS:
+            if attempt.deadline_at and aware(attempt.deadline_at) + NETWORK_GRACE < now:
+                submit(session, attempt, now=now)  # time ran out while away: grade what was saved
+                continue
+            return StartCheck(
+                False, "in_progress", in_progress=attempt, attempts_used=len(attempts)
+            )
+    definition = quiz.definition
+    limit = definition.get("max_attempts")
+    if limit and len(attempts) >= limit:
+        return StartCheck(False, "limit", attempts_used=len(attempts))
+    cooldown = definition.get("cooldown_minutes") or 0
+    if cooldown and attempts and attempts[0].submitted_at:
+        ready = aware(attempts[0].submitted_at) + timedelta(minutes=cooldown)
+        if ready > now:
+            return StartCheck(False, "cooldown", wait_until=ready, attempts_used=len(attempts))
+    return StartCheck(True, attempts_used=len(attempts))
+
+
+def draw_questions(session: Session, quiz: Quiz, rng: random.Random) -> list[Question]:
+    """Questions for a new attempt: fixed ones, then random draws from each pool."""
+    chosen: list[Question] = []
+    taken: set[int] = set()
+    for pool in quiz.definition.get("pools", []):
+        fixed = pool.get("questions") or []
+        if fixed:
+            rows = {
+                q.qid: q
+                for q in session.scalars(
+                    select(Question).where(Question.qid.in_(fixed), Question.active)
+                )
+            }
+            for qid in fixed:
+                if qid in rows and rows[qid].id not in taken:
+                    chosen.append(rows[qid])
+                    taken.add(rows[qid].id)
+        if pool.get("bank") and pool.get("count"):
+            query = (
+                select(Question)
+                .join(QuestionBank)
+                .where(QuestionBank.slug == pool["bank"], Question.active)
+                .order_by(Question.position)
+            )
+            if pool.get("types"):
+                query = query.where(Question.type.in_(pool["types"]))
+            if pool.get("difficulty"):
+                query = query.where(Question.difficulty.in_(pool["difficulty"]))
+            candidates = [q for q in session.scalars(query) if q.id not in taken]
+            if pool.get("tags"):
+                wanted = set(pool["tags"])
+                candidates = [q for q in candidates if wanted & set(q.tags or [])]
+            picks = rng.sample(candidates, min(pool["count"], len(candidates)))
+            chosen.extend(picks)
+            taken.update(q.id for q in picks)
+    if quiz.definition.get("shuffle_questions", True):
+        rng.shuffle(chosen)
+    return chosen
+
+
+def start_attempt(session: Session, user: User, quiz: Quiz, now: datetime | None = None) -> Attempt:
+    """Start (or resume) an attempt; its question and option order are stored with it."""
+    now = now or utcnow()
+    check = check_start(session, user, quiz, now)
+    if check.in_progress is not None:
+        return check.in_progress
+    if not check.allowed:
+        raise QuizError(check.reason or "not allowed")
+    rng = random.Random(secrets.randbits(64))  # noqa: S311 (shuffling, seeded from secrets)
+    questions = draw_questions(session, quiz, rng)
+    if not questions:
+        raise QuizError("empty")
+    definition = quiz.definition
+    limit = definition.get("time_limit_minutes")
+    attempt = Attempt(
+        quiz_id=quiz.id,
+        user_id=user.id,
+        number=check.attempts_used + 1,
+        started_at=now,
+        deadline_at=now + timedelta(minutes=limit) if limit else None,
+        pass_mark=float(definition.get("pass_mark", 80)),
+        review_policy=definition.get("review", "after_submission"),
+        status=AttemptStatus.IN_PROGRESS,
+    )
+    shuffle = definition.get("shuffle_options", True)
+    for position, question in enumerate(questions):
+        data = question.data
+        attempt.items.append(
+            AttemptItem(
+                position=position,
+                question_id=question.id,
+                question=data,
+                layout=grading.make_layout(data, rng, shuffle),
+                max_score=grading.max_points(data),
+            )
+        )
+    session.add(attempt)
+    try:
+        session.flush()
+    except IntegrityError:
+        # Another tab started attempt N at the same moment: use that one.
+        session.rollback()
+        existing = session.scalar(
+            select(Attempt).where(
+                Attempt.user_id == user.id,
+                Attempt.quiz_id == quiz.id,
+                Attempt.status == AttemptStatus.IN_PROGRESS,
+            )
+        )
+        if existing is None:
+            raise
+        return existing
+    audit.record(
+        session,
+        "attempt.started",
+        actor=user,
+        target=attempt,
+        details={"quiz": quiz.slug, "number": attempt.number},
+    )
+    return attempt
+
+
+def load_attempt(session: Session, attempt_id: int) -> Attempt | None:
+    """An attempt with its items."""
+    return session.scalar(
+        select(Attempt).where(Attempt.id == attempt_id).options(selectinload(Attempt.items))
+    )
+
+
+def is_open(attempt: Attempt, now: datetime | None = None) -> bool:
+    """Answers may still be saved: in progress and (with the network grace) before the deadline."""
+    now = now or utcnow()
+    if attempt.status is not AttemptStatus.IN_PROGRESS:
+        return False
+    return attempt.deadline_at is None or now <= aware(attempt.deadline_at) + NETWORK_GRACE
+
+
+def save_responses(
+    session: Session,
+    attempt: Attempt,
+    responses: dict[int, dict | None],
+    now: datetime | None = None,
+) -> datetime:
+    """Store answers by item position; refused once submitted or past the deadline."""
+    now = now or utcnow()
+    if not is_open(attempt, now):
+        raise QuizError("closed")
+    items = {item.position: item for item in attempt.items}
+    for position, response in responses.items():
+        item = items.get(position)
+        if item is None or item.question.get("type") == "scenario":
+            continue  # scenario steps are recorded one choice at a time (advance_scenario)
+        if response is not None and len(repr(response)) > MAX_RESPONSE_CHARS:
+            raise QuizError("too_long")
+        item.response = response
+        item.saved_at = now
+    return now
+
+
+def advance_scenario(
+    session: Session,
+    attempt: Attempt,
+    position: int,
+    step_id: str,
+    option_id: str,
+    now: datetime | None = None,
+) -> AttemptItem:
+    """Record one choice in a multi-step scenario; its consequence is then shown."""
+    now = now or utcnow()
+    if not is_open(attempt, now):
+        raise QuizError("closed")
+    item = next((i for i in attempt.items if i.position == position), None)
+    if item is None or item.question.get("type") != "scenario":
+        raise QuizError("not_scenario")
+    path = (item.response or {}).get("path", [])
+    try:
+        new_path = grading.scenario_advance(item.question, path, step_id, option_id)
+    except ValueError as exc:
+        raise QuizError(str(exc)) from exc
+    item.response = {"path": new_path}
+    item.saved_at = now
+    return item
+
+
+def submit(session: Session, attempt: Attempt, now: datetime | None = None) -> bool:
+    """Grade the attempt once. Returns False when it had already been submitted.
+
+    The status change is a compare-and-set UPDATE, so two tabs (or a double click) grade once.
+    """
+    now = now or utcnow()
+    claimed = session.execute(
+        update(Attempt)
+        .where(
+            Attempt.id == attempt.id,
+            Attempt.status == AttemptStatus.IN_PROGRESS,
+            Attempt.submitted_at.is_(None),
+        )
+        .values(submitted_at=now)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if claimed != 1:
+        session.refresh(attempt)
+        return False
+    session.refresh(attempt)
+    deadline = aware(attempt.deadline_at) + NETWORK_GRACE if attempt.deadline_at else None
+    graded = []
+    for item in attempt.items:
+        late = (
+            deadline is not None and item.saved_at is not None and aware(item.saved_at) > deadline
+        )
+        graded.append((item.question, None if late else item.response, item.layout))
+    result = grading.grade_attempt(graded, attempt.pass_mark)
+    for item, grade in zip(attempt.items, result.grades, strict=True):
+        item.score, item.max_score, item.status = grade.score, grade.max_score, grade.status
+        item.grade = grade.to_dict()
+    _store_result(attempt, result)
+    user = session.get(User, attempt.user_id)
+    audit.record(
+        session,
+        "attempt.submitted",
+        actor=user,
+        target=attempt,
+        details={
+            "percent": attempt.percent,
+            "passed": attempt.passed,
+            "status": attempt.status.value,
+        },
+    )
+    return True
+
+
+def _store_result(attempt: Attempt, result: grading.AttemptResult) -> None:
+    attempt.score, attempt.max_score, attempt.percent = (
+        result.score,
+        result.max_score,
+        result.percent,
+    )
+    attempt.passed = result.passed
+    attempt.weak_topics = result.weak_topics
+    attempt.status = AttemptStatus.AWAITING_REVIEW if result.needs_review else AttemptStatus.GRADED
+
+
+def regrade_attempt(attempt: Attempt) -> None:
+    """Total an attempt again after a supervisor graded an essay."""
+    grades = [grading.Grade.from_dict(item.grade) for item in attempt.items]
+    maximum = sum(g.max_score for g in grades)
+    score = sum(g.score for g in grades)
+    needs_review = any(g.status == grading.NEEDS_REVIEW for g in grades)
+    percent = round(score * 100 / maximum, 1) if maximum else 100.0
+    attempt.score, attempt.max_score, attempt.percent = round(score, 2), maximum, percent
+    attempt.passed = None if needs_review else percent >= attempt.pass_mark
+    attempt.status = AttemptStatus.AWAITING_REVIEW if needs_review else AttemptStatus.GRADED
+
+
+def review_queue(session: Session, reviewer: User) -> list[AttemptItem]:
+    """Essay answers waiting for a grade from this reviewer (their stores, or all)."""
+    from trainer.models import user_stores
+
+    query = (
+        select(AttemptItem)
+        .join(Attempt)
+        .where(
+            Attempt.status == AttemptStatus.AWAITING_REVIEW,
+            AttemptItem.status == grading.NEEDS_REVIEW,
+        )
+        .order_by(Attempt.submitted_at, AttemptItem.position)
+    )
+    if not reviewer.sees_all_stores():
+        query = query.where(
+            Attempt.user_id.in_(
+                select(user_stores.c.user_id).where(user_stores.c.store_id.in_(reviewer.store_ids))
+            )
+        )
+    return list(session.scalars(query.options(selectinload(AttemptItem.attempt))))
+
+
+def can_review(session: Session, reviewer: User, attempt: Attempt) -> bool:
+    """A supervisor reviews only their stores' staff; admins everyone; nobody their own work."""
+    if attempt.user_id == reviewer.id:
+        return False
+    if reviewer.sees_all_stores():
+        return True
+    learner = session.get(User, attempt.user_id)
+    return bool(learner.store_ids & reviewer.store_ids)
+
+
+def grade_essay(
+    session: Session, item: AttemptItem, score: float, comment: str | None, reviewer: User
+) -> None:
+    """A supervisor's grade for one essay answer; the attempt is totalled again."""
+    grade = grading.Grade.from_dict(item.grade)
+    try:
+        graded = grading.manual_grade(grade, score, comment)
+    except ValueError as exc:
+        raise QuizError(str(exc)) from exc
+    item.grade, item.score, item.status = graded.to_dict(), graded.score, graded.status
+    item.reviewed_by_id, item.reviewed_at = reviewer.id, utcnow()
+    regrade_attempt(item.attempt)
+    audit.record(
+        session,
+        "attempt.essay_graded",
+        actor=reviewer,
+        target=item.attempt,
+        details={"item": item.position, "score": graded.score},
+    )
+
+
+def best_results(session: Session, user: User) -> dict[int, float]:
+    """Best graded percent per quiz id for a user."""
+    rows = session.execute(
+        select(Attempt.quiz_id, func.max(Attempt.percent))
+        .where(Attempt.user_id == user.id, Attempt.status == AttemptStatus.GRADED)
+        .group_by(Attempt.quiz_id)
+    )
+    return {quiz_id: percent for quiz_id, percent in rows}

@@ -1,0 +1,304 @@
+"""Quizzes: the list, a quiz's rules, the attempt page, autosave, submit, results, grading."""
+
+from __future__ import annotations
+
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from sqlalchemy import select
+
+from trainer.db import get_session
+from trainer.domain import grading
+from trainer.forms import EmptyForm
+from trainer.i18n import current_language
+from trainer.models import AttemptItem, AttemptStatus, Quiz, Role
+from trainer.quizzes import service
+from trainer.quizzes.forms import ordering_ids, present_response, response_from_form
+from trainer.security import roles, signed_in
+
+bp = Blueprint("quizzes", __name__)
+
+QUIZ_ERRORS = {  # lazy: translated when shown, in the reader's language
+    "limit": _l("You have used all your attempts at this quiz."),
+    "cooldown": _l("Please wait before you try again."),
+    "empty": _l("This quiz has no questions yet."),
+    "closed": _l("This attempt is closed: time is up or it was submitted."),
+}
+
+
+def _quiz_or_404(slug: str) -> Quiz:
+    quiz = get_session().scalar(select(Quiz).where(Quiz.slug == slug, Quiz.active))
+    if quiz is None:
+        abort(404)
+    return quiz
+
+
+def _own_attempt_or_404(attempt_id: int):
+    attempt = service.load_attempt(get_session(), attempt_id)
+    # Another person's attempt answers 404, not 403: nothing to enumerate.
+    if attempt is None or attempt.user_id != current_user.id:
+        abort(404)
+    return attempt
+
+
+@bp.route("/quizzes/")
+@signed_in
+def index():
+    """Every quiz with the user's best result."""
+    session = get_session()
+    quizzes = session.scalars(select(Quiz).where(Quiz.active).order_by(Quiz.slug)).all()
+    best = service.best_results(session, current_user)
+    return render_template("quizzes/index.html", quizzes=quizzes, best=best)
+
+
+@bp.route("/quizzes/<slug>")
+@signed_in
+def quiz(slug: str):
+    """A quiz's rules, the user's attempts, and the start (or resume) button."""
+    session = get_session()
+    quiz = _quiz_or_404(slug)
+    check = service.check_start(session, current_user, quiz)
+    session.commit()  # check_start may have closed an attempt whose time ran out
+    attempts = service.user_attempts(session, current_user, quiz)
+    return render_template(
+        "quizzes/quiz.html",
+        quiz=quiz,
+        check=check,
+        attempts=attempts,
+        form=EmptyForm(),
+        errors=QUIZ_ERRORS,
+    )
+
+
+@bp.post("/quizzes/<slug>/start")
+@signed_in
+def start(slug: str):
+    """Start a new attempt, or go back to the one under way."""
+    session = get_session()
+    quiz = _quiz_or_404(slug)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    try:
+        attempt = service.start_attempt(session, current_user, quiz)
+    except service.QuizError as exc:
+        flash(str(QUIZ_ERRORS.get(str(exc), exc)), "error")
+        return redirect(url_for("quizzes.quiz", slug=slug))
+    session.commit()
+    return redirect(url_for("quizzes.attempt", attempt_id=attempt.id))
+
+
+def _presented(attempt):
+    lang = current_language()
+    out = []
+    for item in attempt.items:
+        path = (
+            (item.response or {}).get("path") if item.question.get("type") == "scenario" else None
+        )
+        view = grading.present(item.question, item.layout, lang, path=path)
+        if view["type"] == "ordering":
+            for opaque, step in zip(ordering_ids(item), view["steps"], strict=True):
+                step["id"] = opaque
+        out.append({"item": item, "view": view, "saved": present_response(item)})
+    return out
+
+
+@bp.route("/attempts/<int:attempt_id>")
+@signed_in
+def attempt(attempt_id: int):
+    """The attempt page: every question, answers saved as the learner goes."""
+    session = get_session()
+    attempt = _own_attempt_or_404(attempt_id)
+    if attempt.status is AttemptStatus.IN_PROGRESS and not service.is_open(attempt):
+        service.submit(session, attempt)
+        session.commit()
+    if attempt.status is not AttemptStatus.IN_PROGRESS:
+        return redirect(url_for("quizzes.result", attempt_id=attempt.id))
+    quiz = session.get(Quiz, attempt.quiz_id)
+    return render_template(
+        "quizzes/attempt.html",
+        attempt=attempt,
+        quiz=quiz,
+        questions=_presented(attempt),
+        form=EmptyForm(),
+        deadline=service.aware(attempt.deadline_at),
+    )
+
+
+def _save_posted(session, attempt) -> None:
+    responses = {
+        item.position: response_from_form(item, request.form)
+        for item in attempt.items
+        if item.question.get("type") != "scenario"
+    }
+    only = request.form.get("only", type=int)
+    if only is not None:
+        responses = {only: responses.get(only)}
+    service.save_responses(session, attempt, responses)
+
+
+@bp.post("/attempts/<int:attempt_id>/save")
+@signed_in
+def save(attempt_id: int):
+    """Save answers: JSON for the page's autosave, a redirect for a plain form post."""
+    session = get_session()
+    attempt = _own_attempt_or_404(attempt_id)
+    wants_json = request.headers.get("X-Requested-With") == "fetch"
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    try:
+        _save_posted(session, attempt)
+    except service.QuizError as exc:
+        if wants_json:
+            return jsonify(
+                ok=False, error=str(exc), message=str(QUIZ_ERRORS.get(str(exc), exc))
+            ), 409
+        flash(str(QUIZ_ERRORS.get(str(exc), exc)), "error")
+        return redirect(url_for("quizzes.attempt", attempt_id=attempt.id))
+    session.commit()
+    if wants_json:
+        return jsonify(
+            ok=True, saved_at=attempt.items[0].saved_at.isoformat() if attempt.items else None
+        )
+    flash(_("Your answers are saved."), "success")
+    return redirect(url_for("quizzes.attempt", attempt_id=attempt.id))
+
+
+@bp.post("/attempts/<int:attempt_id>/step")
+@signed_in
+def step(attempt_id: int):
+    """Make one choice in a multi-step scenario; the page then shows its consequence."""
+    session = get_session()
+    attempt = _own_attempt_or_404(attempt_id)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    # One button per choice carries "position|step|option", so this works without JavaScript.
+    position_text, _sep, rest = request.form.get("choice", "").partition("|")
+    step_id, _sep, option_id = rest.partition("|")
+    position = int(position_text) if position_text.isdigit() else -1
+    try:
+        _save_posted(session, attempt)  # keep the other answers typed so far
+        service.advance_scenario(session, attempt, position, step_id, option_id)
+    except service.QuizError as exc:
+        flash(str(QUIZ_ERRORS.get(str(exc), _("That choice is not available."))), "error")
+    else:
+        session.commit()
+    return redirect(url_for("quizzes.attempt", attempt_id=attempt.id) + f"#q{position}")
+
+
+@bp.post("/attempts/<int:attempt_id>/submit")
+@signed_in
+def submit(attempt_id: int):
+    """Save what was posted, then grade once (a second submit just shows the result)."""
+    session = get_session()
+    attempt = _own_attempt_or_404(attempt_id)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    if service.is_open(attempt):
+        _save_posted(session, attempt)
+        session.flush()
+    if attempt.status is AttemptStatus.IN_PROGRESS:
+        service.submit(session, attempt)
+        session.commit()
+        if attempt.status is AttemptStatus.GRADED and attempt.passed:
+            _issue_for(session, attempt)
+    return redirect(url_for("quizzes.result", attempt_id=attempt.id))
+
+
+def _issue_for(session, attempt) -> None:
+    from trainer.certificates.service import check_and_issue
+
+    quiz = session.get(Quiz, attempt.quiz_id)
+    if quiz.course_code:
+        from trainer.models import User
+
+        certificate = check_and_issue(
+            session, session.get(User, attempt.user_id), course_code=quiz.course_code
+        )
+        if certificate is not None and attempt.user_id == current_user.id:
+            flash(
+                _(
+                    "Congratulations! Your certificate %(serial)s has been issued.",
+                    serial=certificate.serial,
+                ),
+                "success",
+            )
+
+
+@bp.route("/attempts/<int:attempt_id>/result")
+@signed_in
+def result(attempt_id: int):
+    """Score, pass or fail, feedback per question, and what to review by topic."""
+    session = get_session()
+    attempt = _own_attempt_or_404(attempt_id)
+    if attempt.status is AttemptStatus.IN_PROGRESS:
+        return redirect(url_for("quizzes.attempt", attempt_id=attempt.id))
+    quiz = session.get(Quiz, attempt.quiz_id)
+    return render_template(
+        "quizzes/result.html",
+        attempt=attempt,
+        quiz=quiz,
+        show_feedback=attempt.review_policy == "after_submission",
+    )
+
+
+@bp.route("/grading")
+@roles(Role.SUPERVISOR, Role.ADMIN)
+def grading_queue():
+    """Free-text answers waiting for a supervisor's grade."""
+    session = get_session()
+    items = service.review_queue(session, current_user)
+    items = [i for i in items if i.attempt.user_id != current_user.id]
+    from trainer.models import User
+
+    learners = {
+        u.id: u
+        for u in session.scalars(
+            select(User).where(User.id.in_({i.attempt.user_id for i in items}))
+        )
+    }
+    return render_template("quizzes/grading_queue.html", items=items, learners=learners)
+
+
+@bp.route("/grading/<int:item_id>", methods=["GET", "POST"])
+@roles(Role.SUPERVISOR, Role.ADMIN)
+def grade_item(item_id: int):
+    """Read one free-text answer and give it a score."""
+    session = get_session()
+    item = session.get(AttemptItem, item_id)
+    if item is None or not service.can_review(session, current_user, item.attempt):
+        abort(404)
+    form = EmptyForm()
+    error = None
+    if request.method == "POST" and form.validate_on_submit():
+        score = request.form.get("score", type=float)
+        try:
+            if score is None:
+                raise service.QuizError(_("Enter a score."))
+            service.grade_essay(session, item, score, request.form.get("comment"), current_user)
+        except service.QuizError as exc:
+            error = str(exc)
+        else:
+            session.commit()
+            if item.attempt.status is AttemptStatus.GRADED and item.attempt.passed:
+                _issue_for(session, item.attempt)
+            flash(_("Grade saved."), "success")
+            return redirect(url_for("quizzes.grading_queue"))
+    from trainer.models import User
+
+    return render_template(
+        "quizzes/grade_item.html",
+        item=item,
+        form=form,
+        error=error,
+        learner=session.get(User, item.attempt.user_id),
+    )
