@@ -17,10 +17,13 @@ def test_sign_in_and_out(client, people):
     assert client.get("/").location.startswith("/login")
 
 
-@pytest.mark.parametrize("username,password", [
-    ("cashier", "wrong-password-123"),   # wrong password
-    ("nobody", "whatever-password"),     # unknown user
-])
+@pytest.mark.parametrize(
+    "username,password",
+    [
+        ("cashier", "wrong-password-123"),  # wrong password
+        ("nobody", "whatever-password"),  # unknown user
+    ],
+)
 def test_wrong_login_gives_the_same_message(client, people, username, password):
     """No user enumeration: the same page for an unknown user and a wrong password."""
     response = login(client, username, password)
@@ -43,13 +46,16 @@ def test_username_is_case_insensitive(client, people):
     assert login(client, "CASHIER", people["cashier"].password).status_code == 302
 
 
-@pytest.mark.parametrize("target,expected", [
-    ("/profile", "/profile"),
-    ("https://evil.example/", "/"),
-    ("//evil.example/", "/"),
-    ("/\\evil.example", "/"),
-    ("javascript:alert(1)", "/"),
-])
+@pytest.mark.parametrize(
+    "target,expected",
+    [
+        ("/profile", "/profile"),
+        ("https://evil.example/", "/"),
+        ("//evil.example/", "/"),
+        ("/\\evil.example", "/"),
+        ("javascript:alert(1)", "/"),
+    ],
+)
 def test_next_redirect_stays_on_site(client, people, target, expected):
     password = people["cashier"].password
     response = post(client, "/login", {"username": "cashier", "password": password, "next": target})
@@ -57,8 +63,9 @@ def test_next_redirect_stays_on_site(client, people, target, expected):
 
 
 def test_login_without_csrf_token_is_rejected(client, people):
-    response = client.post("/login", data={"username": "cashier",
-                                           "password": people["cashier"].password})
+    response = client.post(
+        "/login", data={"username": "cashier", "password": people["cashier"].password}
+    )
     assert response.status_code == 400
     assert "This form has expired" in response.get_data(as_text=True)
     assert client.get("/").status_code == 302  # not signed in
@@ -74,22 +81,39 @@ def test_logout_needs_post_with_csrf(client, people):
 def test_forced_password_change_for_admin_created_accounts(client, session, people, stores):
     from trainer.admin.service import create_user
 
-    new = create_user(session, username="newbie", name="New Bie", role=people["cashier"].user.role,
-                      stores=[stores["S1"]])
+    new = create_user(
+        session,
+        username="newbie",
+        name="New Bie",
+        role=people["cashier"].user.role,
+        stores=[stores["S1"]],
+    )
     session.commit()
     assert new.password and new.user.must_change_password
     response = login(client, "newbie", new.password)
     assert response.location == "/password"
     assert client.get("/").location == "/password"  # every other page sends them back
     assert client.get("/profile").location == "/password"
-    too_short = post(client, "/password", {"current": new.password, "new": "short",
-                                           "confirm": "short"}, token_from="/password")
+    too_short = post(
+        client,
+        "/password",
+        {"current": new.password, "new": "short", "confirm": "short"},
+        token_from="/password",
+    )
     assert "at least 10 characters" in too_short.get_data(as_text=True)
-    same = post(client, "/password", {"current": new.password, "new": new.password,
-                                      "confirm": new.password}, token_from="/password")
+    same = post(
+        client,
+        "/password",
+        {"current": new.password, "new": new.password, "confirm": new.password},
+        token_from="/password",
+    )
     assert "different from the current one" in same.get_data(as_text=True)
-    ok = post(client, "/password", {"current": new.password, "new": "my own secret 2026",
-                                    "confirm": "my own secret 2026"}, token_from="/password")
+    ok = post(
+        client,
+        "/password",
+        {"current": new.password, "new": "my own secret 2026", "confirm": "my own secret 2026"},
+        token_from="/password",
+    )
     assert ok.location == "/"
     assert client.get("/").status_code == 200
     session.expire_all()
@@ -100,8 +124,16 @@ def test_password_change_ends_other_sessions(app, people):
     laptop, till = app.test_client(), app.test_client()
     login_as(laptop, people["cashier"])
     login_as(till, people["cashier"])
-    post(laptop, "/password", {"current": people["cashier"].password, "new": "brand new pass 99",
-                               "confirm": "brand new pass 99"}, token_from="/password")
+    post(
+        laptop,
+        "/password",
+        {
+            "current": people["cashier"].password,
+            "new": "brand new pass 99",
+            "confirm": "brand new pass 99",
+        },
+        token_from="/password",
+    )
     assert laptop.get("/").status_code == 200
     assert till.get("/").location.startswith("/login")
 
@@ -150,13 +182,20 @@ def test_session_cookie_flags(client, people):
 def test_secure_cookies_when_served_over_https(database_url, tmp_path):
     from trainer import create_app
 
-    app = create_app({"TESTING": True, "DATABASE_URL": database_url, "SECRET_KEY": "x",
-                      "BASE_URL": "https://training.example"})
+    app = create_app(
+        {
+            "TESTING": True,
+            "DATABASE_URL": database_url,
+            "SECRET_KEY": "x",
+            "BASE_URL": "https://training.example",
+        }
+    )
     assert app.config["SESSION_COOKIE_SECURE"] is False  # set from BASE_URL at load time …
     from trainer.config import load_config
 
-    cfg = load_config(tmp_path, {"TRAINER_BASE_URL": "https://training.example",
-                                 "TRAINER_SECRET_KEY": "k"})
+    cfg = load_config(
+        tmp_path, {"TRAINER_BASE_URL": "https://training.example", "TRAINER_SECRET_KEY": "k"}
+    )
     assert cfg["SESSION_COOKIE_SECURE"] and cfg["REMEMBER_COOKIE_SECURE"]
 
 
