@@ -14,6 +14,7 @@ from trainer.security import policy_of
 ANON = "anonymous"
 ROLES = ["cashier", "supervisor", "compliance", "admin"]
 PUBLIC = "public"
+API = "api token"
 EVERYONE = set(ROLES)
 ADMIN = {"admin"}
 
@@ -36,6 +37,8 @@ EXPECTED: dict[str, object] = {
     "admin.edit_store": ADMIN,
     "admin.roster": ADMIN,
     "admin.roster_import": ADMIN,
+    "gift.upload": ADMIN,
+    "gift.export": ADMIN,
     "courses.catalogue": EVERYONE,
     "courses.course": EVERYONE,
     "courses.lesson": EVERYONE,
@@ -55,6 +58,20 @@ EXPECTED: dict[str, object] = {
     "quizzes.result": EVERYONE,
     "quizzes.grading_queue": {"supervisor", "admin"},
     "quizzes.grade_item": {"supervisor", "admin"},
+    "certificates.mine": EVERYONE,
+    "certificates.download": EVERYONE,
+    "certificates.verify": PUBLIC,
+    "certificates.verify_form": PUBLIC,
+    "certificates.verify_json": PUBLIC,
+    "certificates.manage": {"supervisor", "compliance", "admin"},
+    "certificates.detail": {"supervisor", "compliance", "admin"},
+    "certificates.revoke_certificate": {"compliance", "admin"},
+    "certificates.reissue_certificate": {"compliance", "admin"},
+    "admin.api_clients": ADMIN,
+    "admin.revoke_api_client": ADMIN,
+    "api.certificates": API,
+    "api.certificate": API,
+    "api.certificate_pdf": API,
 }
 
 
@@ -87,7 +104,9 @@ def test_every_route_declares_the_expected_policy(app):
         policy = policy_of(app, endpoint)
         assert policy is not None, f"{endpoint} has no role policy"
         expected = EXPECTED[endpoint]
-        if expected == PUBLIC:
+        if expected == API:
+            assert policy.api and not policy.public, endpoint
+        elif expected == PUBLIC:
             assert policy.public, endpoint
         else:
             assert not policy.public, endpoint
@@ -108,6 +127,10 @@ def test_every_route_answers_each_role_as_declared(app, people, who):
         # POSTs carry no CSRF token: allowed roles reach the CSRF check (400), others don't.
         response = client.open(url, method=method)
         expected = EXPECTED[rule.endpoint]
+        if expected == API:
+            # Sessions never open the API, whoever is signed in: only a bearer token does.
+            assert response.status_code == 401, f"{method} {url} as {who}"
+            continue
         allowed = expected == PUBLIC or who in expected
         where = f"{method} {url} as {who}: {response.status_code}"
         if allowed:

@@ -51,14 +51,26 @@ def configure_extensions(app: Flask) -> None:
 
 def configure_blueprints(app: Flask) -> None:
     """One blueprint per area."""
+    from trainer.admin.gift_views import bp as gift_bp
     from trainer.admin.views import bp as admin_bp
+    from trainer.api.views import bp as api_bp
     from trainer.auth.views import bp as auth_bp
+    from trainer.certificates.views import bp as certificates_bp
     from trainer.courses.views import bp as courses_bp
     from trainer.errors import init_app as init_errors
     from trainer.main.views import bp as main_bp
     from trainer.quizzes.views import bp as quizzes_bp
 
-    for blueprint in (main_bp, auth_bp, admin_bp, courses_bp, quizzes_bp):
+    for blueprint in (
+        main_bp,
+        auth_bp,
+        admin_bp,
+        gift_bp,
+        courses_bp,
+        quizzes_bp,
+        certificates_bp,
+        api_bp,
+    ):
         app.register_blueprint(blueprint)
     init_errors(app)
 

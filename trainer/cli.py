@@ -92,6 +92,60 @@ def content_import(path: str | None) -> None:
     click.echo(_run_import(lambda: import_tree(current_app, root)))
 
 
+@content.command("import-gift")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--bank", "bank_slug", required=True, help="Question bank to import into.")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as one JSON object.")
+@with_appcontext
+def content_import_gift(file: str, bank_slug: str, as_json: bool) -> None:
+    """Import a Moodle GIFT file into a question bank (all or nothing)."""
+    import json
+    from pathlib import Path
+
+    from trainer.db import get_session
+    from trainer.domain.gift import GiftError
+    from trainer.quizzes.gift_import import import_gift
+
+    session = get_session()
+    try:
+        report = import_gift(session, Path(file).read_bytes(), filename=file, bank_slug=bank_slug)
+    except GiftError as exc:
+        session.rollback()
+        for problem in exc.problems:
+            click.echo(problem, err=True)
+        _fail(f"{len(exc.problems)} problem(s); nothing was imported.")
+    session.commit()
+    if as_json:
+        click.echo(json.dumps(report.to_json(), ensure_ascii=False))
+    else:
+        click.echo(f"Importing {report.imported} questions into {report.bank}.")
+        for warning in report.warnings:
+            click.echo(f"warning: {warning}", err=True)
+
+
+@content.command("export-gift")
+@click.option("--bank", "bank_slug", required=True)
+@click.option("--lang", type=click.Choice(["zh", "en"]), default="en", show_default=True)
+@click.option("--out", type=click.Path(dir_okay=False, writable=True), help="Default: stdout.")
+@with_appcontext
+def content_export_gift(bank_slug: str, lang: str, out: str | None) -> None:
+    """Write a question bank as Moodle GIFT."""
+    from trainer.db import get_session
+    from trainer.quizzes.gift_import import export_bank
+
+    try:
+        exported = export_bank(get_session(), bank_slug, lang=lang)
+    except LookupError as exc:
+        _fail(str(exc))
+    for warning in exported.warnings:
+        click.echo(f"warning: {warning}", err=True)
+    if out:
+        with open(out, "w", encoding="utf-8") as f:
+            f.write(exported.text)
+    else:
+        click.echo(exported.text, nl=False)
+
+
 @main.command("create-user")
 @click.option("--username", required=True)
 @click.option("--role", required=True, type=click.Choice([r.value for r in Role]))
@@ -146,7 +200,9 @@ def demo_command(staff: int) -> None:
     """Create a demo organisation with stores and accounts (idempotent); print the logins."""
     from trainer.demo import create_demo
 
-    logins = create_demo(staff)
+    logins, history = create_demo(staff)
+    for line in history:
+        click.echo(line)
     click.echo("\nDemo sign-ins (http://127.0.0.1:5000):")
     width = max(len(u) for u, _, _ in logins)
     for username, password, role in logins:

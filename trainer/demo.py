@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from trainer.admin.service import create_user
 from trainer.db import get_session
-from trainer.models import Organisation, Role, Store, User
+from trainer.models import Organisation, Quiz, Role, Store, User
 
 ORGANISATION = "示范零售有限公司 Demo Retail Co."
 STORES = [
@@ -22,8 +22,21 @@ STAFF = [
     ("supervisor2", "Supervisor Emma Clarke", Role.SUPERVISOR, ["S003"], "en"),
 ]
 CASHIER_NAMES = [
-    "李堃", "张犇", "陈淼", "刘德华", "Sam Taylor", "赵敏", "黄雨桐", "Priya Nair",
-    "孙浩然", "吴欣怡", "José Müller", "郑子墨", "林晓峰", "Chloe Martin", "何嘉怡",
+    "李堃",
+    "张犇",
+    "陈淼",
+    "刘德华",
+    "Sam Taylor",
+    "赵敏",
+    "黄雨桐",
+    "Priya Nair",
+    "孙浩然",
+    "吴欣怡",
+    "José Müller",
+    "郑子墨",
+    "林晓峰",
+    "Chloe Martin",
+    "何嘉怡",
 ]
 
 
@@ -32,8 +45,8 @@ def demo_password(username: str) -> str:
     return f"demo-{username}-2026"
 
 
-def create_demo(staff: int = 10) -> list[tuple[str, str, str]]:
-    """Create or refresh the demo organisation; return (username, password, role) rows."""
+def create_demo(staff: int = 10) -> tuple[list[tuple[str, str, str]], list[str]]:
+    """Create or refresh the demo organisation; return login rows and what history was made."""
     session = get_session()
     if session.scalar(select(Organisation.id)) is None:
         session.add(Organisation(name=ORGANISATION))
@@ -57,9 +70,14 @@ def create_demo(staff: int = 10) -> list[tuple[str, str, str]]:
         user = session.scalar(select(User).where(User.username == username))
         if user is None:
             create_user(
-                session, username=username, name=name, role=role,
-                stores=[stores[c] for c in store_codes], language=language,
-                employee_no=f"E{len(logins) + 1:05d}", password=password,
+                session,
+                username=username,
+                name=name,
+                role=role,
+                stores=[stores[c] for c in store_codes],
+                language=language,
+                employee_no=f"E{len(logins) + 1:05d}",
+                password=password,
             )
         elif not user.check_password(password):
             # Re-running the demo makes every printed login work again.
@@ -68,4 +86,121 @@ def create_demo(staff: int = 10) -> list[tuple[str, str, str]]:
             user.active = True
         logins.append((username, password, role.value))
     session.commit()
-    return logins
+    return logins, create_demo_history(session)
+
+
+def _correct_response(question: dict, layout: dict) -> dict | None:
+    """A right answer for a question, as the attempt page would send it (demo data only)."""
+    kind = question["type"]
+    if kind == "single":
+        return {"choice": next(o["id"] for o in question["options"] if o.get("correct"))}
+    if kind == "multiple":
+        return {"choices": [o["id"] for o in question["options"] if o.get("correct")]}
+    if kind == "truefalse":
+        return {"value": bool(question["answer"])}
+    if kind == "ordering":
+        return {"order": [s["id"] for s in question["steps"]]}
+    if kind == "numeric":
+        answer = max(question["answers"], key=lambda a: a.get("fraction", 1))
+        value = answer.get("value")
+        return {"value": str(value if value is not None else answer.get("min"))}
+    if kind == "matching":
+        rights = layout.get("rights", [])
+        return {"pairs": {str(i): f"r{rights.index(i)}" for i in range(len(question["pairs"]))}}
+    if kind == "short":
+        return {"text": max(question["answers"], key=lambda a: a.get("fraction", 1))["text"]}
+    if kind == "scenario":
+        steps = {s["id"]: s for s in question["steps"]}
+        path, step_id = [], question["start"]
+        while step_id:
+            option = max(steps[step_id]["options"], key=lambda o: o.get("points", 0))
+            path.append([step_id, option["id"]])
+            step_id = option.get("next")
+        return {"path": path}
+    return None
+
+
+def _pass_quiz(session, user: User, quiz_slug: str, *, miss: int = 1) -> None:
+    from trainer.quizzes.service import advance_scenario, save_responses, start_attempt, submit
+
+    quiz = session.scalar(select(Quiz).where(Quiz.slug == quiz_slug))
+    attempt = start_attempt(session, user, quiz)
+    responses = {
+        item.position: _correct_response(item.question, item.layout)
+        for item in attempt.items[miss:]
+    }
+    save_responses(session, attempt, responses)
+    for item in attempt.items[miss:]:
+        if item.question["type"] == "scenario":
+            for step_id, option_id in responses[item.position]["path"]:
+                advance_scenario(session, attempt, item.position, step_id, option_id)
+    session.flush()
+    submit(session, attempt)
+
+
+def _read_and_acknowledge(session, user: User, code: str) -> None:
+    from trainer.courses.service import acknowledge, course_by_code, mark_read
+
+    course, version = course_by_code(session, code)
+    for lesson in version.lessons:
+        mark_read(session, user, course, lesson.slug)
+    session.flush()
+    acknowledge(session, user, course, version)
+
+
+def create_demo_history(session) -> list[str]:
+    """Passed attempts and certificates for the first demo cashiers (idempotent).
+
+    cashier01 and cashier02 hold valid certificates, cashier03 an expired one and cashier04
+    a revoked one, so a new installation shows every certificate state right away.
+    """
+    from datetime import timedelta
+
+    from trainer.certificates.service import check_and_issue, issue, revoke
+    from trainer.db import utcnow
+    from trainer.models import Certificate, Course, RevocationReason
+
+    course = session.scalar(select(Course).where(Course.code == "payment-errors"))
+    if course is None or course.current_version is None:
+        return ["(no courses loaded: run `trainer db upgrade` for demo certificates)"]
+    admin = session.scalar(select(User).where(User.username == "compliance"))
+    notes = []
+    for username in ("cashier01", "cashier02", "cashier03", "cashier04"):
+        user = session.scalar(select(User).where(User.username == username))
+        if user is None or session.scalar(
+            select(Certificate.id).where(Certificate.user_id == user.id).limit(1)
+        ):
+            continue
+        _read_and_acknowledge(session, user, "payment-errors")
+        if username in ("cashier01", "cashier02"):
+            _pass_quiz(session, user, "payment-errors-quiz", miss=int(username == "cashier02"))
+            session.commit()
+            certificate = check_and_issue(session, user, course_code="payment-errors")
+            if certificate:
+                notes.append(f"{username}: valid certificate {certificate.serial}")
+        elif username == "cashier03":
+            issued = utcnow() - timedelta(days=400)
+            certificate = issue(
+                session,
+                user,
+                course,
+                course.current_version,
+                score=85.0,
+                actor=admin,
+                issued_at=issued,
+            )
+            notes.append(f"{username}: expired certificate {certificate.serial}")
+        else:
+            certificate = issue(
+                session, user, course, course.current_version, score=90.0, actor=admin
+            )
+            revoke(
+                session,
+                certificate,
+                reason=RevocationReason.ISSUED_IN_ERROR,
+                note="Demo: issued to the wrong person",
+                actor=admin,
+            )
+            notes.append(f"{username}: revoked certificate {certificate.serial}")
+        session.commit()
+    return notes

@@ -29,6 +29,8 @@ class Policy:
     roles: frozenset[Role]
     # Views a user who must change their password may still reach (sign out, the change page).
     allow_before_password_change: bool = False
+    # API views: no session, a per-client bearer token instead (see api_token).
+    api: bool = False
 
 
 def _attach(policy: Policy) -> Callable[[F], F]:
@@ -60,6 +62,11 @@ def roles(*allowed: Role, before_password_change: bool = False) -> Callable[[F],
     )
 
 
+def api_token(view: F) -> F:
+    """API clients with a valid bearer token (created by an admin) may use this view."""
+    return _attach(Policy(public=False, roles=frozenset(), api=True))(view)
+
+
 def policy_of(app: Flask, endpoint: str) -> Policy | None:
     """The policy declared on ``endpoint``'s view, or None when it has none."""
     view = app.view_functions.get(endpoint)
@@ -75,6 +82,12 @@ def enforce_policy() -> object | None:
         current_app.logger.error("route %s has no role policy; refused", request.endpoint)
         abort(403)
     if policy.public:
+        return None
+    if policy.api:
+        from trainer.api.tokens import authenticate
+
+        if authenticate(request.headers.get("Authorization", "")) is None:
+            abort(401)
         return None
     if not current_user.is_authenticated:
         if request.path.startswith("/api/"):

@@ -35,6 +35,7 @@ NAV = [
     ("supervision.team", _l("My team")),
     ("quizzes.grading_queue", _l("Grading")),
     ("certificates.manage", _l("Certificates")),
+    ("admin.api_clients", _l("API")),
     ("admin.users", _l("Accounts")),
     ("admin.stores", _l("Stores")),
     ("admin.content", _l("Content")),
@@ -50,14 +51,21 @@ class NavItem:
     active: bool
 
 
-def nav_items() -> list[NavItem]:
-    """Header links the current user may follow."""
+def can(endpoint: str) -> bool:
+    """Whether the route exists and the current user's role may open it (for links)."""
     from trainer.security import policy_of
 
+    policy = policy_of(current_app, endpoint)
+    if policy is None or policy.api:
+        return False
+    return policy.public or (current_user.is_authenticated and current_user.role in policy.roles)
+
+
+def nav_items() -> list[NavItem]:
+    """Header links the current user may follow."""
     items = []
     for endpoint, label in NAV:
-        policy = policy_of(current_app, endpoint)
-        if policy is None or current_user.role not in policy.roles:
+        if not can(endpoint):
             continue
         if endpoint == "certificates.mine" and current_user.role is not Role.CASHIER:
             continue
@@ -94,6 +102,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals.update(
         csrf_token=generate_csrf,
         nav_items=nav_items,
+        can=can,
         role_label=role_label,
         role_choices=role_choices,
         rich=rich,

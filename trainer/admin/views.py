@@ -68,8 +68,14 @@ def users():
     total = session.scalar(select(func.count()).select_from(query.subquery()))
     rows = session.scalars(query.limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)).all()
     return render_template(
-        "admin/users.html", users=rows, q=q, role=role, page=page, total=total,
-        pages=max(1, -(-total // PAGE_SIZE)), form=EmptyForm(),
+        "admin/users.html",
+        users=rows,
+        q=q,
+        role=role,
+        page=page,
+        total=total,
+        pages=max(1, -(-total // PAGE_SIZE)),
+        form=EmptyForm(),
     )
 
 
@@ -97,8 +103,9 @@ def new_user():
             form.username.errors.append(str(exc))
         else:
             session.commit()
-            return render_template("admin/password_issued.html", user=new.user,
-                                   password=new.password, created=True)
+            return render_template(
+                "admin/password_issued.html", user=new.user, password=new.password, created=True
+            )
     return render_template("admin/user_form.html", form=form, user=None)
 
 
@@ -132,9 +139,17 @@ def edit_user(user_id: int):
             user.employee_no = (form.employee_no.data or "").strip() or None
             user.role, user.stores = role, stores
             user.language = form.language.data or None
-            audit.record(session, "user.updated", actor=current_user, target=user,
-                         details={"before": before, "role": role.value,
-                                  "stores": sorted(s.code for s in stores)})
+            audit.record(
+                session,
+                "user.updated",
+                actor=current_user,
+                target=user,
+                details={
+                    "before": before,
+                    "role": role.value,
+                    "stores": sorted(s.code for s in stores),
+                },
+            )
             session.commit()
             flash(_("Saved."), "success")
             return redirect(url_for("admin.users"))
@@ -150,8 +165,9 @@ def reset_user_password(user_id: int):
         abort(400)
     password = reset_password(get_session(), user, actor=current_user)
     get_session().commit()
-    return render_template("admin/password_issued.html", user=user, password=password,
-                           created=False)
+    return render_template(
+        "admin/password_issued.html", user=user, password=password, created=False
+    )
 
 
 @bp.post("/users/<int:user_id>/active")
@@ -232,8 +248,13 @@ def roster():
         data = form.file.data.read()
         plan, problems = _check_roster(data)
         confirm = RosterConfirmForm(roster=base64.b64encode(data).decode())
-        return render_template("admin/roster_preview.html", plan=plan, problems=problems,
-                               confirm=confirm, filename=form.file.data.filename)
+        return render_template(
+            "admin/roster_preview.html",
+            plan=plan,
+            problems=problems,
+            confirm=confirm,
+            filename=form.file.data.filename,
+        )
     return render_template("admin/roster.html", form=form)
 
 
@@ -250,14 +271,56 @@ def roster_import():
         abort(400)
     plan, problems = _check_roster(data)
     if problems:  # the database changed since the preview
-        return render_template("admin/roster_preview.html", plan=[], problems=problems,
-                               confirm=None, filename=None), 422
+        return render_template(
+            "admin/roster_preview.html", plan=[], problems=problems, confirm=None, filename=None
+        ), 422
     session = get_session()
     try:
         results = apply_roster(session, plan, actor=current_user)
     except AccountError as exc:
         session.rollback()
-        return render_template("admin/roster_preview.html", plan=[], problems=[str(exc)],
-                               confirm=None, filename=None), 422
+        return render_template(
+            "admin/roster_preview.html", plan=[], problems=[str(exc)], confirm=None, filename=None
+        ), 422
     session.commit()
     return render_template("admin/roster_done.html", results=results)
+
+
+@bp.route("/api-clients", methods=["GET", "POST"])
+@roles(Role.ADMIN)
+def api_clients():
+    """API clients: create one (its token is shown once) or revoke one."""
+    from trainer.api.tokens import create_client
+    from trainer.models import ApiClient
+
+    session = get_session()
+    form = EmptyForm()
+    token = None
+    if request.method == "POST" and form.validate_on_submit():
+        name = request.form.get("name", "").strip()
+        if not name:
+            flash(_("Give the client a name, e.g. the system that will use it."), "error")
+        else:
+            _client, token = create_client(session, name, actor=current_user)
+            session.commit()
+    clients = session.scalars(select(ApiClient).order_by(ApiClient.created_at.desc())).all()
+    return render_template("admin/api_clients.html", clients=clients, form=form, token=token)
+
+
+@bp.post("/api-clients/<int:client_id>/revoke")
+@roles(Role.ADMIN)
+def revoke_api_client(client_id: int):
+    """Stop an API client's token from working."""
+    from trainer.api.tokens import revoke_client
+    from trainer.models import ApiClient
+
+    session = get_session()
+    client = session.get(ApiClient, client_id)
+    if client is None:
+        abort(404)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    revoke_client(session, client, actor=current_user)
+    session.commit()
+    flash(_("Token revoked."), "success")
+    return redirect(url_for("admin.api_clients"))

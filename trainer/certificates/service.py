@@ -284,3 +284,54 @@ def mask_name(name: str) -> str:
     if len(name) == 2:
         return name[0] + "*"
     return name[0] + "*" * (len(name) - 2) + name[-1]
+
+
+def verify_url(base_url: str, certificate: Certificate) -> str:
+    """The public verification address printed (and QR-encoded) on the certificate."""
+    return f"{base_url.rstrip('/')}/verify/{certificate.verify_code}"
+
+
+def pdf_data(session: Session, certificate: Certificate, *, base_url: str, lang: str):
+    """What the PDF shows for ``certificate`` (trainer.pdf.CertificateData)."""
+    from trainer.models import Organisation, Store
+    from trainer.pdf import CertificateData
+
+    organisation = session.scalar(select(Organisation.name)) or "Trainer"
+    course = session.get(Course, certificate.course_id)
+    version = session.scalar(
+        select(CourseVersion).where(
+            CourseVersion.course_id == course.id,
+            CourseVersion.version == certificate.course_version,
+        )
+    )
+    title = version.title if version else {"zh": course.code, "en": course.code}
+    user = session.get(User, certificate.user_id)
+    store = session.get(Store, certificate.store_id) if certificate.store_id else None
+    return CertificateData(
+        organisation=organisation,
+        holder_name=certificate.holder_name,
+        employee_no=user.employee_no or "",
+        store_name=store.name if store else "",
+        course_code=course.code,
+        course_version=certificate.course_version,
+        course_title_zh=title.get("zh", ""),
+        course_title_en=title.get("en", ""),
+        score_percent=certificate.score_percent,
+        issued_on=_aware(certificate.issued_at).date(),
+        expires_on=_aware(certificate.expires_at).date() if certificate.expires_at else None,
+        serial=certificate.serial,
+        verify_url=verify_url(base_url, certificate),
+        language="zh" if lang == "zh" else "en",
+    )
+
+
+def in_scope(viewer: User, certificate: Certificate, holder: User | None = None) -> bool:
+    """Who may download a certificate: its holder, compliance/admin, the holder's supervisors."""
+    if certificate.user_id == viewer.id or viewer.sees_all_stores():
+        return True
+    from trainer.models import Role
+
+    if viewer.role is Role.SUPERVISOR:
+        store_ids = {certificate.store_id} | (holder.store_ids if holder else set())
+        return bool(store_ids & viewer.store_ids)
+    return False

@@ -43,4 +43,52 @@ def _admin_panel(user: User) -> Panel | None:
     )
 
 
-PROVIDERS = [_admin_panel]
+def _learner_panel(user: User) -> Panel | None:
+    if user.role not in (Role.CASHIER, Role.SUPERVISOR):
+        return None
+    from sqlalchemy import select
+
+    from trainer.certificates.service import status_of
+    from trainer.courses.service import current_courses, statuses
+    from trainer.db import get_session
+    from trainer.models import Certificate
+
+    session = get_session()
+    courses = statuses(session, user, current_courses(session))
+    certificates = session.scalars(select(Certificate).where(Certificate.user_id == user.id)).all()
+    valid = {c.course_id for c in certificates if status_of(c) == "valid"}
+    return Panel("main/panel_learner.html", {"courses": courses, "certified": valid})
+
+
+def _oversight_panel(user: User) -> Panel | None:
+    if user.role not in (Role.SUPERVISOR, Role.COMPLIANCE, Role.ADMIN):
+        return None
+    from datetime import timedelta
+
+    from sqlalchemy import func, select
+
+    from trainer.db import get_session, utcnow
+    from trainer.models import Certificate
+    from trainer.quizzes.service import review_queue
+
+    session = get_session()
+    now = utcnow()
+    soon = now + timedelta(days=30)
+    base = select(func.count(Certificate.id)).where(Certificate.revoked_at.is_(None))
+    if not user.sees_all_stores():
+        base = base.where(Certificate.store_id.in_(user.store_ids))
+    return Panel(
+        "main/panel_oversight.html",
+        {
+            "valid": session.scalar(base.where(Certificate.expires_at > now)),
+            "expiring": session.scalar(
+                base.where(Certificate.expires_at > now, Certificate.expires_at <= soon)
+            ),
+            "to_grade": len(review_queue(session, user))
+            if user.role is not Role.COMPLIANCE
+            else None,
+        },
+    )
+
+
+PROVIDERS = [_learner_panel, _oversight_panel, _admin_panel]

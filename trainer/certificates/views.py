@@ -1,0 +1,340 @@
+"""Certificates: the holder's list and PDFs, public verification, compliance management."""
+
+from __future__ import annotations
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import selectinload
+
+from trainer import audit
+from trainer.certificates.service import (
+    CertificateError,
+    in_scope,
+    mask_name,
+    pdf_data,
+    reissue,
+    revoke,
+    status_of,
+)
+from trainer.db import get_session, utcnow
+from trainer.extensions import limiter
+from trainer.forms import EmptyForm
+from trainer.i18n import current_language
+from trainer.models import (
+    AuditEvent,
+    Certificate,
+    Course,
+    CourseVersion,
+    RevocationReason,
+    Role,
+    Store,
+    User,
+    user_stores,
+)
+from trainer.security import public, roles, signed_in
+
+bp = Blueprint("certificates", __name__)
+PAGE_SIZE = 50
+
+
+def _verify_limit() -> str:
+    return current_app.config["VERIFY_RATE_LIMIT"]
+
+
+def _titles(session, certificates) -> dict[tuple[int, str], dict]:
+    """Course titles per (course id, version) for a list of certificates, in one query."""
+    ids = {c.course_id for c in certificates}
+    rows = session.execute(
+        select(CourseVersion.course_id, CourseVersion.version, CourseVersion.title).where(
+            CourseVersion.course_id.in_(ids)
+        )
+    )
+    return {(cid, version): title for cid, version, title in rows}
+
+
+@bp.route("/certificates/")
+@signed_in
+def mine():
+    """The signed-in person's certificates."""
+    session = get_session()
+    certificates = session.scalars(
+        select(Certificate)
+        .where(Certificate.user_id == current_user.id)
+        .order_by(Certificate.issued_at.desc())
+    ).all()
+    return render_template(
+        "certificates/mine.html",
+        certificates=certificates,
+        titles=_titles(session, certificates),
+        status_of=status_of,
+    )
+
+
+def _certificate_or_404(serial: str) -> Certificate:
+    certificate = get_session().scalar(select(Certificate).where(Certificate.serial == serial))
+    if certificate is None:
+        abort(404)
+    return certificate
+
+
+@bp.route("/certificates/<serial>.pdf")
+@signed_in
+def download(serial: str):
+    """A certificate's PDF, for its holder and the people who oversee them."""
+    from trainer import pdf
+
+    session = get_session()
+    certificate = _certificate_or_404(serial)
+    holder = session.get(User, certificate.user_id)
+    if not in_scope(current_user, certificate, holder):
+        abort(404)  # not 403: serials of other stores are nothing to probe for
+    lang = request.args.get("lang", current_language())
+    data = pdf_data(
+        session,
+        certificate,
+        base_url=current_app.config["BASE_URL"],
+        lang="zh" if lang == "zh" else "en",
+    )
+    body = pdf.render_certificate(data)
+    audit.record(session, "certificate.downloaded", actor=current_user, target=certificate)
+    session.commit()
+    return Response(
+        body,
+        mimetype="application/pdf",
+        headers={"Content-Disposition": f'attachment; filename="{certificate.serial}.pdf"'},
+    )
+
+
+def verification(session, certificate: Certificate) -> dict:
+    """The public facts about a certificate: no more than a checker needs."""
+    course = session.get(Course, certificate.course_id)
+    version = session.scalar(
+        select(CourseVersion).where(
+            CourseVersion.course_id == course.id,
+            CourseVersion.version == certificate.course_version,
+        )
+    )
+    state = status_of(certificate)
+    return {
+        "status": state,
+        "serial": certificate.serial,
+        "holder": mask_name(certificate.holder_name),
+        "course": {
+            "code": course.code,
+            "version": certificate.course_version,
+            "title": version.title if version else {"zh": course.code, "en": course.code},
+        },
+        "issued": certificate.issued_at.date().isoformat(),
+        "expires": certificate.expires_at.date().isoformat() if certificate.expires_at else None,
+        "revoked": certificate.revoked_at.date().isoformat() if certificate.revoked_at else None,
+        "revocation_reason": certificate.revoked_reason.value
+        if certificate.revoked_reason
+        else None,
+    }
+
+
+@bp.route("/verify/<code>")
+@limiter.limit(_verify_limit)
+@public
+def verify(code: str):
+    """Public page: is this certificate valid, expired or revoked?"""
+    session = get_session()
+    certificate = session.scalar(select(Certificate).where(Certificate.verify_code == code[:64]))
+    if certificate is None:
+        return render_template("certificates/verify.html", found=None), 404
+    return render_template("certificates/verify.html", found=verification(session, certificate))
+
+
+@bp.route("/verify", methods=["GET", "POST"])
+@limiter.limit(_verify_limit, methods=["POST"])
+@public
+def verify_form():
+    """Check a certificate by its serial and verification code (both printed on it)."""
+    form = EmptyForm()
+    not_found = False
+    if request.method == "POST" and form.validate_on_submit():
+        serial = request.form.get("serial", "").strip().upper()[:40]
+        code = request.form.get("code", "").strip()[:64]
+        certificate = get_session().scalar(
+            select(Certificate).where(Certificate.serial == serial, Certificate.verify_code == code)
+        )
+        if certificate is not None:
+            return redirect(url_for("certificates.verify", code=code))
+        not_found = True
+    return render_template("certificates/verify_form.html", form=form, not_found=not_found), (
+        404 if not_found else 200
+    )
+
+
+@bp.route("/api/v1/verify/<code>")
+@limiter.limit(_verify_limit)
+@public
+def verify_json(code: str):
+    """The same check as JSON, for other systems."""
+    session = get_session()
+    certificate = session.scalar(select(Certificate).where(Certificate.verify_code == code[:64]))
+    if certificate is None:
+        return {"status": "not_found"}, 404
+    return verification(session, certificate)
+
+
+def _scoped(query, viewer: User):
+    if viewer.sees_all_stores():
+        return query
+    return query.where(
+        or_(
+            Certificate.store_id.in_(viewer.store_ids),
+            Certificate.user_id.in_(
+                select(user_stores.c.user_id).where(user_stores.c.store_id.in_(viewer.store_ids))
+            ),
+        )
+    )
+
+
+@bp.route("/certificates/manage")
+@roles(Role.SUPERVISOR, Role.COMPLIANCE, Role.ADMIN)
+def manage():
+    """Certificates in the viewer's scope, filtered by store, course, status and name."""
+    session = get_session()
+    query = _scoped(select(Certificate), current_user)
+    store = request.args.get("store", "")
+    course = request.args.get("course", "")
+    status = request.args.get("status", "")
+    q = request.args.get("q", "").strip()[:100]
+    if store:
+        query = query.join(Store, Certificate.store_id == Store.id).where(Store.code == store)
+    if course:
+        query = query.join(Course, Certificate.course_id == Course.id).where(Course.code == course)
+    now = utcnow()
+    if status == "revoked":
+        query = query.where(Certificate.revoked_at.is_not(None))
+    elif status == "expired":
+        query = query.where(Certificate.revoked_at.is_(None), Certificate.expires_at <= now)
+    elif status == "valid":
+        query = query.where(
+            Certificate.revoked_at.is_(None),
+            or_(Certificate.expires_at.is_(None), Certificate.expires_at > now),
+        )
+    if q:
+        query = query.where(
+            or_(Certificate.serial.ilike(f"%{q}%"), Certificate.holder_name.ilike(f"%{q}%"))
+        )
+    total = session.scalar(select(func.count()).select_from(query.subquery()))
+    page = max(request.args.get("page", 1, type=int), 1)
+    rows = session.scalars(
+        query.order_by(Certificate.issued_at.desc(), Certificate.id.desc())
+        .options(selectinload(Certificate.store))
+        .limit(PAGE_SIZE)
+        .offset((page - 1) * PAGE_SIZE)
+    ).all()
+    stores = session.scalars(select(Store).order_by(Store.code)).all()
+    if not current_user.sees_all_stores():
+        stores = [s for s in stores if s.id in current_user.store_ids]
+    return render_template(
+        "certificates/manage.html",
+        certificates=rows,
+        titles=_titles(session, rows),
+        status_of=status_of,
+        total=total,
+        page=page,
+        pages=max(1, -(-total // PAGE_SIZE)),
+        stores=stores,
+        courses=session.scalars(select(Course).order_by(Course.code)).all(),
+        filters={"store": store, "course": course, "status": status, "q": q},
+    )
+
+
+@bp.route("/certificates/manage/<serial>")
+@roles(Role.SUPERVISOR, Role.COMPLIANCE, Role.ADMIN)
+def detail(serial: str):
+    """One certificate with its history; compliance officers revoke or re-issue here."""
+    session = get_session()
+    certificate = _certificate_or_404(serial)
+    holder = session.get(User, certificate.user_id)
+    if not in_scope(current_user, certificate, holder):
+        abort(404)
+    events = session.scalars(
+        select(AuditEvent)
+        .where(AuditEvent.target_type == "certificate", AuditEvent.target_id == certificate.serial)
+        .order_by(AuditEvent.at)
+    ).all()
+    actors = {
+        u.id: u
+        for u in session.scalars(
+            select(User).where(User.id.in_({e.actor_id for e in events if e.actor_id}))
+        )
+    }
+    replacement = session.scalar(
+        select(Certificate).where(Certificate.replaces_id == certificate.id)
+    )
+    return render_template(
+        "certificates/detail.html",
+        certificate=certificate,
+        holder=holder,
+        info=verification(session, certificate),
+        events=events,
+        actors=actors,
+        reasons=list(RevocationReason),
+        form=EmptyForm(),
+        replacement=replacement,
+        can_manage=current_user.role in (Role.COMPLIANCE, Role.ADMIN),
+    )
+
+
+@bp.post("/certificates/manage/<serial>/revoke")
+@roles(Role.COMPLIANCE, Role.ADMIN)
+def revoke_certificate(serial: str):
+    """Revoke with a reason category (public) and a note (internal)."""
+    session = get_session()
+    certificate = _certificate_or_404(serial)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    try:
+        reason = RevocationReason(request.form.get("reason", ""))
+    except ValueError:
+        flash(_("Choose a reason for the revocation."), "error")
+        return redirect(url_for("certificates.detail", serial=serial))
+    try:
+        revoke(
+            session,
+            certificate,
+            reason=reason,
+            note=request.form.get("note", ""),
+            actor=current_user,
+        )
+    except CertificateError as exc:
+        flash(str(exc), "error")
+    else:
+        session.commit()
+        flash(_("Certificate %(serial)s revoked.", serial=serial), "success")
+    return redirect(url_for("certificates.detail", serial=serial))
+
+
+@bp.post("/certificates/manage/<serial>/reissue")
+@roles(Role.COMPLIANCE, Role.ADMIN)
+def reissue_certificate(serial: str):
+    """Issue a replacement (e.g. after a name correction); the old one becomes superseded."""
+    session = get_session()
+    certificate = _certificate_or_404(serial)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    try:
+        new = reissue(session, certificate, actor=current_user)
+    except CertificateError as exc:
+        flash(str(exc), "error")
+        return redirect(url_for("certificates.detail", serial=serial))
+    session.commit()
+    flash(_("Re-issued as %(serial)s.", serial=new.serial), "success")
+    return redirect(url_for("certificates.detail", serial=new.serial))
