@@ -143,7 +143,7 @@ def _read_and_acknowledge(session, user: User, code: str) -> None:
 
     course, version = course_by_code(session, code)
     for lesson in version.lessons:
-        mark_read(session, user, course, lesson.slug)
+        mark_read(session, user, course, version, lesson.slug)
     session.flush()
     acknowledge(session, user, course, version)
 

@@ -6,7 +6,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from babel.numbers import format_decimal
-from flask import Flask, current_app, request, session
+from flask import Flask, current_app, has_request_context, request, session
 from flask_babel import format_date, format_datetime, get_locale
 from flask_login import current_user
 
@@ -18,12 +18,14 @@ LANGUAGE_NAMES = {"zh": "中文", "en": "English"}
 
 def select_locale() -> str:
     """The user's profile language, else the one chosen in this browser, else the browser's."""
+    if not has_request_context():  # CLI commands and background jobs
+        return current_app.config["DEFAULT_LANGUAGE"]
     if current_user and current_user.is_authenticated and current_user.language in LANGUAGES:
         return current_user.language
     chosen = session.get("lang")
     if chosen in LANGUAGES:
         return chosen
-    best = request.accept_languages.best_match(LANGUAGES) if request else None
+    best = request.accept_languages.best_match(LANGUAGES)
     return best or current_app.config["DEFAULT_LANGUAGE"]
 
 

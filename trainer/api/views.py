@@ -63,7 +63,8 @@ def certificates():
         query = query.join(Course, Certificate.course_id == Course.id).where(Course.code == course)
     if since := request.args.get("updated_since"):
         try:
-            moment = datetime.fromisoformat(since.replace("Z", "+00:00"))
+            # An unencoded "+" in a query string arrives as a space.
+            moment = datetime.fromisoformat(since.replace(" ", "+").replace("Z", "+00:00"))
         except ValueError:
             return _bad_request("updated_since must be an ISO 8601 date-time")
         if moment.tzinfo is None:

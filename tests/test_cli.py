@@ -1,0 +1,97 @@
+"""The `trainer` command line."""
+
+from __future__ import annotations
+
+from click.testing import CliRunner
+from sqlalchemy import func, select
+
+from trainer.cli import main
+from trainer.models import Certificate, Role, User
+
+
+def _run(app, *args, input=None):
+    from flask.cli import ScriptInfo
+
+    return CliRunner().invoke(main, list(args), obj=ScriptInfo(create_app=lambda: app),
+                              input=input, catch_exceptions=False)
+
+
+def test_help_lists_the_commands(app):
+    result = _run(app, "--help")
+    for command in ("db", "create-user", "demo", "serve", "content"):
+        assert command in result.output
+
+
+def test_create_user_with_password_from_stdin(app, session, stores):
+    result = _run(app, "create-user", "--username", "wang.zhe", "--role", "supervisor",
+                  "--store", "S1", "--store", "S2", "--name", "王喆", "--password-stdin",
+                  input="a long enough secret\n")
+    assert result.exit_code == 0, result.output
+    user = session.scalar(select(User).where(User.username == "wang.zhe"))
+    assert user.role is Role.SUPERVISOR and len(user.stores) == 2
+    assert user.check_password("a long enough secret") and not user.must_change_password
+
+
+def test_create_user_prints_a_one_time_password(app, session, stores):
+    result = _run(app, "create-user", "--username", "newbie", "--role", "cashier",
+                  "--store", "S1")
+    assert result.exit_code == 0 and "One-time password" in result.output
+    assert session.scalar(select(User).where(User.username == "newbie")).must_change_password
+
+
+def test_create_user_errors(app, stores):
+    unknown = _run(app, "create-user", "--username", "x", "--role", "cashier", "--store", "S9")
+    assert unknown.exit_code != 0 and "unknown store: S9" in unknown.output
+    weak = _run(app, "create-user", "--username", "y", "--role", "admin", "--password-stdin",
+                input="short\n")
+    assert weak.exit_code != 0 and "at least 10 characters" in weak.output
+    bad_role = _run(app, "create-user", "--username", "z", "--role", "chef")
+    assert bad_role.exit_code != 0 and "Invalid value for '--role'" in bad_role.output
+
+
+def test_demo_is_idempotent_and_prints_logins(app, session):
+    first = _run(app, "demo", "--staff", "3")
+    assert first.exit_code == 0, first.output
+    assert "cashier03" in first.output and "demo-admin-2026" in first.output
+    second = _run(app, "demo", "--staff", "3")
+    assert second.exit_code == 0
+    assert session.scalar(select(func.count(User.id))) == 4 + 3
+    roles = set(session.scalars(select(User.role)))
+    assert roles == set(Role)
+
+
+def test_demo_with_content_has_certificate_examples(app, session):
+    _run(app, "content", "import")
+    result = _run(app, "demo", "--staff", "4")
+    assert "expired certificate" in result.output and "revoked certificate" in result.output
+    assert session.scalar(select(func.count(Certificate.id))) == 4
+    _run(app, "demo", "--staff", "4")
+    assert session.scalar(select(func.count(Certificate.id))) == 4  # idempotent
+
+
+def test_config_from_environment(tmp_path):
+    import pytest
+
+    from trainer.config import load_config
+
+    cfg = load_config(tmp_path, {"TRAINER_DATABASE_URL": "postgresql://db/x",
+                                 "TRAINER_SITE_NAME": "Acme", "TRAINER_LANGUAGE": "en",
+                                 "TRAINER_REDIS_URL": "redis://r:6379/0"})
+    assert cfg["DATABASE_URL"] == "postgresql://db/x" and cfg["SITE_NAME"] == "Acme"
+    assert cfg["BABEL_DEFAULT_LOCALE"] == "en"
+    assert cfg["RATELIMIT_STORAGE_URI"] == "redis://r:6379/0"
+    # The secret key is generated once and kept.
+    key = cfg["SECRET_KEY"]
+    assert len(key) == 64 and (tmp_path / "secret_key").read_text() == key
+    assert load_config(tmp_path, {})["SECRET_KEY"] == key
+    assert load_config(tmp_path, {})["DATABASE_URL"].startswith("sqlite:///")
+    with pytest.raises(ValueError, match="TRAINER_LANGUAGE='fr'"):
+        load_config(tmp_path, {"TRAINER_LANGUAGE": "fr"})
+
+
+def test_sqlite_runs_in_wal_mode_with_busy_timeout(app, backend):
+    if backend != "sqlite":
+        return
+    with app.extensions["engine"].connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() == 5000
