@@ -1,0 +1,127 @@
+"""The whole learner journey in a real browser: sign in → read → quiz → certificate → verify."""
+
+from __future__ import annotations
+
+import subprocess
+
+import pytest
+from sqlalchemy import select
+
+from trainer.admin.service import create_user
+from trainer.courses.importer import import_shipped_content
+from trainer.demo import _correct_response
+from trainer.models import Attempt, AttemptItem, Certificate, Role, User
+
+pytestmark = pytest.mark.browser
+
+NEW_PASSWORD = "my own till password 1"
+
+
+def _answer(page, item: AttemptItem) -> None:
+    """Answer one question correctly through the page's controls, as a person would."""
+    from trainer.quizzes.forms import ordering_ids
+
+    q, name = item.question, f"q{item.position}"
+    response = _correct_response(q, item.layout)
+    section = page.locator(f"#{name}")
+    kind = q["type"]
+    if kind == "single":
+        section.locator(f"input[value='{response['choice']}']").check()
+    elif kind == "multiple":
+        for choice in response["choices"]:
+            section.locator(f"input[value='{choice}']").check()
+    elif kind == "truefalse":
+        section.locator(f"input[value='{str(response['value']).lower()}']").check()
+    elif kind == "ordering":
+        rank = {step: i + 1 for i, step in enumerate(response["order"])}
+        for opaque, step in zip(ordering_ids(item), item.layout["steps"], strict=True):
+            section.locator(f"select[name='{name}-{opaque}']").select_option(str(rank[step]))
+    elif kind == "matching":
+        for left, right in response["pairs"].items():
+            section.locator(f"select[name='{name}-{left}']").select_option(right)
+    elif kind in ("numeric", "short"):
+        section.locator(f"input[name='{name}']").fill(response.get("value") or response["text"])
+    elif kind == "scenario":
+        for step, option in response["path"]:
+            page.locator(f"button[value='{item.position}|{step}|{option}']").click()
+            page.wait_for_load_state()
+
+
+def test_new_cashier_journey(app, session, stores, live_server, page, tmp_path):
+    import_shipped_content(app)
+    new = create_user(
+        session, username="newcashier", name="张淼", role=Role.CASHIER, stores=[stores["S1"]]
+    )
+    session.commit()
+
+    # Sign in with the one-time password and choose a new one.
+    page.goto(f"{live_server}/login")
+    page.fill("#username", "newcashier")
+    page.fill("#password", new.password)
+    page.locator("form button[type=submit]").last.click()
+    assert page.url.endswith("/password")
+    page.fill("#current", new.password)
+    page.fill("#new", NEW_PASSWORD)
+    page.fill("#confirm", NEW_PASSWORD)
+    page.locator("main form button[type=submit]").click()
+    assert page.url == f"{live_server}/"
+
+    # Read every lesson of the card-security course and confirm it.
+    page.goto(f"{live_server}/courses/card-security/")
+    page.locator("main a.button.primary").first.click()
+    while "/courses/card-security/0" in page.url:
+        page.locator(".lesson-nav form button").click()
+        page.wait_for_load_state()
+    page.locator("#acknowledge form button").click()
+    assert page.locator(".flash-success").count() == 1
+
+    # Pass the course quiz.
+    page.goto(f"{live_server}/quizzes/card-security-quiz")
+    page.locator("main form button.primary").click()
+    attempt_id = int(page.url.rstrip("/").rsplit("/", 1)[1])
+    session.expire_all()
+    items = session.scalars(
+        select(AttemptItem)
+        .where(AttemptItem.attempt_id == attempt_id)
+        .order_by(AttemptItem.position)
+    ).all()
+    for item in items:
+        _answer(page, item)
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.locator("button[formaction$='/submit']").click()
+    page.wait_for_url("**/result")
+    session.expire_all()
+    attempt = session.get(Attempt, attempt_id)
+    assert attempt.passed, [(i.question["type"], i.status) for i in attempt.items]
+
+    # Download the certificate from "My certificates".
+    page.goto(f"{live_server}/certificates/")
+    with page.expect_download() as download_info:
+        page.locator("a[href*='.pdf?lang=zh']").first.click()
+    pdf_path = tmp_path / "certificate.pdf"
+    download_info.value.save_as(pdf_path)
+    text = subprocess.run(
+        ["pdftotext", str(pdf_path), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    user = session.scalar(select(User).where(User.username == "newcashier"))
+    certificate = session.scalar(select(Certificate).where(Certificate.user_id == user.id))
+    assert "张淼" in text and certificate.serial in text
+
+    # The QR code on the certificate leads to the public page, which says it is valid.
+    subprocess.run(
+        ["pdftoppm", "-r", "150", "-png", "-singlefile", str(pdf_path), str(tmp_path / "page")],
+        check=True,
+    )
+    url = subprocess.run(
+        ["zbarimg", "--raw", "-q", str(tmp_path / "page.png")],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    assert url == f"{live_server}/verify/{certificate.verify_code}"
+    anyone = page.context.browser.new_context()  # not signed in: anyone can check
+    visitor = anyone.new_page()
+    visitor.goto(url)
+    assert visitor.locator(".badge.ok").count() == 1
+    assert "张*" in visitor.content()
+    anyone.close()
