@@ -76,6 +76,8 @@ def _test_config(url: str, instance: Path) -> dict:
         "LOGIN_RATE_LIMIT": "1000 per minute",
         "VERIFY_RATE_LIMIT": "1000 per minute",
         "BASE_URL": "http://localhost",
+        # Assertions read English text; tests of the Chinese pages ask for zh explicitly.
+        "DEFAULT_LANGUAGE": "en",
         "INSTANCE_DIR": str(instance),
     }
 

@@ -204,3 +204,27 @@ def test_security_headers(client):
     assert "script-src 'self'" in response.headers["Content-Security-Policy"]
     assert response.headers["X-Frame-Options"] == "DENY"
     assert "<script>" not in response.get_data(as_text=True)  # no inline scripts
+
+
+def test_rate_limits_are_shared_through_redis(database_url, tmp_path):
+    """With Redis configured, every app server counts the same sign-in attempts."""
+    import os
+    import uuid
+
+    from tests.helpers import login
+    from trainer import create_app
+
+    redis_url = os.environ.get("TRAINER_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+    config = {
+        "TESTING": True,
+        "DATABASE_URL": database_url,
+        "SECRET_KEY": "k",
+        "RATELIMIT_STORAGE_URI": redis_url,
+        "LOGIN_RATE_LIMIT": "2 per minute",
+        "RATELIMIT_KEY_PREFIX": f"test-{uuid.uuid4().hex}",
+    }
+    server_a, server_b = create_app(config), create_app(config)
+    a, b = server_a.test_client(), server_b.test_client()
+    assert login(a, "someone", "wrong-password-1").status_code == 200
+    assert login(b, "someone", "wrong-password-1").status_code == 200
+    assert login(a, "someone", "wrong-password-1").status_code == 429
