@@ -1199,3 +1199,147 @@ def test_grade_attempt_edge_cases() -> None:
     for bad in (-1, 101, "80", None, True):
         with pytest.raises(ValueError):
             grade_attempt([], bad)
+
+
+# --- what Moodle GIFT imports produce (trainer.domain.gift.to_bank_questions) ----------------
+
+
+def gift(text: str) -> list[dict[str, Any]]:
+    """Bank questions from GIFT text, as the importer stores them."""
+    from trainer.domain.gift import parse_gift, to_bank_questions
+
+    return to_bank_questions(parse_gift(text, "t.gift"), id_prefix="g")
+
+
+def test_gift_options_without_feedback_show_none() -> None:
+    q = gift("::Pick::Pick one.{=right ~wrong ~other}")[0]
+    assert q["type"] == "single" and all("feedback" not in o for o in q["options"])
+    layout = layout_of(q)
+    right = grade(q, {"choice": "a"}, layout)
+    assert (right.score, right.status) == (1.0, CORRECT)
+    assert [p["feedback"] for p in right.feedback] == [None, None, None]
+    assert right.general_feedback is None and right.explanation is None
+    multi = gift("::Multi::Pick two.{~%50%x ~%50%y ~%-100%z}")[0]
+    assert grade(multi, {"choices": ["a", "b"]}, layout_of(multi)).feedback[0]["feedback"] is None
+
+
+def test_gift_truefalse_without_feedback() -> None:
+    q = gift("::TF::The sky is green.{F}")[0]
+    assert "feedback_true" not in q and "feedback_false" not in q
+    wrong = grade(q, {"value": True}, {})
+    assert (wrong.status, wrong.feedback[0]["feedback"]) == (INCORRECT, None)
+    assert grade(q, {"value": False}, {}).status == CORRECT
+
+
+def test_gift_essay_without_rubric() -> None:
+    q = gift("::Essay::Describe the procedure.{}")[0]
+    assert "rubric" not in q
+    g = grade(q, {"text": "First I check…"}, {})
+    assert (g.status, g.rubric, g.max_score) == (NEEDS_REVIEW, None, 1.0)
+    assert manual_grade(g, 1).status == CORRECT
+
+
+def test_gift_matching_distractor_is_offered_but_not_asked() -> None:
+    q = gift("::M::Match.{=void -> same day =refund -> settled =reversal -> unknown = -> never}")[0]
+    assert q["pairs"][3] == {"left": {"zh": "", "en": ""}, "right": {"zh": "never", "en": "never"}}
+    layout = layout_of(q)
+    assert sorted(layout["rights"]) == [0, 1, 2, 3]
+    view = present(q, layout, "en")
+    assert [left["id"] for left in view["lefts"]] == ["0", "1", "2"]
+    assert sorted(r["text"] for r in view["rights"]) == ["never", "same day", "settled", "unknown"]
+    _assert_no_leak(view)
+
+    def rid(index: int) -> str:
+        return f"r{layout['rights'].index(index)}"
+
+    right = grade(q, {"pairs": {"0": rid(0), "1": rid(1), "2": rid(2)}}, layout)
+    assert (right.score, right.status, len(right.feedback)) == (1.0, CORRECT, 3)
+    # The distractor's right is a wrong answer for any left.
+    partial = grade(q, {"pairs": {"0": rid(0), "1": rid(3), "2": rid(2)}}, layout)
+    assert partial.score == 0.67 and partial.status == PARTIAL
+    assert partial.feedback[1]["response"] == {"zh": "never", "en": "never"}
+    # The form sends an empty value for every pair index; the distractor's is ignored …
+    blank = {"0": rid(0), "1": rid(1), "2": rid(2), "3": ""}
+    assert grade(q, {"pairs": blank}, layout).status == CORRECT
+    # … but an answer "for" the distractor is not a valid response.
+    forged = grade(q, {"pairs": {"0": rid(0), "3": rid(3)}}, layout)
+    assert (forged.score, forged.status) == (0.0, INCORRECT)
+    assert "never" not in right.correct_answer["en"]
+    assert right.correct_answer["en"].count("→") == 3
+
+
+def test_gift_numeric_catch_all_matches_any_number() -> None:
+    q = gift("::N::When was Grant born?{#=1822:0#Exactly. =%50%1822:2#Close. ~#Wrong.}")[0]
+    assert q["answers"][-1] == {
+        "any": True,
+        "fraction": 0.0,
+        "feedback": {"zh": "Wrong.", "en": "Wrong."},
+    }
+    exact = grade(q, {"value": "1822"}, {})
+    assert (exact.score, exact.feedback[0]["feedback"]["en"]) == (1.0, "Exactly.")
+    close = grade(q, {"value": "1823"}, {})
+    assert (close.score, close.status, close.feedback[0]["feedback"]["en"]) == (
+        0.5,
+        PARTIAL,
+        "Close.",
+    )
+    other = grade(q, {"value": "-7.5"}, {})
+    assert (other.score, other.status, other.feedback[0]["feedback"]["en"]) == (
+        0.0,
+        INCORRECT,
+        "Wrong.",
+    )
+    assert grade(q, {"value": "soon"}, {}).note == "invalid response: not a number"
+    assert exact.correct_answer == {"zh": "1,822", "en": "1,822"}
+
+
+def test_gift_numeric_any_number_with_full_marks() -> None:
+    q = gift("::Any::Type any number.{#*}")[0]
+    assert q["answers"] == [{"any": True, "fraction": 1.0}]
+    assert grade(q, {"value": "42"}, {}).status == CORRECT
+    assert grade(q, {"value": "¥0.01"}, {}).status == CORRECT
+    assert grade(q, {"value": ""}, {}).status == UNANSWERED
+    assert grade(q, {}, {}).correct_answer == {"zh": "任意数字", "en": "any number"}
+
+
+def test_gift_single_with_several_full_marks_answers() -> None:
+    q = gift("::Two::Name a colour of the flag.{=red =white ~green ~%50%pink}")[0]
+    assert q["type"] == "single"
+    layout = layout_of(q)
+    for choice in ("a", "b"):
+        g = grade(q, {"choice": choice}, layout)
+        assert (g.score, g.status) == (1.0, CORRECT)
+        assert {p["id"] for p in g.feedback if p["correct"]} == {"a", "b"}
+    assert grade(q, {"choice": "d"}, layout).score == 0.5
+    assert grade(q, {"choice": "c"}, layout).status == INCORRECT
+    assert grade(q, {}, layout).correct_answer == {"zh": "red / white", "en": "red / white"}
+
+
+def test_gift_multiple_with_one_correct_answer() -> None:
+    q = gift("::One::Tick what applies.{~%100%only this ~not this ~nor this}")[0]
+    assert q["type"] == "multiple"
+    assert [o.get("correct", False) for o in q["options"]] == [True, False, False]
+    layout = layout_of(q)
+    assert grade(q, {"choices": ["a"]}, layout).status == CORRECT
+    # Moodle's weights: a 0% option costs nothing.
+    assert grade(q, {"choices": ["a", "b"]}, layout).score == 1.0
+    assert grade(q, {"choices": ["b"]}, layout).status == INCORRECT
+    assert grade(q, {}, layout).correct_answer == {"zh": "only this", "en": "only this"}
+    view = present(q, layout, "en")
+    assert view["type"] == "multiple" and len(view["options"]) == 3
+
+
+@pytest.mark.parametrize("fmt", ["html", "plain", "moodle", "markdown"])
+def test_gift_formats_reach_the_view(fmt: str) -> None:
+    q = gift(f"::F::[{fmt}]Stem <b>x</b>.{{=a ~b}}")[0]
+    assert q["format"] == fmt
+    view = present(q, layout_of(q), "zh")
+    assert (view["format"], view["stem"]) == (fmt, "Stem <b>x</b>.")
+    assert grade(q, {"choice": "a"}, layout_of(q)).status == CORRECT
+
+
+def test_gift_description_is_worth_nothing() -> None:
+    q = gift("::Intro::Read this first.")[0]
+    assert q["type"] == "description" and "points" not in q
+    assert max_points(q) == 0.0
+    assert grade(q, None, {}).status == CORRECT

@@ -155,6 +155,17 @@ def normalise_layout(question: Question, layout: Any) -> dict[str, Any]:
     return {}
 
 
+def is_distractor(pair: Mapping[str, Any]) -> bool:
+    """Matching: a pair with an empty left (Moodle's extra answer) only adds a wrong right."""
+    left = localised(pair.get("left"))
+    return left is None or not any(text.strip() for text in left.values())
+
+
+def real_pairs(question: Question) -> list[tuple[int, dict[str, Any]]]:
+    """Matching: (index, pair) of the pairs that are asked, distractors left out."""
+    return [(i, p) for i, p in enumerate(_items(question, "pairs")) if not is_distractor(p)]
+
+
 def right_ids(layout: Mapping[str, Any]) -> dict[str, int]:
     """Matching: presented right id -> pair index (ids are positions, so they reveal nothing)."""
     return {f"r{pos}": pair for pos, pair in enumerate(layout.get("rights", []))}
@@ -326,8 +337,9 @@ def present(question: Question, layout: Any, lang: str, path: Any = None) -> dic
         view["unit"] = None if unit is None else in_lang(unit, lang)
     elif qtype == "matching":
         pairs = _items(question, "pairs")
+        # Distractors are not asked; their rights are offered among the others.
         view["lefts"] = [
-            {"id": str(i), "text": in_lang(p.get("left"), lang)} for i, p in enumerate(pairs)
+            {"id": str(i), "text": in_lang(p.get("left"), lang)} for i, p in real_pairs(question)
         ]
         view["rights"] = [
             {"id": rid, "text": in_lang(pairs[index].get("right"), lang)}

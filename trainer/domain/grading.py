@@ -20,6 +20,7 @@ from trainer.domain.attempt_layout import (
     normalise_layout,
     option_points,
     present,
+    real_pairs,
     right_ids,
     scenario_advance,
     scenario_state,
@@ -63,6 +64,7 @@ _LIST_JOIN = {"zh": "；", "en": "; "}
 _ALT_JOIN = " / "
 _ARROW = " → "
 _TRUE_FALSE = {True: {"zh": "正确", "en": "True"}, False: {"zh": "错误", "en": "False"}}
+_ANY_NUMBER = {"zh": "任意数字", "en": "any number"}
 _CURRENCY_TOKENS = ("¥", "元")
 _PREFIX_UNITS = ("¥", "$", "€", "£")
 _NUMBER = re.compile(r"(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?|\.\d+")
@@ -408,6 +410,8 @@ def _decimal(value: Any) -> Decimal | None:
 
 
 def _answer_matches(answer: Mapping[str, Any], number: Decimal) -> bool:
+    if answer.get("any") is True:  # Moodle's '*' answer (GIFT {#*} or the ~#feedback catch-all)
+        return True
     if "value" in answer:
         target = _decimal(answer.get("value"))
         if target is None:
@@ -477,7 +481,9 @@ def _correct_numeric(question: Question) -> dict[str, str] | None:
         for a in answers:
             if _fraction_of(a, 1.0) < best:
                 continue
-            if "value" in a:
+            if a.get("any") is True:
+                text = _ANY_NUMBER[lang]
+            elif "value" in a:
                 text = _format_number(a.get("value"))
                 tolerance = _decimal(a.get("tolerance", 0))
                 if tolerance:
@@ -504,20 +510,24 @@ def _grade_matching(question: Question, response: Mapping[str, Any], layout: Any
         return _unanswered()
     if not isinstance(answers, Mapping):
         return _invalid("pairs must be an object")
-    lefts = {str(i) for i in range(len(pairs))}
+    keys = {str(i) for i in range(len(pairs))}
+    asked = real_pairs(question)  # a distractor (empty left) is not asked and not counted
+    lefts = {str(i) for i, _pair in asked}
     chosen: dict[int, int] = {}
     for key, rid in answers.items():
-        if not isinstance(key, str) or key not in lefts:
+        if not isinstance(key, str) or key not in keys:
             return _invalid(f"unknown left item {key!r}")
         if rid is None or rid == "":
             continue
+        if key not in lefts:
+            return _invalid(f"unknown left item {key!r}")
         if not isinstance(rid, str) or rid not in rights:
             return _invalid(f"unknown right item {rid!r}")
         chosen[int(key)] = rights[rid]
     if not chosen:
         return _unanswered()
     parts = []
-    for i, pair in enumerate(pairs):
+    for i, pair in asked:
         picked = chosen.get(i)
         expected = localised(pair.get("right"))
         given = None if picked is None else localised(pairs[picked].get("right"))
@@ -532,14 +542,14 @@ def _grade_matching(question: Question, response: Mapping[str, Any], layout: Any
                 "correct": ok,
             }
         )
-    n = len(pairs)
+    n = len(asked)
     fraction = sum(1 for p in parts if p["correct"]) / n if n else 0.0
     return _Outcome(fraction=fraction, feedback=parts)
 
 
 def _correct_matching(question: Question) -> dict[str, str] | None:
     texts = []
-    for pair in _items(question, "pairs"):
+    for _i, pair in real_pairs(question):
         left = localised(pair.get("left")) or {"zh": "", "en": ""}
         right = localised(pair.get("right")) or {"zh": "", "en": ""}
         texts.append({lang: f"{left[lang]}{_ARROW}{right[lang]}" for lang in ("zh", "en")})
