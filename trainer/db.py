@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from alembic import command
-from alembic.config import Config as AlembicConfig
 from flask import Flask, g
 from sqlalchemy import JSON, MetaData, create_engine, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+
+if TYPE_CHECKING:
+    from alembic.config import Config as AlembicConfig
 
 # Stable constraint names so Alembic migrations are identical on SQLite and PostgreSQL.
 NAMING = {
@@ -84,6 +86,9 @@ def _close_session(exc: BaseException | None) -> None:
 
 def alembic_config(url: str) -> AlembicConfig:
     """Alembic configuration pointing at the migrations shipped inside the package."""
+    # Imported here: Alembic costs seconds at start-up and only migrations need it.
+    from alembic.config import Config as AlembicConfig
+
     cfg = AlembicConfig()
     cfg.set_main_option("script_location", str(Path(__file__).parent / "migrations"))
     cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
@@ -92,6 +97,8 @@ def alembic_config(url: str) -> AlembicConfig:
 
 def upgrade(app: Flask, revision: str = "head") -> None:
     """Apply migrations up to ``revision``."""
+    from alembic import command
+
     cfg = alembic_config(app.config["DATABASE_URL"])
     with app.extensions["engine"].begin() as conn:
         cfg.attributes["connection"] = conn
