@@ -13,15 +13,16 @@ RUN_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-wqy-m
 # PDF checks (pdftotext, pdffonts, qpdf), QR decoding, and the real browser for journey tests.
 TEST_PACKAGES := poppler-utils qpdf zbar-tools chromium
 
-.PHONY: run test lint format serve translations clean system-run system-test python-check
+.PHONY: run test lint format serve translations compile-translations clean system-run \
+	system-test python-check
 
-run: system-run $(VENV)/.installed
+run: system-run $(VENV)/.installed compile-translations
 	$(BIN)/trainer db upgrade
 	$(BIN)/trainer demo
 	@echo "Serving on http://$(HOST):$(PORT) — press Ctrl+C to stop."
 	$(BIN)/trainer serve --host $(HOST) --port $(PORT)
 
-test: system-run system-test $(VENV)/.installed-test
+test: system-run system-test $(VENV)/.installed-test compile-translations
 	$(BIN)/ruff check .
 	$(BIN)/pytest
 
@@ -37,6 +38,10 @@ translations: $(VENV)/.installed-test
 	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o trainer/translations/messages.pot .
 	$(BIN)/pybabel update -i trainer/translations/messages.pot -d trainer/translations --no-fuzzy-matching
 	$(BIN)/pybabel compile -d trainer/translations
+
+# The compiled catalogue (.mo) is built, not committed: the .po file is the source.
+compile-translations: $(VENV)/.installed
+	@$(BIN)/pybabel compile -q -d trainer/translations
 
 system-run: python-check
 	@scripts/system-packages.sh $(RUN_PACKAGES)

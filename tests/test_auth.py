@@ -156,7 +156,7 @@ def test_login_is_rate_limited(client, people):
         assert login(client, "cashier", "wrong-password-123").status_code == 200
     response = login(client, "cashier", "wrong-password-123")
     assert response.status_code == 429
-    assert "Too many attempts" in response.get_data(as_text=True)
+    assert "Too many requests" in response.get_data(as_text=True)
     # the right password does not get through either while limited
     assert login(client, "cashier", people["cashier"].password).status_code == 429
 

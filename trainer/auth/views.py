@@ -13,7 +13,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from trainer import audit
 from trainer.auth.forms import ChangePasswordForm, LoginForm, ProfileForm
-from trainer.auth.passwords import password_problem
+from trainer.auth.passwords import MIN_LENGTH, password_problem
 from trainer.db import get_session, utcnow
 from trainer.extensions import limiter
 from trainer.forms import EmptyForm
@@ -98,7 +98,7 @@ def change_password():
             login_user(user)  # the session version changed: keep this browser signed in
             flash(_("Your password has been changed."), "success")
             return redirect(url_for("main.home"))
-    return render_template("auth/change_password.html", form=form)
+    return render_template("auth/change_password.html", form=form, min_length=MIN_LENGTH)
 
 
 @bp.route("/profile", methods=["GET", "POST"])
