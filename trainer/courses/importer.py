@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -14,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from trainer import audit
 from trainer.domain.content import ContentError, ContentSet, Problem, load_content
+from trainer.domain.markdown import GLOSSARY_REF_RE
 from trainer.models import (
     Course,
     CourseVersion,
@@ -44,6 +46,18 @@ class ImportReport:
     questions_updated: int = 0
     questions_retired: int = 0
     quizzes: int = 0
+    quizzes_changed: int = 0
+
+    @property
+    def changed(self) -> bool:
+        """Whether the import wrote anything."""
+        return bool(
+            self.new_versions
+            or self.questions_added
+            or self.questions_updated
+            or self.questions_retired
+            or self.quizzes_changed
+        )
 
     def __str__(self) -> str:
         parts = []
@@ -62,8 +76,47 @@ def _question_hash(data: dict) -> str:
     return hashlib.sha256(json.dumps(data, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
 
 
-def _problem(file: Path | str, message: str) -> Problem:
-    return Problem(str(file), 1, message)
+_VERSION_LINE = re.compile(r"^version\s*:", re.MULTILINE)
+
+
+def _version_problem(course, message: str) -> Problem:
+    """A problem about a course's version, at its `version:` line (relative, as the checker)."""
+    path = Path(course.path) / "course.yaml"
+    line = 1
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError:
+        text = ""
+    match = _VERSION_LINE.search(text)
+    if match:
+        line = text.count("\n", 0, match.start()) + 1
+    return Problem(f"courses/{course.code}/course.yaml", line, message)
+
+
+def _expand_glossary(value, glossary: dict):
+    """Question texts with `[[term]]` written out as "撤销 (void)", as lessons render them.
+
+    Question texts are rendered without the glossary on the quiz pages, so the terms are
+    resolved here, once, at import.
+    """
+    if isinstance(value, list):
+        return [_expand_glossary(item, glossary) for item in value]
+    if not isinstance(value, dict):
+        return value
+    if set(value) == {"zh", "en"} and all(isinstance(v, str) for v in value.values()):
+        out = {}
+        for lang, text in value.items():
+            other = "en" if lang == "zh" else "zh"
+
+            def term(match, lang=lang, other=other):
+                entry = glossary.get(match.group(1))
+                if not entry:
+                    return match.group(0)
+                return f"{entry[lang]} ({entry[other]})"
+
+            out[lang] = GLOSSARY_REF_RE.sub(term, text)
+        return out
+    return {key: _expand_glossary(item, glossary) for key, item in value.items()}
 
 
 def import_content(
@@ -75,12 +128,15 @@ def import_content(
     for position, course in enumerate(content.courses.values()):
         _import_course(session, course, position, report, problems)
     for bank in content.banks.values():
-        _import_bank(session, bank, report, problems)
+        _import_bank(session, bank, report, problems, content.glossary)
     for quiz in content.quizzes.values():
-        _import_quiz(session, quiz)
+        if _import_quiz(session, quiz):
+            report.quizzes_changed += 1
         report.quizzes += 1
     if problems:
         raise ContentError(problems)
+    if not report.changed:
+        return report  # re-importing unchanged content writes nothing, not even an audit event
     audit.record(
         session,
         "content.imported",
@@ -109,8 +165,8 @@ def _import_course(session, course, position, report, problems) -> None:
     if existing is not None:
         if existing.content_hash != course.content_hash:
             problems.append(
-                _problem(
-                    course.path / "course.yaml",
+                _version_problem(
+                    course,
                     f"course {course.code!r}: content changed but version {course.version} is "
                     "already imported; raise the version (MINOR for corrections, MAJOR when "
                     "learners must acknowledge again)",
@@ -124,8 +180,8 @@ def _import_course(session, course, position, report, problems) -> None:
     )
     if current is not None and (course.major, course.minor) < (current.major, current.minor):
         problems.append(
-            _problem(
-                course.path / "course.yaml",
+            _version_problem(
+                course,
                 f"course {course.code!r}: version {course.version} is older than the imported "
                 f"version {current.version}",
             )
@@ -182,7 +238,28 @@ def _import_course(session, course, position, report, problems) -> None:
     report.new_versions.append(f"{course.code} {course.version}")
 
 
-def _import_bank(session, bank, report, problems) -> None:
+_NUMERIC_BOUNDS = ("value", "tolerance", "min", "max")
+
+
+def _without_empty_bounds(data: dict) -> dict:
+    """Numeric answers without the null bounds the loader fills in.
+
+    The loader writes every answer with value, tolerance, min and max, null where not given;
+    grading reads a present "value" key as an exact answer, so a range answer ({min, max}) with
+    "value": null would never match.
+    """
+    if data.get("type") != "numeric" or not isinstance(data.get("answers"), list):
+        return data
+    answers = [
+        {k: v for k, v in a.items() if not (k in _NUMERIC_BOUNDS and v is None)}
+        if isinstance(a, dict)
+        else a
+        for a in data["answers"]
+    ]
+    return {**data, "answers": answers}
+
+
+def _import_bank(session, bank, report, problems, glossary) -> None:
     row = session.scalar(select(QuestionBank).where(QuestionBank.slug == bank.slug))
     if row is None:
         row = QuestionBank(slug=bank.slug, title=bank.title, origin="content")
@@ -198,6 +275,9 @@ def _import_bank(session, bank, report, problems) -> None:
     seen = set()
     for position, question in enumerate(bank.questions):
         data = {k: v for k, v in question.items() if k not in _LOCATION_KEYS}
+        if data.get("format", "markdown") == "markdown":
+            data = _expand_glossary(data, glossary)
+        data = _without_empty_bounds(data)
         digest = _question_hash(data)
         seen.add(data["id"])
         current = existing.get(data["id"])
@@ -237,19 +317,29 @@ def _import_bank(session, bank, report, problems) -> None:
         report.questions_retired += 1
 
 
-def _import_quiz(session, quiz) -> None:
+def _import_quiz(session, quiz) -> bool:
+    """Create or update a quiz; True when anything changed."""
     definition = dataclasses.asdict(quiz)
     definition.pop("path", None)
+    # Through JSON, so the comparison below sees what the database would hand back.
+    definition = json.loads(json.dumps(definition, ensure_ascii=False))
     row = session.scalar(select(Quiz).where(Quiz.slug == quiz.id))
     if row is None:
-        row = Quiz(slug=quiz.id, title=quiz.title, definition=definition)
-        session.add(row)
-    row.title, row.definition, row.course_code, row.active = (
-        quiz.title,
-        definition,
-        quiz.course,
-        True,
-    )
+        session.add(
+            Quiz(
+                slug=quiz.id,
+                title=quiz.title,
+                definition=definition,
+                course_code=quiz.course,
+                active=True,
+            )
+        )
+        return True
+    wanted = (quiz.title, definition, quiz.course, True)
+    if (row.title, row.definition, row.course_code, row.active) == wanted:
+        return False
+    row.title, row.definition, row.course_code, row.active = wanted
+    return True
 
 
 def content_root(app: Flask) -> Path:

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from trainer import audit
+from trainer.db import utcnow
 from trainer.models import (
     Acknowledgement,
     Course,
@@ -55,7 +57,8 @@ class CourseStatus:
         """not_started | reading | to_acknowledge | reacknowledge | acknowledged."""
         if self.acknowledged:
             return "acknowledged"
-        if self.needs_reacknowledgement and self.all_read:
+        if self.needs_reacknowledgement:
+            # A new major version: asked again whether or not the lessons were read again yet.
             return "reacknowledge"
         if self.all_read:
             return "to_acknowledge"
@@ -93,18 +96,43 @@ def course_by_code(session: Session, code: str) -> tuple[Course, CourseVersion] 
     return (row[0], row[1]) if row else None
 
 
+def _aware(moment: datetime | None) -> datetime | None:
+    # SQLite hands back naive datetimes for timezone columns; they are UTC.
+    if moment is None or moment.tzinfo:
+        return moment
+    return moment.replace(tzinfo=UTC)
+
+
+def _major_starts(session: Session, ids: list[int]) -> dict[tuple[int, int], datetime]:
+    """(course id, major) -> when the first version of that major was imported."""
+    rows = session.execute(
+        select(CourseVersion.course_id, CourseVersion.major, func.min(CourseVersion.imported_at))
+        .where(CourseVersion.course_id.in_(ids))
+        .group_by(CourseVersion.course_id, CourseVersion.major)
+    )
+    return {(course_id, major): _aware(at) for course_id, major, at in rows}
+
+
+def _counts(read_at: datetime | None, since: datetime | None) -> bool:
+    # Reading counts across minor versions; a new major version asks to read again.
+    return since is None or read_at is None or _aware(read_at) >= since
+
+
 def statuses(
     session: Session, user: User, courses: list[tuple[Course, CourseVersion]]
 ) -> list[CourseStatus]:
-    """The user's status in each course, with two queries whatever the number of courses."""
+    """The user's status in each course, with three queries whatever the number of courses."""
     ids = [c.id for c, _ in courses]
+    majors = {c.id: v.major for c, v in courses}
+    starts = _major_starts(session, ids)
     read: dict[int, set[str]] = {}
-    for course_id, slug in session.execute(
-        select(LessonRead.course_id, LessonRead.lesson_slug).where(
+    for course_id, slug, read_at in session.execute(
+        select(LessonRead.course_id, LessonRead.lesson_slug, LessonRead.read_at).where(
             LessonRead.user_id == user.id, LessonRead.course_id.in_(ids)
         )
     ):
-        read.setdefault(course_id, set()).add(slug)
+        if _counts(read_at, starts.get((course_id, majors[course_id]))):
+            read.setdefault(course_id, set()).add(slug)
     acks: dict[int, list[Acknowledgement]] = {}
     for ack in session.scalars(
         select(Acknowledgement)
@@ -131,21 +159,31 @@ def statuses(
     return out
 
 
-def read_slugs(session: Session, user: User, course: Course) -> set[str]:
-    """Slugs of the lessons the user has marked as read in this course."""
-    return set(
-        session.scalars(
-            select(LessonRead.lesson_slug).where(
+def read_slugs(session: Session, user: User, course: Course, version: CourseVersion) -> set[str]:
+    """Slugs of the lessons the user has marked as read in this major version of the course."""
+    since = _major_starts(session, [course.id]).get((course.id, version.major))
+    return {
+        slug
+        for slug, read_at in session.execute(
+            select(LessonRead.lesson_slug, LessonRead.read_at).where(
                 LessonRead.user_id == user.id, LessonRead.course_id == course.id
             )
         )
-    )
+        if _counts(read_at, since)
+    }
 
 
-def mark_read(session: Session, user: User, course: Course, slug: str) -> None:
-    """Record that ``user`` read the lesson (idempotent)."""
-    if session.get(LessonRead, (user.id, course.id, slug)) is None:
+def mark_read(
+    session: Session, user: User, course: Course, version: CourseVersion, slug: str
+) -> None:
+    """Record that ``user`` read the lesson (idempotent within a major version)."""
+    row = session.get(LessonRead, (user.id, course.id, slug))
+    if row is None:
         session.add(LessonRead(user_id=user.id, course_id=course.id, lesson_slug=slug))
+        return
+    since = _major_starts(session, [course.id]).get((course.id, version.major))
+    if not _counts(row.read_at, since):
+        row.read_at = utcnow()  # read again for the new major version
 
 
 def acknowledge(session: Session, user: User, course: Course, version: CourseVersion) -> None:
@@ -210,13 +248,20 @@ def search(session: Session, query: str, lang: str, limit: int = 30) -> list[Sea
         return []
     conditions = []
     for word in words:
-        like = f"%{word.lower()}%"
+        # % and _ typed by the reader are searched for, not used as wildcards.
+        escaped = word.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        like = f"%{escaped}%"
         conditions.append(
             or_(
-                func.lower(Section.title_en).like(like),
-                func.lower(Section.text_en).like(like),
-                Section.title_zh.like(f"%{word}%"),
-                Section.text_zh.like(f"%{word}%"),
+                *(
+                    func.lower(column).like(like, escape="\\")
+                    for column in (
+                        Section.title_en,
+                        Section.text_en,
+                        Section.title_zh,
+                        Section.text_zh,
+                    )
+                )
             )
         )
     rows = session.execute(

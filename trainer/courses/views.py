@@ -20,7 +20,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from trainer.courses.importer import content_root
+from trainer.courses.importer import asset_url, content_root
 from trainer.courses.service import (
     CourseError,
     acknowledge,
@@ -69,7 +69,7 @@ def course(code: str):
         course=course,
         version=version,
         status=status,
-        read=read_slugs(session, current_user, course),
+        read=read_slugs(session, current_user, course, version),
         form=EmptyForm(),
         quizzes=_required_quizzes(version),
     )
@@ -98,7 +98,7 @@ def lesson(code: str, slug: str):
     if index is None:
         abort(404)
     lesson = session.get(Lesson, lessons[index].id)
-    read = read_slugs(session, current_user, course)
+    read = read_slugs(session, current_user, course, version)
     return render_template(
         "courses/lesson.html",
         course=course,
@@ -126,7 +126,7 @@ def mark_read(code: str, slug: str):
     slugs = [lesson.slug for lesson in version.lessons]
     if slug not in slugs or not EmptyForm().validate_on_submit():
         abort(404 if slug not in slugs else 400)
-    record_read(session, current_user, course, slug)
+    record_read(session, current_user, course, version, slug)
     session.commit()
     following = slugs.index(slug) + 1
     if following < len(slugs):
@@ -151,7 +151,15 @@ def acknowledge_course(code: str):
         flash(_("Thank you: you have confirmed version %(v)s.", v=version.version), "success")
         from trainer.certificates.service import check_and_issue
 
-        check_and_issue(session, current_user, course_code=code)
+        certificate = check_and_issue(session, current_user, course_code=code)
+        if certificate is not None:
+            flash(
+                _(
+                    "Congratulations! Your certificate %(serial)s has been issued.",
+                    serial=certificate.serial,
+                ),
+                "success",
+            )
     return redirect(url_for("courses.course", code=code))
 
 
@@ -187,6 +195,12 @@ def manual_pdf(code: str):
         )
         .all()
     )
+    # Lesson images point at the assets route; the PDF reads them from the course folder.
+    web_prefix = f'src="{asset_url(course.code, "")}'
+
+    def for_pdf(html: str) -> str:
+        return html.replace(web_prefix, 'src="')
+
     data = pdf.render_manual(
         {
             "code": course.code,
@@ -195,11 +209,16 @@ def manual_pdf(code: str):
             "summary": version.summary,
             "organisation": current_app.config["SITE_NAME"],
             "lessons": [
-                {"slug": x.slug, "title": x.title, "html": {"zh": x.html_zh, "en": x.html_en}}
+                {
+                    "slug": x.slug,
+                    "title": x.title,
+                    "html": {"zh": for_pdf(x.html_zh), "en": for_pdf(x.html_en)},
+                }
                 for x in lessons
             ],
         },
         lang,
+        assets_dir=_course_folder(course.code),
     )
     filename = f"{course.code}-{version.version}-{lang}.pdf"
     return Response(
@@ -216,8 +235,13 @@ def asset(code: str, filename: str):
     _course_or_404(code)
     if Path(filename).suffix.lower() not in IMAGE_TYPES:
         abort(404)
-    folder = content_root(current_app) / "courses" / code
-    return send_from_directory(folder, filename)  # refuses paths outside the folder
+    if any(part.startswith(".") for part in filename.replace("\\", "/").split("/")):
+        abort(404)  # no hidden files, no "..": only the images stored beside the lessons
+    return send_from_directory(_course_folder(code), filename)  # refuses paths outside it
+
+
+def _course_folder(code: str) -> Path:
+    return content_root(current_app) / "courses" / code
 
 
 @bp.route("/search")

@@ -30,13 +30,18 @@ def response_from_form(item: AttemptItem, form: MultiDict) -> dict | None:
         return {"value": value == "true"} if value in ("true", "false") else None
     if qtype == "ordering":
         real = item.layout.get("steps", [])
-        ranks = []
+        ranks = {}
         for opaque, step_id in zip(ordering_ids(item), real, strict=True):
             rank = form.get(f"{name}-{opaque}", type=int)
-            if rank is None:
-                return None
-            ranks.append((rank, step_id))
-        return {"order": [step_id for _, step_id in sorted(ranks)]}
+            if rank is not None:
+                ranks[step_id] = rank
+        if not ranks:
+            return None
+        if sorted(ranks.values()) != list(range(1, len(real) + 1)):
+            # Steps left out or a number used twice: not an order yet (it grades as not
+            # answered), but kept so the page shows what was chosen.
+            return {"ranks": ranks}
+        return {"order": sorted(ranks, key=ranks.__getitem__)}
     if qtype == "matching":
         lefts = len(item.question.get("pairs", []))
         pairs = {str(i): form.get(f"{name}-{i}", "") for i in range(lefts)}
@@ -53,12 +58,17 @@ def present_response(item: AttemptItem) -> dict:
     """The saved response in the page's terms, to pre-fill the form after a reload."""
     response = item.response or {}
     qtype = item.question.get("type")
-    if qtype == "ordering" and response.get("order"):
-        rank = {step_id: i + 1 for i, step_id in enumerate(response["order"])}
-        return {
+    if qtype == "ordering" and (response.get("order") or response.get("ranks")):
+        if response.get("order"):
+            rank = {step_id: i + 1 for i, step_id in enumerate(response["order"])}
+        else:
+            rank = response["ranks"]
+        shown = {
             opaque: rank.get(step_id)
             for opaque, step_id in zip(
                 ordering_ids(item), item.layout.get("steps", []), strict=True
             )
         }
+        # "incomplete" cannot clash with the opaque ids (s0, s1 …).
+        return {**shown, "incomplete": not response.get("order")}
     return response

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import random
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
@@ -51,6 +51,8 @@ class StartCheck:
     wait_until: datetime | None = None
     in_progress: Attempt | None = None
     attempts_used: int = 0
+    # Attempts whose time ran out while the learner was away, graded by this check.
+    closed: list[Attempt] = field(default_factory=list)
 
 
 def user_attempts(session: Session, user: User, quiz: Quiz) -> list[Attempt]:
@@ -70,24 +72,34 @@ def check_start(
     """Attempt limit, cool-down and an attempt already under way."""
     now = now or utcnow()
     attempts = user_attempts(session, user, quiz)
+    closed = []
     for attempt in attempts:
         if attempt.status is AttemptStatus.IN_PROGRESS:
-            if attempt.deadline_at and aware(attempt.deadline_at) + NETWORK_GRACE < now:
-                submit(session, attempt, now=now)  # time ran out while away: grade what was saved
+            if not is_open(attempt, now):
+                # Time ran out while away: grade what was saved.
+                if submit(session, attempt, now=now):
+                    closed.append(attempt)
                 continue
             return StartCheck(
-                False, "in_progress", in_progress=attempt, attempts_used=len(attempts)
+                False,
+                "in_progress",
+                in_progress=attempt,
+                attempts_used=len(attempts),
+                closed=closed,
             )
+    used = len(attempts)
     definition = quiz.definition
     limit = definition.get("max_attempts")
-    if limit and len(attempts) >= limit:
-        return StartCheck(False, "limit", attempts_used=len(attempts))
+    if limit and used >= limit:
+        return StartCheck(False, "limit", attempts_used=used, closed=closed)
     cooldown = definition.get("cooldown_minutes") or 0
     if cooldown and attempts and attempts[0].submitted_at:
         ready = aware(attempts[0].submitted_at) + timedelta(minutes=cooldown)
         if ready > now:
-            return StartCheck(False, "cooldown", wait_until=ready, attempts_used=len(attempts))
-    return StartCheck(True, attempts_used=len(attempts))
+            return StartCheck(
+                False, "cooldown", wait_until=ready, attempts_used=used, closed=closed
+            )
+    return StartCheck(True, attempts_used=used, closed=closed)
 
 
 def draw_questions(session: Session, quiz: Quiz, rng: random.Random) -> list[Question]:
@@ -207,6 +219,48 @@ def is_open(attempt: Attempt, now: datetime | None = None) -> bool:
     return attempt.deadline_at is None or now <= aware(attempt.deadline_at) + NETWORK_GRACE
 
 
+def check_responses(responses: dict[int, dict | None]) -> None:
+    """Refuse (QuizError "too_long") answers too long to store, before anything is written."""
+    for response in responses.values():
+        if response is not None and len(repr(response)) > MAX_RESPONSE_CHARS:
+            raise QuizError("too_long")
+
+
+def _hold_open(session: Session, attempt: Attempt, now: datetime) -> None:
+    """Refuse writes to a closed attempt, also when another request closed it just now.
+
+    The no-op UPDATE holds the attempt's row until this transaction ends, so a submit running
+    at the same time either waits for these answers or has already graded (and we refuse).
+    """
+    if not is_open(attempt, now):
+        raise QuizError("closed")
+    held = session.execute(
+        update(Attempt)
+        .where(
+            Attempt.id == attempt.id,
+            Attempt.status == AttemptStatus.IN_PROGRESS,
+            Attempt.submitted_at.is_(None),
+        )
+        .values(status=AttemptStatus.IN_PROGRESS)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if held != 1:
+        session.refresh(attempt)
+        raise QuizError("closed")
+
+
+def _apply_responses(attempt: Attempt, responses: dict[int, dict | None], now: datetime) -> None:
+    items = {item.position: item for item in attempt.items}
+    for position, response in responses.items():
+        item = items.get(position)
+        if item is None or item.question.get("type") == "scenario":
+            continue  # scenario steps are recorded one choice at a time (advance_scenario)
+        if item.response == response:
+            continue  # unchanged: keep the time it was really saved
+        item.response = response
+        item.saved_at = now
+
+
 def save_responses(
     session: Session,
     attempt: Attempt,
@@ -215,17 +269,9 @@ def save_responses(
 ) -> datetime:
     """Store answers by item position; refused once submitted or past the deadline."""
     now = now or utcnow()
-    if not is_open(attempt, now):
-        raise QuizError("closed")
-    items = {item.position: item for item in attempt.items}
-    for position, response in responses.items():
-        item = items.get(position)
-        if item is None or item.question.get("type") == "scenario":
-            continue  # scenario steps are recorded one choice at a time (advance_scenario)
-        if response is not None and len(repr(response)) > MAX_RESPONSE_CHARS:
-            raise QuizError("too_long")
-        item.response = response
-        item.saved_at = now
+    check_responses(responses)
+    _hold_open(session, attempt, now)
+    _apply_responses(attempt, responses, now)
     return now
 
 
@@ -239,11 +285,10 @@ def advance_scenario(
 ) -> AttemptItem:
     """Record one choice in a multi-step scenario; its consequence is then shown."""
     now = now or utcnow()
-    if not is_open(attempt, now):
-        raise QuizError("closed")
     item = next((i for i in attempt.items if i.position == position), None)
     if item is None or item.question.get("type") != "scenario":
         raise QuizError("not_scenario")
+    _hold_open(session, attempt, now)
     path = (item.response or {}).get("path", [])
     try:
         new_path = grading.scenario_advance(item.question, path, step_id, option_id)
@@ -254,12 +299,22 @@ def advance_scenario(
     return item
 
 
-def submit(session: Session, attempt: Attempt, now: datetime | None = None) -> bool:
+def submit(
+    session: Session,
+    attempt: Attempt,
+    now: datetime | None = None,
+    responses: dict[int, dict | None] | None = None,
+) -> bool:
     """Grade the attempt once. Returns False when it had already been submitted.
 
-    The status change is a compare-and-set UPDATE, so two tabs (or a double click) grade once.
+    The status change is a compare-and-set UPDATE, so two tabs (or a double click) grade once;
+    ``responses`` posted with the submit are stored only by the request that wins it, and only
+    when they arrive before the deadline.
     """
     now = now or utcnow()
+    if responses:
+        check_responses(responses)
+    in_time = is_open(attempt, now)
     claimed = session.execute(
         update(Attempt)
         .where(
@@ -273,6 +328,9 @@ def submit(session: Session, attempt: Attempt, now: datetime | None = None) -> b
     if claimed != 1:
         session.refresh(attempt)
         return False
+    if responses and in_time:
+        _apply_responses(attempt, responses, now)
+        session.flush()
     session.refresh(attempt)
     deadline = aware(attempt.deadline_at) + NETWORK_GRACE if attempt.deadline_at else None
     graded = []
@@ -322,6 +380,8 @@ def regrade_attempt(attempt: Attempt) -> None:
     attempt.score, attempt.max_score, attempt.percent = round(score, 2), maximum, percent
     attempt.passed = None if needs_review else percent >= attempt.pass_mark
     attempt.status = AttemptStatus.AWAITING_REVIEW if needs_review else AttemptStatus.GRADED
+    # Points lost on a graded essay belong in "what to review" too.
+    attempt.weak_topics = grading._weak_topics(grades)
 
 
 def review_queue(session: Session, reviewer: User) -> list[AttemptItem]:
@@ -377,11 +437,24 @@ def grade_essay(
     )
 
 
-def best_results(session: Session, user: User) -> dict[int, float]:
-    """Best graded percent per quiz id for a user."""
-    rows = session.execute(
-        select(Attempt.quiz_id, func.max(Attempt.percent))
-        .where(Attempt.user_id == user.id, Attempt.status == AttemptStatus.GRADED)
-        .group_by(Attempt.quiz_id)
-    )
-    return {quiz_id: percent for quiz_id, percent in rows}
+def counted_results(session: Session, user: User, quizzes: list[Quiz]) -> dict[int, float]:
+    """Per quiz id, the result that counts under the quiz's grading policy (highest / latest)."""
+    from trainer.certificates.service import counted_percent
+
+    by_quiz: dict[int, list[Attempt]] = {}
+    for attempt in session.scalars(
+        select(Attempt).where(
+            Attempt.user_id == user.id,
+            Attempt.status == AttemptStatus.GRADED,
+            Attempt.quiz_id.in_([q.id for q in quizzes]),
+        )
+    ):
+        by_quiz.setdefault(attempt.quiz_id, []).append(attempt)
+    out = {}
+    for quiz in quizzes:
+        percent = counted_percent(
+            by_quiz.get(quiz.id, []), quiz.definition.get("grading", "highest")
+        )
+        if percent is not None:
+            out[quiz.id] = percent
+    return out

@@ -33,7 +33,13 @@ QUIZ_ERRORS = {  # lazy: translated when shown, in the reader's language
     "cooldown": _l("Please wait before you try again."),
     "empty": _l("This quiz has no questions yet."),
     "closed": _l("This attempt is closed: time is up or it was submitted."),
+    "too_long": _l("An answer is too long to save. Please shorten it."),
+    "not_scenario": _l("That choice is not available."),
 }
+
+
+def _message(exc: Exception) -> str:
+    return str(QUIZ_ERRORS.get(str(exc), _("That choice is not available.")))
 
 
 def _quiz_or_404(slug: str) -> Quiz:
@@ -57,8 +63,8 @@ def index():
     """Every quiz with the user's best result."""
     session = get_session()
     quizzes = session.scalars(select(Quiz).where(Quiz.active).order_by(Quiz.slug)).all()
-    best = service.best_results(session, current_user)
-    return render_template("quizzes/index.html", quizzes=quizzes, best=best)
+    counted = service.counted_results(session, current_user, quizzes)
+    return render_template("quizzes/index.html", quizzes=quizzes, counted=counted)
 
 
 @bp.route("/quizzes/<slug>")
@@ -69,6 +75,8 @@ def quiz(slug: str):
     quiz = _quiz_or_404(slug)
     check = service.check_start(session, current_user, quiz)
     session.commit()  # check_start may have closed an attempt whose time ran out
+    for closed in check.closed:
+        _after_grading(session, closed)
     attempts = service.user_attempts(session, current_user, quiz)
     return render_template(
         "quizzes/quiz.html",
@@ -91,6 +99,7 @@ def start(slug: str):
     try:
         attempt = service.start_attempt(session, current_user, quiz)
     except service.QuizError as exc:
+        session.commit()  # keep an attempt whose time ran out graded
         flash(str(QUIZ_ERRORS.get(str(exc), exc)), "error")
         return redirect(url_for("quizzes.quiz", slug=slug))
     session.commit()
@@ -119,8 +128,12 @@ def attempt(attempt_id: int):
     session = get_session()
     attempt = _own_attempt_or_404(attempt_id)
     if attempt.status is AttemptStatus.IN_PROGRESS and not service.is_open(attempt):
-        service.submit(session, attempt)
-        session.commit()
+        if service.submit(session, attempt):
+            session.commit()
+            flash(_("Time is up: the answers saved before the deadline were graded."), "info")
+            _after_grading(session, attempt)
+        else:
+            session.rollback()
     if attempt.status is not AttemptStatus.IN_PROGRESS:
         return redirect(url_for("quizzes.result", attempt_id=attempt.id))
     quiz = session.get(Quiz, attempt.quiz_id)
@@ -134,7 +147,8 @@ def attempt(attempt_id: int):
     )
 
 
-def _save_posted(session, attempt) -> None:
+def _posted(attempt) -> dict:
+    """The answers in the posted form, by item position (scenarios advance one step at a time)."""
     responses = {
         item.position: response_from_form(item, request.form)
         for item in attempt.items
@@ -142,8 +156,15 @@ def _save_posted(session, attempt) -> None:
     }
     only = request.form.get("only", type=int)
     if only is not None:
-        responses = {only: responses.get(only)}
-    service.save_responses(session, attempt, responses)
+        responses = {only: responses[only]} if only in responses else {}
+    return responses
+
+
+def _save_posted(session, attempt, *, keep_saved: bool = False):
+    responses = _posted(attempt)
+    if keep_saved:  # blank fields leave saved answers alone (see submit)
+        responses = {pos: r for pos, r in responses.items() if r is not None}
+    return service.save_responses(session, attempt, responses)
 
 
 @bp.post("/attempts/<int:attempt_id>/save")
@@ -156,19 +177,16 @@ def save(attempt_id: int):
     if not EmptyForm().validate_on_submit():
         abort(400)
     try:
-        _save_posted(session, attempt)
+        saved_at = _save_posted(session, attempt)
     except service.QuizError as exc:
+        session.rollback()
         if wants_json:
-            return jsonify(
-                ok=False, error=str(exc), message=str(QUIZ_ERRORS.get(str(exc), exc))
-            ), 409
-        flash(str(QUIZ_ERRORS.get(str(exc), exc)), "error")
+            return jsonify(ok=False, error=str(exc), message=_message(exc)), 409
+        flash(_message(exc), "error")
         return redirect(url_for("quizzes.attempt", attempt_id=attempt.id))
     session.commit()
     if wants_json:
-        return jsonify(
-            ok=True, saved_at=attempt.items[0].saved_at.isoformat() if attempt.items else None
-        )
+        return jsonify(ok=True, saved_at=saved_at.isoformat())
     flash(_("Your answers are saved."), "success")
     return redirect(url_for("quizzes.attempt", attempt_id=attempt.id))
 
@@ -186,12 +204,17 @@ def step(attempt_id: int):
     step_id, _sep, option_id = rest.partition("|")
     position = int(position_text) if position_text.isdigit() else -1
     try:
-        _save_posted(session, attempt)  # keep the other answers typed so far
+        _save_posted(session, attempt, keep_saved=True)  # keep the other answers typed so far
+    except service.QuizError as exc:
+        session.rollback()
+        flash(_message(exc), "error")
+        return redirect(url_for("quizzes.attempt", attempt_id=attempt.id) + f"#q{position}")
+    try:
         service.advance_scenario(session, attempt, position, step_id, option_id)
     except service.QuizError as exc:
-        flash(str(QUIZ_ERRORS.get(str(exc), _("That choice is not available."))), "error")
-    else:
-        session.commit()
+        # A stale or double-clicked choice: the other answers are still saved.
+        flash(_message(exc), "error")
+    session.commit()
     return redirect(url_for("quizzes.attempt", attempt_id=attempt.id) + f"#q{position}")
 
 
@@ -203,15 +226,31 @@ def submit(attempt_id: int):
     attempt = _own_attempt_or_404(attempt_id)
     if not EmptyForm().validate_on_submit():
         abort(400)
-    if service.is_open(attempt):
-        _save_posted(session, attempt)
-        session.flush()
     if attempt.status is AttemptStatus.IN_PROGRESS:
-        service.submit(session, attempt)
-        session.commit()
-        if attempt.status is AttemptStatus.GRADED and attempt.passed:
-            _issue_for(session, attempt)
+        # Blank fields do not erase saved answers: a page opened before they were saved (another
+        # tab, a reload that failed) must not wipe them at the last moment. Clearing an answer
+        # is done by saving (autosave does it as the learner goes).
+        responses = {pos: r for pos, r in _posted(attempt).items() if r is not None}
+        in_time = service.is_open(attempt)
+        try:
+            submitted = service.submit(session, attempt, responses=responses)
+        except service.QuizError as exc:  # e.g. an answer too long: nothing is submitted
+            session.rollback()
+            flash(_message(exc), "error")
+            return redirect(url_for("quizzes.attempt", attempt_id=attempt.id))
+        if submitted:
+            session.commit()
+            if not in_time:
+                flash(_("Time is up: the answers saved before the deadline were graded."), "info")
+            _after_grading(session, attempt)
+        else:
+            session.rollback()  # another tab or a double click submitted it first
     return redirect(url_for("quizzes.result", attempt_id=attempt.id))
+
+
+def _after_grading(session, attempt) -> None:
+    if attempt.status is AttemptStatus.GRADED and attempt.passed:
+        _issue_for(session, attempt)
 
 
 def _issue_for(session, attempt) -> None:
@@ -275,16 +314,26 @@ def grade_item(item_id: int):
     """Read one free-text answer and give it a score."""
     session = get_session()
     item = session.get(AttemptItem, item_id)
-    if item is None or not service.can_review(session, current_user, item.attempt):
+    if (
+        item is None
+        or item.question.get("type") != "essay"
+        or item.attempt.status is AttemptStatus.IN_PROGRESS  # not submitted: nothing to grade
+        or item.grade is None
+        or item.status == grading.UNANSWERED
+        or not service.can_review(session, current_user, item.attempt)
+    ):
         abort(404)
     form = EmptyForm()
     error = None
     if request.method == "POST" and form.validate_on_submit():
         score = request.form.get("score", type=float)
         try:
-            if score is None:
-                raise service.QuizError(_("Enter a score."))
-            service.grade_essay(session, item, score, request.form.get("comment"), current_user)
+            if score is None or not 0 <= score <= item.max_score:
+                raise service.QuizError(
+                    _("Enter a score from 0 to %(max)s.", max=f"{item.max_score:g}")
+                )
+            comment = (request.form.get("comment") or "")[:1000]
+            service.grade_essay(session, item, score, comment, current_user)
         except service.QuizError as exc:
             error = str(exc)
         else:
