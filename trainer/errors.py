@@ -8,7 +8,12 @@ from werkzeug.exceptions import HTTPException, InternalServerError
 
 
 def _wants_json() -> bool:
-    return request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json"
+    # The attempt page's autosave sends X-Requested-With: fetch and reads JSON back.
+    return (
+        request.path.startswith("/api/")
+        or request.headers.get("X-Requested-With") == "fetch"
+        or request.accept_mimetypes.best == "application/json"
+    )
 
 
 def _render(status: int, name: str, description: str | None = None):
@@ -24,6 +29,15 @@ def handle_http(exc: HTTPException):
 
 def handle_csrf(exc: CSRFError):
     """A missing or stale CSRF token: say so and let the user reload."""
+    from flask_babel import gettext as _
+
+    if _wants_json():
+        return {
+            "ok": False,
+            "error": "csrf",
+            "status": 400,
+            "message": _("This form has expired. Reload the page; your saved answers stay."),
+        }, 400
     return _render(400, "CSRF", "csrf")
 
 

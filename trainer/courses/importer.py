@@ -47,6 +47,7 @@ class ImportReport:
     questions_retired: int = 0
     quizzes: int = 0
     quizzes_changed: int = 0
+    withdrawn: list[str] = field(default_factory=list)
 
     @property
     def changed(self) -> bool:
@@ -57,6 +58,7 @@ class ImportReport:
             or self.questions_updated
             or self.questions_retired
             or self.quizzes_changed
+            or self.withdrawn
         )
 
     def __str__(self) -> str:
@@ -69,6 +71,8 @@ class ImportReport:
             f"questions: {self.questions_added} added, {self.questions_updated} updated, "
             f"{self.questions_retired} retired; {self.quizzes} quizzes"
         )
+        if self.withdrawn:
+            parts.append("withdrawn: " + ", ".join(self.withdrawn))
         return "Content: " + "; ".join(parts) + "."
 
 
@@ -133,6 +137,7 @@ def import_content(
         if _import_quiz(session, quiz):
             report.quizzes_changed += 1
         report.quizzes += 1
+    _withdraw_missing(session, content, report)
     if problems:
         raise ContentError(problems)
     if not report.changed:
@@ -150,6 +155,32 @@ def import_content(
     return report
 
 
+def _withdraw_missing(session: Session, content: ContentSet, report: ImportReport) -> None:
+    """Content deleted from the tree stops being offered; its history stays in the database.
+
+    The tree is the whole catalogue, so a course, quiz or bank file that is gone is withdrawn.
+    Banks imported from GIFT are not part of the tree and are left alone.
+    """
+    for course in session.scalars(
+        select(Course).where(Course.active, Course.code.not_in(list(content.courses)))
+    ):
+        course.active = False
+        report.withdrawn.append(f"course {course.code}")
+    for quiz in session.scalars(
+        select(Quiz).where(Quiz.active, Quiz.slug.not_in(list(content.quizzes)))
+    ):
+        quiz.active = False
+        report.withdrawn.append(f"quiz {quiz.slug}")
+    gone_banks = select(QuestionBank.id).where(
+        QuestionBank.origin == "content", QuestionBank.slug.not_in(list(content.banks))
+    )
+    for question in session.scalars(
+        select(Question).where(Question.active, Question.bank_id.in_(gone_banks))
+    ):
+        question.active = False
+        report.questions_retired += 1
+
+
 def _import_course(session, course, position, report, problems) -> None:
     row = session.scalar(select(Course).where(Course.code == course.code))
     if row is None:
@@ -157,6 +188,7 @@ def _import_course(session, course, position, report, problems) -> None:
         session.add(row)
         session.flush()
     row.position = position
+    row.active = True  # a course whose folder came back is offered again
     existing = session.scalar(
         select(CourseVersion).where(
             CourseVersion.course_id == row.id, CourseVersion.version == course.version

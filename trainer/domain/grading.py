@@ -418,7 +418,8 @@ def _decimal(value: Any) -> Decimal | None:
 def _answer_matches(answer: Mapping[str, Any], number: Decimal) -> bool:
     if answer.get("any") is True:  # Moodle's '*' answer (GIFT {#*} or the ~#feedback catch-all)
         return True
-    if "value" in answer:
+    # The content loader writes every key, so a range answer carries "value": None.
+    if answer.get("value") is not None:
         target = _decimal(answer.get("value"))
         if target is None:
             return False
@@ -838,7 +839,7 @@ def manual_grade(grade: Grade, score: float, comment: str | None = None) -> Grad
 # --- attempts -------------------------------------------------------------------------------
 
 
-def _weak_topics(grades: list[Grade]) -> list[dict[str, Any]]:
+def weak_topics(grades: list[Grade]) -> list[dict[str, Any]]:
     topics: dict[str | None, dict[str, Any]] = {}
     for g in grades:
         if g.status == NEEDS_REVIEW or g.max_score <= 0:
@@ -877,6 +878,6 @@ def grade_attempt(
         passed=None if needs_review else percent >= pass_mark,
         needs_review=needs_review,
         grades=grades,
-        weak_topics=_weak_topics(grades),
+        weak_topics=weak_topics(grades),
         critical=[{"question_id": g.question_id, **c} for g in grades for c in g.critical],
     )

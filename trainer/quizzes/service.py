@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, defer, selectinload
 
 from trainer import audit
 from trainer.db import utcnow
@@ -61,6 +61,7 @@ def user_attempts(session: Session, user: User, quiz: Quiz) -> list[Attempt]:
         session.scalars(
             select(Attempt)
             .where(Attempt.user_id == user.id, Attempt.quiz_id == quiz.id)
+            .options(defer(Attempt.weak_topics))
             .order_by(Attempt.number.desc())
         )
     )
@@ -103,25 +104,25 @@ def check_start(
 
 
 def draw_questions(session: Session, quiz: Quiz, rng: random.Random) -> list[Question]:
-    """Questions for a new attempt: fixed ones, then random draws from each pool."""
-    chosen: list[Question] = []
-    taken: set[int] = set()
+    """Questions for a new attempt: fixed ones, then random draws from each pool.
+
+    Candidates are drawn by id (and tags) only; just the chosen rows are loaded with their JSON.
+    """
+    chosen: list[int] = []
     for pool in quiz.definition.get("pools", []):
         fixed = pool.get("questions") or []
         if fixed:
-            rows = {
-                q.qid: q
-                for q in session.scalars(
-                    select(Question).where(Question.qid.in_(fixed), Question.active)
-                )
-            }
-            for qid in fixed:
-                if qid in rows and rows[qid].id not in taken:
-                    chosen.append(rows[qid])
-                    taken.add(rows[qid].id)
+            ids = dict(
+                session.execute(
+                    select(Question.qid, Question.id).where(
+                        Question.qid.in_(fixed), Question.active
+                    )
+                ).all()
+            )
+            chosen.extend(ids[qid] for qid in fixed if qid in ids and ids[qid] not in chosen)
         if pool.get("bank") and pool.get("count"):
             query = (
-                select(Question)
+                select(Question.id, Question.tags)
                 .join(QuestionBank)
                 .where(QuestionBank.slug == pool["bank"], Question.active)
                 .order_by(Question.position)
@@ -130,16 +131,17 @@ def draw_questions(session: Session, quiz: Quiz, rng: random.Random) -> list[Que
                 query = query.where(Question.type.in_(pool["types"]))
             if pool.get("difficulty"):
                 query = query.where(Question.difficulty.in_(pool["difficulty"]))
-            candidates = [q for q in session.scalars(query) if q.id not in taken]
-            if pool.get("tags"):
-                wanted = set(pool["tags"])
-                candidates = [q for q in candidates if wanted & set(q.tags or [])]
-            picks = rng.sample(candidates, min(pool["count"], len(candidates)))
-            chosen.extend(picks)
-            taken.update(q.id for q in picks)
+            wanted = set(pool.get("tags") or [])
+            candidates = [
+                qid
+                for qid, tags in session.execute(query)
+                if qid not in chosen and (not wanted or wanted & set(tags or []))
+            ]
+            chosen.extend(rng.sample(candidates, min(pool["count"], len(candidates))))
     if quiz.definition.get("shuffle_questions", True):
         rng.shuffle(chosen)
-    return chosen
+    rows = {q.id: q for q in session.scalars(select(Question).where(Question.id.in_(chosen)))}
+    return [rows[qid] for qid in chosen]
 
 
 def start_attempt(session: Session, user: User, quiz: Quiz, now: datetime | None = None) -> Attempt:
@@ -204,11 +206,12 @@ def start_attempt(session: Session, user: User, quiz: Quiz, now: datetime | None
     return attempt
 
 
-def load_attempt(session: Session, attempt_id: int) -> Attempt | None:
-    """An attempt with its items."""
-    return session.scalar(
-        select(Attempt).where(Attempt.id == attempt_id).options(selectinload(Attempt.items))
-    )
+def load_attempt(session: Session, attempt_id: int, *, with_grades: bool = False) -> Attempt | None:
+    """An attempt with its items; their grades (large JSON) only when asked for."""
+    items = selectinload(Attempt.items)
+    if not with_grades:
+        items = items.defer(AttemptItem.grade)
+    return session.scalar(select(Attempt).where(Attempt.id == attempt_id).options(items))
 
 
 def is_open(attempt: Attempt, now: datetime | None = None) -> bool:
@@ -315,6 +318,10 @@ def submit(
     if responses:
         check_responses(responses)
     in_time = is_open(attempt, now)
+    # Grade first, claim after: SQLite holds its one write lock from the first UPDATE to the
+    # commit, so only the writes should happen under it.
+    result = _grade(attempt, responses if in_time else None)
+    seen = {item.position: item.saved_at for item in attempt.items}
     claimed = session.execute(
         update(Attempt)
         .where(
@@ -328,18 +335,20 @@ def submit(
     if claimed != 1:
         session.refresh(attempt)
         return False
+    attempt.submitted_at = now
+    saved_now = dict(
+        session.execute(
+            select(AttemptItem.position, AttemptItem.saved_at).where(
+                AttemptItem.attempt_id == attempt.id
+            )
+        ).all()
+    )
+    if saved_now != seen:  # another tab saved between our read and our claim: grade that
+        for item in attempt.items:
+            session.refresh(item, ["response", "saved_at"])
+        result = _grade(attempt, responses if in_time else None)
     if responses and in_time:
         _apply_responses(attempt, responses, now)
-        session.flush()
-    session.refresh(attempt)
-    deadline = aware(attempt.deadline_at) + NETWORK_GRACE if attempt.deadline_at else None
-    graded = []
-    for item in attempt.items:
-        late = (
-            deadline is not None and item.saved_at is not None and aware(item.saved_at) > deadline
-        )
-        graded.append((item.question, None if late else item.response, item.layout))
-    result = grading.grade_attempt(graded, attempt.pass_mark)
     for item, grade in zip(attempt.items, result.grades, strict=True):
         item.score, item.max_score, item.status = grade.score, grade.max_score, grade.status
         item.grade = grade.to_dict()
@@ -357,6 +366,21 @@ def submit(
         },
     )
     return True
+
+
+def _grade(attempt: Attempt, responses: dict[int, dict | None] | None) -> grading.AttemptResult:
+    """Grade the saved answers (plus those posted with the submit); late saves count as none."""
+    deadline = aware(attempt.deadline_at) + NETWORK_GRACE if attempt.deadline_at else None
+    graded = []
+    for item in attempt.items:
+        response = item.response
+        if responses and item.position in responses and item.question.get("type") != "scenario":
+            response = responses[item.position]
+        late = (
+            deadline is not None and item.saved_at is not None and aware(item.saved_at) > deadline
+        )
+        graded.append((item.question, None if late else response, item.layout))
+    return grading.grade_attempt(graded, attempt.pass_mark)
 
 
 def _store_result(attempt: Attempt, result: grading.AttemptResult) -> None:
@@ -381,7 +405,7 @@ def regrade_attempt(attempt: Attempt) -> None:
     attempt.passed = None if needs_review else percent >= attempt.pass_mark
     attempt.status = AttemptStatus.AWAITING_REVIEW if needs_review else AttemptStatus.GRADED
     # Points lost on a graded essay belong in "what to review" too.
-    attempt.weak_topics = grading._weak_topics(grades)
+    attempt.weak_topics = grading.weak_topics(grades)
 
 
 def review_queue(session: Session, reviewer: User) -> list[AttemptItem]:

@@ -49,8 +49,8 @@ def _quiz_or_404(slug: str) -> Quiz:
     return quiz
 
 
-def _own_attempt_or_404(attempt_id: int):
-    attempt = service.load_attempt(get_session(), attempt_id)
+def _own_attempt_or_404(attempt_id: int, *, with_grades: bool = False):
+    attempt = service.load_attempt(get_session(), attempt_id, with_grades=with_grades)
     # Another person's attempt answers 404, not 403: nothing to enumerate.
     if attempt is None or attempt.user_id != current_user.id:
         abort(404)
@@ -278,7 +278,7 @@ def _issue_for(session, attempt) -> None:
 def result(attempt_id: int):
     """Score, pass or fail, feedback per question, and what to review by topic."""
     session = get_session()
-    attempt = _own_attempt_or_404(attempt_id)
+    attempt = _own_attempt_or_404(attempt_id, with_grades=True)
     if attempt.status is AttemptStatus.IN_PROGRESS:
         return redirect(url_for("quizzes.attempt", attempt_id=attempt.id))
     quiz = session.get(Quiz, attempt.quiz_id)

@@ -7,8 +7,8 @@ document.addEventListener("change", (event) => {
 });
 
 document.addEventListener("submit", (event) => {
-  const form = event.target;
-  const question = form.dataset.confirm;
+  // The question may sit on the form or on the button that submitted it.
+  const question = event.submitter?.dataset.confirm || event.target.dataset.confirm;
   if (question && !window.confirm(question)) event.preventDefault();
 });
 
@@ -39,6 +39,7 @@ if (attemptForm) {
     }
   };
   attemptForm.addEventListener("change", () => { clearTimeout(timer); timer = setTimeout(save, 300); });
+  window.trainerSaveNow = () => { clearTimeout(timer); return save(); };
   attemptForm.addEventListener("input", (e) => {
     if (e.target.matches("input[type=text], input:not([type]), textarea")) {
       clearTimeout(timer); timer = setTimeout(save, 1200);
@@ -52,7 +53,12 @@ if (clock) {
   const tick = () => {
     const left = Math.max(0, Math.round((deadline - new Date()) / 1000));
     out.textContent = `(${Math.floor(left / 60)}:${String(left % 60).padStart(2, "0")})`;
-    if (left === 0) { window.location.reload(); return; }
+    if (left === 0) {
+      // Time is up: send what is typed, then let the server close and grade the attempt.
+      const pending = window.trainerSaveNow ? window.trainerSaveNow() : Promise.resolve();
+      pending.finally(() => window.location.reload());
+      return;
+    }
     setTimeout(tick, 1000);
   };
   tick();
