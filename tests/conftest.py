@@ -78,7 +78,7 @@ def _test_config(url: str, instance: Path) -> dict:
         "BASE_URL": "http://localhost",
         # Assertions read English text; tests of the Chinese pages ask for zh explicitly.
         "DEFAULT_LANGUAGE": "en",
-        "INSTANCE_DIR": str(instance),
+        "INSTANCE_PATH": str(instance),
     }
 
 

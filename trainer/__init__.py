@@ -12,9 +12,10 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def create_app(test_config: dict | None = None) -> Flask:
     """Build the application: settings, extensions, the role policy, blueprints, CLI."""
+    instance = (test_config or {}).get("INSTANCE_PATH") or os.environ.get("TRAINER_INSTANCE_PATH")
     app = Flask(
         __name__,
-        instance_path=os.environ.get("TRAINER_INSTANCE_PATH") or str(ROOT / "instance"),
+        instance_path=instance or str(ROOT / "instance"),
         template_folder=str(ROOT / "templates"),
     )
     configure_settings(app, test_config)
@@ -55,6 +56,7 @@ def configure_blueprints(app: Flask) -> None:
     from trainer.admin.views import bp as admin_bp
     from trainer.api.views import bp as api_bp
     from trainer.auth.views import bp as auth_bp
+    from trainer.certificates.export_views import bp as exports_bp
     from trainer.certificates.views import bp as certificates_bp
     from trainer.courses.views import bp as courses_bp
     from trainer.errors import init_app as init_errors
@@ -69,6 +71,7 @@ def configure_blueprints(app: Flask) -> None:
         courses_bp,
         quizzes_bp,
         certificates_bp,
+        exports_bp,
         api_bp,
     ):
         app.register_blueprint(blueprint)

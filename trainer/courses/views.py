@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from flask import (
@@ -182,12 +183,35 @@ def printable(code: str):
 @signed_in
 def manual_pdf(code: str):
     """The course manual as a PDF for the counter (?lang=zh|en|both)."""
-    from trainer import pdf
-
     lang = request.args.get("lang", current_language())
     if lang not in ("zh", "en", "both"):
         abort(404)
     course, version = _course_or_404(code)
+    filename = f"{course.code}-{version.version}-{lang}.pdf"
+    # A course version never changes (its content hash is fixed), so its manual is rendered
+    # once per language and kept: a 56-page bilingual manual takes WeasyPrint many seconds.
+    cached = (
+        Path(current_app.instance_path)
+        / "cache"
+        / "manuals"
+        / f"{course.code}-{version.content_hash[:16]}-{lang}.pdf"
+    )
+    if not cached.exists():
+        data = _render_manual(course, version, lang)
+        cached.parent.mkdir(parents=True, exist_ok=True)
+        partial = cached.with_suffix(f".{os.getpid()}.part")
+        partial.write_bytes(data)
+        partial.replace(cached)  # atomic: a concurrent request never reads half a file
+    return Response(
+        cached.read_bytes(),
+        mimetype="application/pdf",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+def _render_manual(course, version, lang: str) -> bytes:
+    from trainer import pdf
+
     lessons = (
         get_session()
         .scalars(
@@ -201,7 +225,7 @@ def manual_pdf(code: str):
     def for_pdf(html: str) -> str:
         return html.replace(web_prefix, 'src="')
 
-    data = pdf.render_manual(
+    return pdf.render_manual(
         {
             "code": course.code,
             "version": version.version,
@@ -219,12 +243,6 @@ def manual_pdf(code: str):
         },
         lang,
         assets_dir=_course_folder(course.code),
-    )
-    filename = f"{course.code}-{version.version}-{lang}.pdf"
-    return Response(
-        data,
-        mimetype="application/pdf",
-        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )
 
 
