@@ -146,6 +146,126 @@ def content_export_gift(bank_slug: str, lang: str, out: str | None) -> None:
         click.echo(exported.text, nl=False)
 
 
+@main.group()
+def certificates() -> None:
+    """Certificates in bulk."""
+
+
+#: export filter -> the option that sets it, for error messages
+_EXPORT_OPTIONS = {
+    "stores": "--store",
+    "courses": "--course",
+    "issued_from": "--from",
+    "issued_to": "--to",
+    "status": "--status",
+}
+
+
+@certificates.command("export")
+@click.option("--out", required=True, type=click.Path(dir_okay=False), help="ZIP file to write.")
+@click.option("--store", "stores", multiple=True, help="Store code (repeat; default: all).")
+@click.option("--course", "courses", multiple=True, help="Course code (repeat; default: all).")
+@click.option(
+    "--from",
+    "issued_from",
+    type=click.DateTime(["%Y-%m-%d"]),
+    metavar="YYYY-MM-DD",
+    help="Issued on or after this date.",
+)
+@click.option(
+    "--to",
+    "issued_to",
+    type=click.DateTime(["%Y-%m-%d"]),
+    metavar="YYYY-MM-DD",
+    help="Issued on or before this date.",
+)
+@click.option(
+    "--status",
+    type=click.Choice(["valid", "expired", "revoked", "all"]),
+    default="all",
+    show_default=True,
+)
+@click.option("--merged", is_flag=True, help="Add all-certificates.pdf (one merged PDF).")
+@click.option("--lang", type=click.Choice(["zh", "en"]), help="Certificate language.")
+@with_appcontext
+def certificates_export(out, stores, courses, issued_from, issued_to, status, merged, lang):
+    """Export certificates as a ZIP: one PDF each, manifest.csv, optionally a merged PDF."""
+    from pathlib import Path
+
+    from trainer.certificates import pdfmerge
+    from trainer.certificates.export import (
+        ExportError,
+        ExportFilters,
+        audit_cli_export,
+        check_filters,
+        count_certificates,
+        write_export,
+    )
+    from trainer.db import get_session
+
+    session = get_session()
+    filters = ExportFilters(
+        stores=tuple(stores),
+        courses=tuple(courses),
+        issued_from=issued_from.date() if issued_from else None,
+        issued_to=issued_to.date() if issued_to else None,
+        status=status,
+        merged=merged,
+    )
+    try:
+        check_filters(session, filters)
+    except ExportError as exc:
+        hint = f"'{_EXPORT_OPTIONS.get(exc.option, exc.option)}'"
+        raise click.BadParameter(str(exc), param_hint=hint) from None
+    if merged and not pdfmerge.available():
+        raise click.BadParameter("the merged PDF needs the pypdf package", param_hint="'--merged'")
+    total = count_certificates(session, filters)
+    with click.progressbar(
+        length=total, label="Exporting certificates", file=sys.stderr, show_pos=True
+    ) as bar:
+
+        def progress(done: int, _total: int) -> None:
+            bar.update(done - bar.pos)
+
+        try:
+            result = write_export(
+                session,
+                filters,
+                Path(out),
+                lang=lang or current_app.config["DEFAULT_LANGUAGE"],
+                base_url=current_app.config["BASE_URL"],
+                progress=progress,
+            )
+        except Exception as exc:
+            session.rollback()
+            _fail(f"export failed, no file written: {type(exc).__name__}: {exc}")
+    audit_cli_export(session, filters, result)
+    session.commit()
+    merged_note = f" and a merged PDF of {result.merged_pages} pages" if merged else ""
+    click.echo(f"Exported {result.count} certificate(s){merged_note} to {out}.")
+
+
+@main.command("worker")
+@click.option("--burst", is_flag=True, help="Stop once the queue is empty.")
+@with_appcontext
+def worker_command(burst: bool) -> None:
+    """Run background jobs (bulk exports) from the Redis queue; needs TRAINER_REDIS_URL."""
+    from trainer.jobs import run_worker
+
+    if not current_app.config.get("REDIS_URL"):
+        _fail(
+            "TRAINER_REDIS_URL is not set, so there is no queue to work on: without Redis, "
+            "background jobs run inside the web server. Set TRAINER_REDIS_URL=redis://HOST:6379/0 "
+            "for the web servers and this worker to share a queue."
+        )
+    from redis.exceptions import ConnectionError as RedisConnectionError
+
+    try:
+        run_worker(current_app._get_current_object(), burst=burst)
+    except RedisConnectionError as exc:
+        _fail(f"cannot reach Redis at TRAINER_REDIS_URL: {exc}")
+
+
 @main.command("create-user")
 @click.option("--username", required=True)
 @click.option("--role", required=True, type=click.Choice([r.value for r in Role]))

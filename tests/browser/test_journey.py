@@ -125,3 +125,37 @@ def test_new_cashier_journey(app, session, stores, live_server, page, tmp_path):
     assert visitor.locator(".badge.ok").count() == 1
     assert "张*" in visitor.content()
     anyone.close()
+
+    # A compliance officer exports it: the job page fills its progress bar, then the ZIP.
+    officer = create_user(
+        session,
+        username="officer",
+        name="周淼",
+        role=Role.COMPLIANCE,
+        stores=[],
+        password=NEW_PASSWORD,
+    )
+    session.commit()
+    assert officer.user.id
+    desk = page.context.browser.new_context(locale="zh-CN", accept_downloads=True)
+    compliance = desk.new_page()
+    compliance.goto(f"{live_server}/login")
+    compliance.fill("#username", "officer")
+    compliance.fill("#password", NEW_PASSWORD)
+    compliance.locator("main form button[type=submit]").click()
+    compliance.goto(f"{live_server}/certificates/export")
+    compliance.locator("main form button[type=submit]").click()
+    download_link = compliance.locator("a[href$='/download']")
+    download_link.wait_for(timeout=60_000)  # the page refreshes itself while the job runs
+    with compliance.expect_download() as zip_info:
+        download_link.click()
+    zip_path = tmp_path / "export.zip"
+    zip_info.value.save_as(zip_path)
+    import zipfile
+
+    with zipfile.ZipFile(zip_path) as archive:
+        names = archive.namelist()
+        manifest = archive.read("manifest.csv").decode("utf-8-sig")
+    assert any(name.startswith(certificate.serial) for name in names)
+    assert certificate.serial in manifest and "张淼" in manifest
+    desk.close()

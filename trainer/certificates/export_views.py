@@ -1,0 +1,209 @@
+"""Pages for the bulk certificate export and for following a background job."""
+
+from __future__ import annotations
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    send_file,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from sqlalchemy import select
+from wtforms import BooleanField, DateField, SelectField, SelectMultipleField, SubmitField
+from wtforms.validators import Optional, ValidationError
+
+from trainer import audit, jobs
+from trainer.certificates import pdfmerge
+from trainer.certificates.export import (
+    KIND,
+    ExportFilters,
+    count_certificates,
+    job_params,
+)
+from trainer.db import get_session
+from trainer.forms import choices
+from trainer.i18n import LANGUAGE_NAMES, current_language, localised
+from trainer.models import Course, Job, Role, Store
+from trainer.security import roles
+
+bp = Blueprint("exports", __name__)
+
+STATUS_CHOICES = [
+    ("all", _l("Any status")),
+    ("valid", _l("Valid")),
+    ("expired", _l("Expired")),
+    ("revoked", _l("Revoked")),
+]
+
+
+class ExportForm(FlaskForm):
+    """Which certificates to export, and how."""
+
+    stores = SelectMultipleField(_l("Stores"))
+    courses = SelectMultipleField(_l("Courses"))
+    issued_from = DateField(_l("Issued from"), validators=[Optional()])
+    issued_to = DateField(_l("Issued until"), validators=[Optional()])
+    status = SelectField(_l("Status"), choices=choices(STATUS_CHOICES), default="all")
+    language = SelectField(_l("Language of the certificates"))
+    merged = BooleanField(_l("Also one merged PDF of all certificates, for printing"))
+    submit = SubmitField(_l("Export"))
+
+    def validate_issued_to(self, field) -> None:
+        """The end date may not be before the start date."""
+        if field.data and self.issued_from.data and field.data < self.issued_from.data:
+            raise ValidationError(_("The end date is before the start date."))
+
+    def validate_merged(self, field) -> None:
+        """The merged PDF needs pypdf on the server."""
+        if field.data and not pdfmerge.available():
+            raise ValidationError(_("The merged PDF is not available on this server."))
+
+    def filters(self) -> ExportFilters:
+        """The filters chosen."""
+        return ExportFilters(
+            stores=tuple(self.stores.data or ()),
+            courses=tuple(self.courses.data or ()),
+            issued_from=self.issued_from.data,
+            issued_to=self.issued_to.data,
+            status=self.status.data,
+            merged=bool(self.merged.data),
+        )
+
+
+def _fill_choices(form: ExportForm) -> None:
+    session = get_session()
+    stores = session.scalars(select(Store).order_by(Store.code))
+    form.stores.choices = choices((s.code, f"{s.code} — {s.name}") for s in stores)
+    courses = session.scalars(select(Course).order_by(Course.position, Course.code))
+    form.courses.choices = choices(
+        (
+            c.code,
+            f"{c.code} — {localised(c.current_version.title)}" if c.current_version else c.code,
+        )
+        for c in courses
+    )
+    form.language.choices = choices(LANGUAGE_NAMES.items())
+
+
+def _job_or_404(job_id: str) -> Job:
+    """The job, for its creator and for administrators only (anyone else: 404)."""
+    job = get_session().get(Job, job_id[:36])
+    if job is None:
+        abort(404)
+    if job.created_by_id != current_user.id and current_user.role is not Role.ADMIN:
+        abort(404)
+    return job
+
+
+@bp.route("/certificates/export", methods=["GET", "POST"])
+@roles(Role.COMPLIANCE, Role.ADMIN)
+def export():
+    """Choose certificates to export; the export runs as a background job."""
+    session = get_session()
+    form = ExportForm()
+    _fill_choices(form)
+    if not form.is_submitted():
+        form.language.data = current_language()
+    if form.validate_on_submit():
+        filters = form.filters()
+        if not count_certificates(session, filters):
+            flash(_("No certificate matches these filters; nothing was exported."), "error")
+        else:
+            params = job_params(
+                filters, lang=form.language.data, base_url=current_app.config["BASE_URL"]
+            )
+            job = jobs.enqueue(current_app, KIND, params, created_by=current_user)
+            return redirect(url_for("exports.job", job_id=job.id))
+    recent = session.scalars(
+        select(Job)
+        .where(Job.kind == KIND, Job.created_by_id == current_user.id)
+        .order_by(Job.created_at.desc())
+        .limit(10)
+    ).all()
+    return render_template("certificates/export.html", form=form, recent=recent)
+
+
+@bp.route("/jobs/<job_id>")
+@roles(Role.COMPLIANCE, Role.ADMIN)
+def job(job_id: str):
+    """A job's progress; reloads itself every 2 s while it runs (no JavaScript needed)."""
+    job = _job_or_404(job_id)
+    filters = ExportFilters.from_params(job.params.get("filters") or {})
+    size = None
+    if (path := jobs.result_file(current_app, job)) is not None:
+        size = path.stat().st_size
+    return render_template(
+        "certificates/job.html",
+        job=job,
+        filters=filters,
+        size=size,
+        running=job.status not in jobs.FINISHED,
+        status_labels={
+            jobs.QUEUED: _("Waiting to start"),
+            jobs.RUNNING: _("Running"),
+            jobs.DONE: _("Finished"),
+            jobs.FAILED: _("Failed"),
+        },
+        status_names=dict(STATUS_CHOICES),
+    )
+
+
+@bp.route("/jobs/<job_id>.json")
+@roles(Role.COMPLIANCE, Role.ADMIN)
+def job_status(job_id: str):
+    """A job's status and progress as JSON."""
+    job = _job_or_404(job_id)
+    body = {
+        "id": job.id,
+        "kind": job.kind,
+        "status": job.status,
+        "progress": job.progress,
+        "total": job.total,
+        "error": job.error,
+        "download": (
+            url_for("exports.download", job_id=job.id)
+            if jobs.result_file(current_app, job)
+            else None
+        ),
+    }
+    response = jsonify(body)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.route("/jobs/<job_id>/download")
+@roles(Role.COMPLIANCE, Role.ADMIN)
+def download(job_id: str):
+    """The finished export's ZIP, for the job's creator and administrators."""
+    job = _job_or_404(job_id)
+    path = jobs.result_file(current_app, job)
+    if path is None:
+        abort(404)
+    session = get_session()
+    audit.record(
+        session,
+        "certificates.export_downloaded",
+        actor=current_user,
+        target=job,
+        details={"job": job.id, "bytes": path.stat().st_size},
+    )
+    session.commit()
+    stamp = job.created_at.strftime("%Y%m%d-%H%M")
+    response = send_file(
+        path,
+        mimetype="application/zip",
+        as_attachment=True,
+        download_name=f"certificates-{stamp}.zip",
+        max_age=0,
+    )
+    response.headers["Cache-Control"] = "no-store"
+    return response

@@ -1,0 +1,299 @@
+"""Background jobs (bulk exports …) with the progress their page shows.
+
+A job is a :class:`~trainer.models.Job` row plus a handler registered for its ``kind``: a function
+``handler(session, job, progress) -> result_path`` that does the work in ``session`` and calls
+``progress(done, total=None)`` now and then (each call commits, so the job's page can show it).
+The row is the single source of truth for status, progress and errors; the queue only carries the
+job id.
+
+Where jobs run:
+
+* Embedded (default, no ``TRAINER_REDIS_URL``): in the web server process, on a thread pool of
+  one worker per app, inside an app context and with a database session of its own. A job is lost
+  if that process stops; fine for one server and the odd export.
+* With ``TRAINER_REDIS_URL``: on the RQ queue ``trainer``; ``trainer worker`` (:func:`run_worker`)
+  runs :func:`perform` for each job. Several web servers and workers can then share the work.
+
+Files a job writes live under :func:`export_dir` (``EXPORT_DIR``, default
+``<instance>/exports``). With several app servers or a separate worker host this **must be a
+shared folder** (NFS, SMB …) mounted on every server and worker, because the server that offers
+the download is not necessarily the one that ran the job. ``Job.result_path`` is stored relative
+to that folder, so it may be mounted at different paths on different hosts.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import uuid
+import weakref
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from importlib import import_module
+from pathlib import Path
+from typing import Protocol
+
+from flask import Flask, current_app, has_app_context
+from sqlalchemy import update
+from sqlalchemy.orm import Session
+
+from trainer.db import utcnow
+from trainer.models import Job, User
+
+log = logging.getLogger(__name__)
+
+QUEUE_NAME = "trainer"
+#: Longest an RQ job may run (seconds) unless JOB_TIMEOUT says otherwise.
+DEFAULT_TIMEOUT = 6 * 3600
+#: Longest error text kept on a failed job.
+MAX_ERROR = 2000
+
+QUEUED, RUNNING, DONE, FAILED = "queued", "running", "done", "failed"
+FINISHED = frozenset({DONE, FAILED})
+
+
+class Progress(Protocol):
+    """What a handler calls to report progress; each call commits the job row."""
+
+    def __call__(self, done: int, total: int | None = None) -> None: ...
+
+
+Handler = Callable[[Session, Job, Progress], str | None]
+
+#: Built-in handlers by kind, imported on first use (so a worker process needs no set-up).
+BUILTIN_HANDLERS: dict[str, str] = {
+    "certificates.export": "trainer.certificates.export:export_certificates",
+}
+_handlers: dict[str, Handler] = {}
+
+
+def register(kind: str, handler: Handler) -> None:
+    """Register (or replace) the handler for ``kind``."""
+    _handlers[kind] = handler
+
+
+def handler_for(kind: str) -> Handler:
+    """The handler registered for ``kind``; LookupError when there is none."""
+    if kind not in _handlers:
+        if kind not in BUILTIN_HANDLERS:
+            raise LookupError(f"no handler for job kind {kind!r}")
+        module, name = BUILTIN_HANDLERS[kind].split(":")
+        _handlers[kind] = getattr(import_module(module), name)
+    return _handlers[kind]
+
+
+def export_dir(app: Flask | None = None) -> Path:
+    """The folder job files go in (created if missing); shared by all servers, see above."""
+    app = app or current_app
+    path = Path(app.config.get("EXPORT_DIR") or Path(app.instance_path) / "exports")
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def result_file(app: Flask, job: Job) -> Path | None:
+    """The finished job's file, when it has one that exists inside the export folder."""
+    if job.status != DONE or not job.result_path:
+        return None
+    root = export_dir(app).resolve()
+    path = (root / job.result_path).resolve()
+    if not path.is_relative_to(root) or not path.is_file():
+        return None
+    return path
+
+
+def enqueue(app: Flask, kind: str, params: dict, *, created_by: User | None) -> Job:
+    """Create a queued job and hand it to the queue (RQ) or the in-process pool."""
+    app = _real(app)
+    handler_for(kind)  # fail now, not in the worker, for an unknown kind
+    job = Job(
+        id=str(uuid.uuid4()),
+        kind=kind,
+        status=QUEUED,
+        params=params,
+        created_by_id=created_by.id if created_by is not None else None,
+        created_at=utcnow(),
+    )
+    with app.extensions["sessionmaker"]() as session:
+        session.add(job)
+        session.commit()
+        session.expunge(job)
+    if app.config.get("REDIS_URL"):
+        _rq_enqueue(app, job.id)
+    else:
+        _executor(app).submit(_perform_in_app, app, job.id)
+    return job
+
+
+def _real(app: Flask) -> Flask:
+    # current_app is a proxy; the pool thread needs the app object itself
+    get = getattr(app, "_get_current_object", None)
+    return get() if get is not None else app
+
+
+def perform(job_id: str) -> str | None:
+    """Run job ``job_id`` (the RQ entry point): in the current app, or one created for it."""
+    if has_app_context():
+        return _perform(_real(current_app), job_id)
+    from trainer import create_app
+
+    app = create_app()
+    with app.app_context():
+        return _perform(app, job_id)
+
+
+def _perform_in_app(app: Flask, job_id: str) -> str | None:
+    with app.app_context():
+        return _perform(app, job_id)
+
+
+def _perform(app: Flask, job_id: str) -> str | None:
+    _after_fork(app)
+    session: Session = app.extensions["sessionmaker"]()
+    try:
+        # Claim the job atomically: a job delivered twice (a retried RQ job …) runs once.
+        claimed = session.execute(
+            update(Job)
+            .where(Job.id == job_id, Job.status == QUEUED)
+            .values(status=RUNNING, started_at=utcnow())
+        ).rowcount
+        session.commit()
+        job = session.get(Job, job_id)
+        if job is None:
+            log.error("job %s: no such job", job_id)
+            return None
+        if not claimed:
+            log.warning("job %s is %s, not queued; not run again", job_id, job.status)
+            return job.result_path
+
+        def progress(done: int, total: int | None = None) -> None:
+            job.progress = done
+            if total is not None:
+                job.total = total
+            session.commit()
+
+        try:
+            result = handler_for(job.kind)(session, job, progress)
+        except Exception as exc:
+            log.exception("job %s (%s) failed", job_id, job.kind)
+            session.rollback()
+            _finish(session, job, FAILED, error=_error_text(exc))
+            return None
+        job.result_path = result
+        job.progress = max(job.progress, job.total)
+        try:
+            _finish(session, job, DONE)  # commits the handler's audit events too
+        except Exception as exc:
+            log.exception("job %s (%s): could not record its result", job_id, job.kind)
+            session.rollback()
+            if result:
+                (export_dir(app) / result).unlink(missing_ok=True)
+            _finish(session, job, FAILED, error=_error_text(exc))
+            return None
+        return result
+    finally:
+        session.close()
+
+
+def _finish(session: Session, job: Job, status: str, *, error: str | None = None) -> None:
+    job.status, job.error, job.finished_at = status, error, utcnow()
+    session.commit()
+
+
+def _error_text(exc: BaseException) -> str:
+    text = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+    return text[:MAX_ERROR]
+
+
+def mark_failed(app: Flask, job_id: str, error: str) -> None:
+    """Record a failure that happened outside :func:`perform` (a killed worker …)."""
+    with app.extensions["sessionmaker"]() as session:
+        job = session.get(Job, job_id)
+        if job is not None and job.status not in FINISHED:
+            _finish(session, job, FAILED, error=error[:MAX_ERROR])
+
+
+def _after_fork(app: Flask) -> None:
+    # RQ runs each job in a forked work horse: pooled connections inherited from the parent
+    # must not be shared with it (PostgreSQL sockets), so the child starts a fresh pool.
+    pid = os.getpid()
+    if app.extensions.setdefault("jobs_pid", pid) != pid:
+        app.extensions["engine"].dispose(close=False)
+        app.extensions["jobs_pid"] = pid
+
+
+# --- in-process pool -------------------------------------------------------------------------
+
+_executor_lock = threading.Lock()
+
+
+def _executor(app: Flask) -> ThreadPoolExecutor:
+    with _executor_lock:
+        executor = app.extensions.get("jobs_executor")
+        if executor is None:
+            executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="trainer-job")
+            app.extensions["jobs_executor"] = executor
+            # the idle worker thread goes away with the app (matters for tests: one app each)
+            weakref.finalize(app, executor.shutdown, wait=False)
+        return executor
+
+
+def drain(app: Flask, timeout: float | None = None) -> None:
+    """Wait until the in-process pool has run every job submitted so far (tests, shutdown)."""
+    executor = app.extensions.get("jobs_executor")
+    if executor is not None:
+        marker: Future = executor.submit(lambda: None)
+        marker.result(timeout)
+
+
+# --- RQ --------------------------------------------------------------------------------------
+
+
+def redis_connection(app: Flask):
+    """A Redis connection for ``REDIS_URL``."""
+    from redis import Redis
+
+    return Redis.from_url(app.config["REDIS_URL"])
+
+
+def queue(app: Flask, connection=None):
+    """The RQ queue jobs go on (``JOBS_QUEUE``, default ``trainer``)."""
+    from rq import Queue
+
+    return Queue(
+        app.config.get("JOBS_QUEUE") or QUEUE_NAME,
+        connection=connection or redis_connection(app),
+    )
+
+
+def _rq_enqueue(app: Flask, job_id: str) -> None:
+    queue(app).enqueue(
+        "trainer.jobs.perform",
+        job_id,
+        job_id=job_id,
+        job_timeout=int(app.config.get("JOB_TIMEOUT") or DEFAULT_TIMEOUT),
+        result_ttl=3600,
+        failure_ttl=7 * 24 * 3600,
+        description=f"trainer job {job_id}",
+    )
+
+
+def run_worker(app: Flask, *, burst: bool = False) -> None:
+    """Run an RQ worker on the job queue, inside ``app``'s context (the `trainer worker` CLI)."""
+    from rq import Worker
+
+    if not app.config.get("REDIS_URL"):
+        raise RuntimeError("TRAINER_REDIS_URL is not set: there is no queue to work on")
+
+    def horse_killed(rq_job, _pid, status, _rusage) -> None:
+        mark_failed(app, rq_job.id, f"the worker process died (exit status {status})")
+
+    connection = redis_connection(app)
+    app.extensions["jobs_pid"] = os.getpid()  # the work horses forked from here reset the pool
+    with app.app_context():
+        worker = Worker(
+            [queue(app, connection)],
+            connection=connection,
+            work_horse_killed_handler=horse_killed,
+        )
+        worker.work(burst=burst)
