@@ -41,7 +41,7 @@ translations: $(VENV)/.installed-test
 
 # The compiled catalogue (.mo) is built, not committed: the .po file is the source.
 compile-translations: $(VENV)/.installed
-	@$(BIN)/pybabel compile -q -d trainer/translations
+	@$(BIN)/pybabel compile -d trainer/translations
 
 system-run: python-check
 	@scripts/system-packages.sh $(RUN_PACKAGES)

@@ -6,6 +6,7 @@ import csv
 import hashlib
 import io
 import os
+import re
 import signal
 import subprocess
 import time
@@ -585,3 +586,37 @@ def test_worker_command_runs_queued_jobs(rq_app, session, people, certs):
     done = session.get(Job, job.id)
     assert done.status == "done", done.error
     assert jobs.result_file(rq_app, done) is not None
+
+
+def test_cli_export_of_archival_pdfs(app, certs, tmp_path):
+    """--archival writes PDF/A-3b files that qpdf accepts."""
+    import subprocess
+
+    out = tmp_path / "archive.zip"
+    result = _cli(
+        app,
+        "certificates",
+        "export",
+        "--out",
+        str(out),
+        "--store",
+        "S1",
+        "--status",
+        "valid",
+        "--archival",
+    )
+    assert result.exit_code == 0, result.output
+    with zipfile.ZipFile(out) as archive:
+        rows = _manifest(archive)
+        assert rows
+        for row in rows:
+            data = archive.read(row["file"])
+            from pypdf import PdfReader
+
+            root = PdfReader(io.BytesIO(data)).trailer["/Root"]
+            xmp = root["/Metadata"].get_object().get_data().decode()
+            assert re.search(r'pdfaid:part(="|>)3', xmp)
+            assert re.search(r'pdfaid:conformance(="|>)B', xmp)
+            path = tmp_path / "one.pdf"
+            path.write_bytes(data)
+            subprocess.run(["qpdf", "--check", str(path)], check=True, capture_output=True)

@@ -186,9 +186,12 @@ _EXPORT_OPTIONS = {
     show_default=True,
 )
 @click.option("--merged", is_flag=True, help="Add all-certificates.pdf (one merged PDF).")
+@click.option("--archival", is_flag=True, help="Write PDF/A-3b files for long-term archiving.")
 @click.option("--lang", type=click.Choice(["zh", "en"]), help="Certificate language.")
 @with_appcontext
-def certificates_export(out, stores, courses, issued_from, issued_to, status, merged, lang):
+def certificates_export(
+    out, stores, courses, issued_from, issued_to, status, merged, archival, lang
+):
     """Export certificates as a ZIP: one PDF each, manifest.csv, optionally a merged PDF."""
     from pathlib import Path
 
@@ -211,6 +214,7 @@ def certificates_export(out, stores, courses, issued_from, issued_to, status, me
         issued_to=issued_to.date() if issued_to else None,
         status=status,
         merged=merged,
+        archival=archival,
     )
     try:
         check_filters(session, filters)

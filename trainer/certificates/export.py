@@ -76,6 +76,7 @@ class ExportFilters:
     issued_to: date | None = None  # inclusive
     status: str = "all"  # all | valid | expired | revoked
     merged: bool = False
+    archival: bool = False  # PDF/A-3b, for long-term archiving
 
     def to_params(self) -> dict:
         """JSON-ready form, as stored in ``Job.params`` and audited."""
@@ -99,6 +100,7 @@ class ExportFilters:
             issued_to=day(data.get("issued_to")),
             status=data.get("status") or "all",
             merged=bool(data.get("merged")),
+            archival=bool(data.get("archival")),
         )
 
 
@@ -282,7 +284,11 @@ def write_export(
                 datas = [pdf_data(session, c, base_url=base_url, lang=lang) for c in batch]
                 from trainer.pdf import render_certificates_each  # WeasyPrint loads slowly
 
-                rendered = render_certificates_each(datas, chunk_size=len(datas))
+                rendered = render_certificates_each(
+                    datas,
+                    chunk_size=len(datas),
+                    pdf_variant="pdf/a-3b" if filters.archival else None,
+                )
                 for certificate, (data, pdf) in zip(batch, rendered, strict=True):
                     if data.serial != certificate.serial:
                         raise RuntimeError("certificate renderer returned PDFs out of order")

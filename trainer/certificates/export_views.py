@@ -55,6 +55,7 @@ class ExportForm(FlaskForm):
     status = SelectField(_l("Status"), choices=choices(STATUS_CHOICES), default="all")
     language = SelectField(_l("Language of the certificates"))
     merged = BooleanField(_l("Also one merged PDF of all certificates, for printing"))
+    archival = BooleanField(_l("Archival PDFs (PDF/A-3b)"))
     submit = SubmitField(_l("Export"))
 
     def validate_issued_to(self, field) -> None:
@@ -76,6 +77,7 @@ class ExportForm(FlaskForm):
             issued_to=self.issued_to.data,
             status=self.status.data,
             merged=bool(self.merged.data),
+            archival=bool(self.archival.data),
         )
 
 
