@@ -8,7 +8,7 @@ from flask import Blueprint, Response, abort, current_app, g, request, url_for
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from trainer.certificates.service import pdf_data, status_of, verify_url
+from trainer.certificates.service import certificate_by_serial, pdf_data, status_of, verify_url
 from trainer.db import get_session
 from trainer.models import Certificate, Course, Store, User
 from trainer.security import api_token
@@ -99,10 +99,7 @@ def certificates():
 
 
 def _one(serial: str) -> Certificate:
-    certificate = get_session().scalar(select(Certificate).where(Certificate.serial == serial))
-    if certificate is None:
-        abort(404)
-    return certificate
+    return certificate_by_serial(get_session(), serial) or abort(404)
 
 
 @bp.route("/certificates/<serial>")

@@ -286,6 +286,11 @@ def mask_name(name: str) -> str:
     return name[0] + "*" * (len(name) - 2) + name[-1]
 
 
+def certificate_by_serial(session: Session, serial: str) -> Certificate | None:
+    """The certificate with this serial, or None."""
+    return session.scalar(select(Certificate).where(Certificate.serial == serial))
+
+
 def verify_url(base_url: str, certificate: Certificate) -> str:
     """The public verification address printed (and QR-encoded) on the certificate."""
     return f"{base_url.rstrip('/')}/verify/{certificate.verify_code}"

@@ -21,6 +21,7 @@ from sqlalchemy.orm import selectinload
 from trainer import audit
 from trainer.certificates.service import (
     CertificateError,
+    certificate_by_serial,
     in_scope,
     mask_name,
     pdf_data,
@@ -83,10 +84,7 @@ def mine():
 
 
 def _certificate_or_404(serial: str) -> Certificate:
-    certificate = get_session().scalar(select(Certificate).where(Certificate.serial == serial))
-    if certificate is None:
-        abort(404)
-    return certificate
+    return certificate_by_serial(get_session(), serial) or abort(404)
 
 
 @bp.route("/certificates/<serial>.pdf")

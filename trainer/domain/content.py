@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from trainer.domain.attempt_layout import QUESTION_TYPES
 from trainer.domain.markdown import (
     GLOSSARY_REF_RE,
     LANGS,
@@ -44,18 +45,6 @@ VERSION_RE = re.compile(r"^(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)$")
 MANUAL_RE = re.compile(r"^([a-z0-9-]+)/([a-z0-9-]+)(?:#([a-z0-9-]+))?$")
 SLUG_HINT = "lowercase letters, digits and hyphens"
 
-QUESTION_TYPES = (
-    "single",
-    "multiple",
-    "truefalse",
-    "ordering",
-    "numeric",
-    "matching",
-    "short",
-    "essay",
-    "scenario",
-    "description",
-)
 SCENARIO_KINDS = ("terminal", "receipt", "history")
 FORMATS = ("markdown", "html", "plain", "moodle")
 GRADING = ("highest", "latest")
