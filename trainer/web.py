@@ -51,23 +51,33 @@ class NavItem:
     active: bool
 
 
-def can(endpoint: str) -> bool:
+def _current_role() -> Role | None:
+    # current_user is a proxy that re-resolves on every access; a page asks many times.
+    user = current_user._get_current_object()
+    return user.role if user.is_authenticated else None
+
+
+def can(endpoint: str, role: Role | None = None) -> bool:
     """Whether the route exists and the current user's role may open it (for links)."""
     from trainer.security import policy_of
 
     policy = policy_of(current_app, endpoint)
     if policy is None or policy.api:
         return False
-    return policy.public or (current_user.is_authenticated and current_user.role in policy.roles)
+    if policy.public:
+        return True
+    role = role or _current_role()
+    return role is not None and role in policy.roles
 
 
 def nav_items() -> list[NavItem]:
     """Header links the current user may follow."""
+    role = _current_role()
     items = []
     for endpoint, label in NAV:
-        if not can(endpoint):
+        if not can(endpoint, role):
             continue
-        if endpoint == "certificates.mine" and current_user.role is not Role.CASHIER:
+        if endpoint == "certificates.mine" and role is not Role.CASHIER:
             continue
         items.append(NavItem(url_for(endpoint), str(label), request.endpoint == endpoint))
     return items
