@@ -218,3 +218,20 @@ def test_roster_updates_existing_employee_numbers(client, session, people):
     session.expire_all()
     user = session.get(User, people["cashier"].user.id)
     assert user.name == "Renamed Person" and [s.code for s in user.stores] == ["S2"]
+
+
+def test_roster_problems_in_chinese(client, people):
+    """Problems found in a file read in the reader's language, still naming the row."""
+    login_as(client, people["admin"])
+    bad = "employee_no,name,store,role,language\nE1,,S9,cashier,zh\n"
+    from io import BytesIO
+
+    token = csrf_token(client, "/admin/roster")
+    html = client.post(
+        "/admin/roster",
+        data={"csrf_token": token, "file": (BytesIO(bad.encode()), "r.csv")},
+        content_type="multipart/form-data",
+        headers={"Accept-Language": "zh"},
+    ).get_data(as_text=True)
+    assert "第 2 行，name 列：为空" in html
+    assert "门店 &#39;S9&#39; 不存在" in html

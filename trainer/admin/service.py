@@ -9,12 +9,21 @@ from sqlalchemy.orm import Session
 
 from trainer import audit
 from trainer.auth.passwords import temporary_password
-from trainer.domain.roster import RosterRow
+from trainer.domain.messages import N_, Message
+from trainer.domain.roster import RosterProblem, RosterRow
 from trainer.models import Role, Store, User
 
 
 class AccountError(ValueError):
     """A request that cannot be carried out, with a message for the person who made it."""
+
+    def __init__(self, msgid: str, **params) -> None:
+        self.message = Message(msgid, params)
+        super().__init__(str(self.message))
+
+    def translated(self, gettext) -> str:
+        """The message in the reader's language."""
+        return self.message.translated(gettext)
 
 
 @dataclass
@@ -32,16 +41,16 @@ def stores_by_code(session: Session, codes: list[str] | tuple[str, ...]) -> list
     found = {s.code: s for s in session.scalars(select(Store).where(Store.code.in_(codes)))}
     missing = [c for c in codes if c not in found]
     if missing:
-        raise AccountError("unknown store: " + ", ".join(missing))
+        raise AccountError(N_("unknown store: %(codes)s"), codes=", ".join(missing))
     return [found[c] for c in codes]
 
 
 def check_stores_for_role(role: Role, stores: list[Store]) -> None:
     """Cashiers work in exactly one store; supervisors look after at least one."""
     if role is Role.CASHIER and len(stores) != 1:
-        raise AccountError("a cashier works in exactly one store")
+        raise AccountError(N_("a cashier works in exactly one store"))
     if role is Role.SUPERVISOR and not stores:
-        raise AccountError("a supervisor needs at least one store")
+        raise AccountError(N_("a supervisor needs at least one store"))
 
 
 def username_taken(session: Session, username: str, *, except_id: int | None = None) -> bool:
@@ -66,9 +75,9 @@ def create_user(
 ) -> NewAccount:
     """Create an account. Without ``password`` a temporary one is made and must be changed."""
     if username_taken(session, username):
-        raise AccountError(f"the username {username!r} is taken")
+        raise AccountError(N_("the username %(name)s is taken"), name=repr(username))
     if employee_no and session.scalar(select(User.id).where(User.employee_no == employee_no)):
-        raise AccountError(f"the employee number {employee_no!r} is taken")
+        raise AccountError(N_("the employee number %(number)s is taken"), number=repr(employee_no))
     check_stores_for_role(role, stores)
     one_time = password is None
     password = password or temporary_password()
@@ -106,7 +115,7 @@ def reset_password(session: Session, user: User, *, actor: User) -> str:
 def set_active(session: Session, user: User, active: bool, *, actor: User) -> None:
     """Deactivate (never delete: history stays) or reactivate an account."""
     if user.id == actor.id and not active:
-        raise AccountError("you cannot deactivate your own account")
+        raise AccountError(N_("you cannot deactivate your own account"))
     user.active = active
     user.session_version += 1
     audit.record(
@@ -131,8 +140,11 @@ def plan_roster(session: Session, rows: list[RosterRow]) -> list[RosterResult]:
         u.employee_no: u for u in session.scalars(select(User).where(User.employee_no.in_(numbers)))
     }
     return [
-        RosterResult(row, "update" if row.employee_no in existing else "create",
-                     existing.get(row.employee_no))
+        RosterResult(
+            row,
+            "update" if row.employee_no in existing else "create",
+            existing.get(row.employee_no),
+        )
         for row in rows
     ]
 
@@ -143,7 +155,13 @@ def roster_conflicts(session: Session, plan: list[RosterResult]) -> list[str]:
     for item in plan:
         if item.action == "create" and username_taken(session, item.row.username):
             problems.append(
-                f"row {item.row.line}, column username: {item.row.username!r} is taken"
+                RosterProblem(
+                    item.row.line,
+                    "username",
+                    Message(
+                        N_("the username %(name)s is taken"), {"name": repr(item.row.username)}
+                    ),
+                )
             )
     return problems
 
@@ -156,8 +174,14 @@ def apply_roster(session: Session, plan: list[RosterResult], *, actor: User) -> 
         role = Role(row.role)
         if item.action == "create":
             new = create_user(
-                session, username=row.username, name=row.name, role=role, stores=stores,
-                language=row.language, employee_no=row.employee_no, actor=actor,
+                session,
+                username=row.username,
+                name=row.name,
+                role=role,
+                stores=stores,
+                language=row.language,
+                employee_no=row.employee_no,
+                actor=actor,
             )
             item.user, item.password = new.user, new.password
         else:
@@ -165,7 +189,12 @@ def apply_roster(session: Session, plan: list[RosterResult], *, actor: User) -> 
             assert user is not None
             check_stores_for_role(role, stores)
             user.name, user.role, user.language, user.stores = row.name, role, row.language, stores
-            audit.record(session, "user.updated", actor=actor, target=user,
-                         details={"source": "roster", "row": row.line})
+            audit.record(
+                session,
+                "user.updated",
+                actor=actor,
+                target=user,
+                details={"source": "roster", "row": row.line},
+            )
     audit.record(session, "roster.imported", actor=actor, details={"rows": len(plan)})
     return plan

@@ -24,6 +24,7 @@ from trainer.admin.service import (
     username_taken,
 )
 from trainer.db import get_session
+from trainer.domain.messages import N_
 from trainer.domain.roster import parse_roster
 from trainer.forms import EmptyForm, choices
 from trainer.models import Role, Store, User
@@ -100,7 +101,7 @@ def new_user():
                 actor=current_user,
             )
         except AccountError as exc:
-            form.username.errors.append(str(exc))
+            form.username.errors.append(exc.translated(_))
         else:
             session.commit()
             return render_template(
@@ -126,12 +127,14 @@ def edit_user(user_id: int):
         role = Role(form.role.data)
         try:
             if username_taken(session, form.username.data.strip(), except_id=user.id):
-                raise AccountError(f"the username {form.username.data.strip()!r} is taken")
+                raise AccountError(
+                    N_("the username %(name)s is taken"), name=repr(form.username.data.strip())
+                )
             check_stores_for_role(role, stores)
             if user.id == current_user.id and role is not Role.ADMIN:
-                raise AccountError("you cannot remove your own administrator role")
+                raise AccountError(N_("you cannot remove your own administrator role"))
         except AccountError as exc:
-            form.role.errors.append(str(exc))
+            form.role.errors.append(exc.translated(_))
         else:
             before = {"role": user.role.value, "stores": sorted(s.code for s in user.stores)}
             user.username = form.username.data.strip()
@@ -180,7 +183,7 @@ def toggle_active(user_id: int):
     try:
         set_active(get_session(), user, not user.active, actor=current_user)
     except AccountError as exc:
-        flash(str(exc), "error")
+        flash(exc.translated(_), "error")
     else:
         get_session().commit()
         flash(_("Account activated.") if user.active else _("Account deactivated."), "success")
@@ -233,9 +236,9 @@ def _check_roster(data: bytes):
     session = get_session()
     known = set(session.scalars(select(Store.code)))
     rows, problems = parse_roster(data, known_stores=known)
-    messages = [str(p) for p in problems]
+    messages = [p.translated(_) for p in problems]
     plan = plan_roster(session, rows) if not problems else []
-    messages += roster_conflicts(session, plan)
+    messages += [p.translated(_) for p in roster_conflicts(session, plan)]
     return plan, messages
 
 
@@ -280,7 +283,11 @@ def roster_import():
     except AccountError as exc:
         session.rollback()
         return render_template(
-            "admin/roster_preview.html", plan=[], problems=[str(exc)], confirm=None, filename=None
+            "admin/roster_preview.html",
+            plan=[],
+            problems=[exc.translated(_)],
+            confirm=None,
+            filename=None,
         ), 422
     session.commit()
     return render_template("admin/roster_done.html", results=results)

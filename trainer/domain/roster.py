@@ -7,6 +7,8 @@ import io
 import re
 from dataclasses import dataclass
 
+from trainer.domain.messages import N_, Message
+
 COLUMNS = ("employee_no", "name", "store", "role", "language")
 OPTIONAL_COLUMNS = ("username",)
 ROLES = ("cashier", "supervisor", "compliance", "admin")
@@ -35,11 +37,23 @@ class RosterProblem:
 
     line: int
     column: str | None
-    message: str
+    message: Message
 
     def __str__(self) -> str:
         where = f"row {self.line}" + (f", column {self.column}" if self.column else "")
         return f"{where}: {self.message}"
+
+    def translated(self, gettext) -> str:
+        """The problem in the reader's language."""
+        text = self.message.translated(gettext)
+        if self.column:
+            return gettext(
+                "row %(line)d, column %(column)s: %(text)s",
+                line=self.line,
+                column=self.column,
+                text=text,
+            )
+        return gettext("row %(line)d: %(text)s", line=self.line, text=text)
 
 
 def _decode(data: bytes) -> str:
@@ -61,21 +75,33 @@ def parse_roster(
     problems: list[RosterProblem] = []
     try:
         text = _decode(data)
-    except ValueError as exc:
-        return [], [RosterProblem(1, None, f"the file is {exc}")]
+    except ValueError:
+        return [], [RosterProblem(1, None, Message(N_("the file is not UTF-8 or GB18030 text")))]
     reader = csv.reader(io.StringIO(text, newline=""))
     try:
         header = [h.strip().lower() for h in next(reader)]
     except StopIteration:
-        return [], [RosterProblem(1, None, "the file is empty")]
+        return [], [RosterProblem(1, None, Message(N_("the file is empty")))]
     except csv.Error as exc:
-        return [], [RosterProblem(1, None, f"not a valid CSV file ({exc})")]
+        return [], [
+            RosterProblem(
+                1, None, Message(N_("not a valid CSV file (%(error)s)"), {"error": str(exc)})
+            )
+        ]
     missing = [c for c in COLUMNS if c not in header]
     unknown = [h for h in header if h not in COLUMNS + OPTIONAL_COLUMNS]
     if missing:
-        problems.append(RosterProblem(1, None, "missing column(s): " + ", ".join(missing)))
+        problems.append(
+            RosterProblem(
+                1, None, Message(N_("missing column(s): %(names)s"), {"names": ", ".join(missing)})
+            )
+        )
     if unknown:
-        problems.append(RosterProblem(1, None, "unknown column(s): " + ", ".join(unknown)))
+        problems.append(
+            RosterProblem(
+                1, None, Message(N_("unknown column(s): %(names)s"), {"names": ", ".join(unknown)})
+            )
+        )
     if problems:
         return [], problems
 
@@ -89,12 +115,21 @@ def parse_roster(
             if not any(cell.strip() for cell in record):
                 continue
             if len(rows) + len(problems) >= MAX_ROWS:
-                problems.append(RosterProblem(line, None, f"more than {MAX_ROWS} rows"))
+                problems.append(
+                    RosterProblem(
+                        line, None, Message(N_("more than %(max)d rows"), {"max": MAX_ROWS})
+                    )
+                )
                 break
             if len(record) != len(header):
                 problems.append(
                     RosterProblem(
-                        line, None, f"expected {len(header)} fields, found {len(record)}"
+                        line,
+                        None,
+                        Message(
+                            N_("expected %(expected)d fields, found %(found)d"),
+                            {"expected": len(header), "found": len(record)},
+                        ),
                     )
                 )
                 continue
@@ -116,9 +151,13 @@ def parse_roster(
                 )
             )
     except csv.Error as exc:
-        problems.append(RosterProblem(line + 1, None, f"not valid CSV ({exc})"))
+        problems.append(
+            RosterProblem(
+                line + 1, None, Message(N_("not a valid CSV file (%(error)s)"), {"error": str(exc)})
+            )
+        )
     if not rows and not problems:
-        problems.append(RosterProblem(2, None, "no staff rows below the header"))
+        problems.append(RosterProblem(2, None, Message(N_("no staff rows below the header"))))
     return rows, problems
 
 
@@ -132,41 +171,90 @@ def _check_row(
     out: list[RosterProblem] = []
     number = row["employee_no"]
     if not number:
-        out.append(RosterProblem(line, "employee_no", "is empty"))
+        out.append(RosterProblem(line, "employee_no", Message(N_("is empty"))))
     elif not _EMPLOYEE_NO.match(number):
-        out.append(RosterProblem(line, "employee_no", f"{number!r} is not a valid employee number"))
+        out.append(
+            RosterProblem(
+                line,
+                "employee_no",
+                Message(N_("%(value)s is not a valid employee number"), {"value": repr(number)}),
+            )
+        )
     elif number.lower() in seen_numbers:
         first = seen_numbers[number.lower()]
-        out.append(RosterProblem(line, "employee_no", f"{number!r} already on row {first}"))
+        out.append(
+            RosterProblem(
+                line,
+                "employee_no",
+                Message(
+                    N_("%(value)s already on row %(row)d"), {"value": repr(number), "row": first}
+                ),
+            )
+        )
     else:
         seen_numbers[number.lower()] = line
     username = row.get("username") or number
     if username and number:
         if not _USERNAME.match(username):
-            out.append(RosterProblem(line, "username", f"{username!r} is not a valid username"))
+            out.append(
+                RosterProblem(
+                    line,
+                    "username",
+                    Message(N_("%(value)s is not a valid username"), {"value": repr(username)}),
+                )
+            )
         elif username.lower() in seen_usernames and username != number:
             first = seen_usernames[username.lower()]
-            out.append(RosterProblem(line, "username", f"{username!r} already on row {first}"))
+            out.append(
+                RosterProblem(
+                    line,
+                    "username",
+                    Message(
+                        N_("%(value)s already on row %(row)d"),
+                        {"value": repr(username), "row": first},
+                    ),
+                )
+            )
         seen_usernames.setdefault(username.lower(), line)
     if not row["name"]:
-        out.append(RosterProblem(line, "name", "is empty"))
+        out.append(RosterProblem(line, "name", Message(N_("is empty"))))
     elif len(row["name"]) > 200:
-        out.append(RosterProblem(line, "name", "is longer than 200 characters"))
+        out.append(RosterProblem(line, "name", Message(N_("is longer than 200 characters"))))
     role = row["role"].lower()
     if role not in ROLES:
         out.append(
-            RosterProblem(line, "role", f"{row['role']!r} is not one of {', '.join(ROLES)}")
+            RosterProblem(
+                line,
+                "role",
+                Message(
+                    N_("%(value)s is not one of %(choices)s"),
+                    {"value": repr(row["role"]), "choices": ", ".join(ROLES)},
+                ),
+            )
         )
     stores = [s.strip() for s in row["store"].split(";") if s.strip()]
     if role in ("cashier", "supervisor") and not stores:
-        out.append(RosterProblem(line, "store", f"a {role} needs a store"))
+        out.append(
+            RosterProblem(line, "store", Message(N_("a %(role)s needs a store"), {"role": role}))
+        )
     if role == "cashier" and len(stores) > 1:
-        out.append(RosterProblem(line, "store", "a cashier works in one store"))
+        out.append(RosterProblem(line, "store", Message(N_("a cashier works in one store"))))
     for code in stores:
         if code not in known_stores:
-            out.append(RosterProblem(line, "store", f"unknown store {code!r}"))
+            out.append(
+                RosterProblem(
+                    line, "store", Message(N_("unknown store %(value)s"), {"value": repr(code)})
+                )
+            )
     if row["language"].lower() not in LANGUAGES:
         out.append(
-            RosterProblem(line, "language", f"{row['language']!r} is not one of zh, en")
+            RosterProblem(
+                line,
+                "language",
+                Message(
+                    N_("%(value)s is not one of %(choices)s"),
+                    {"value": repr(row["language"]), "choices": "zh, en"},
+                ),
+            )
         )
     return out
