@@ -302,3 +302,9 @@ def test_admin_creates_api_token_page(client, session, people):
     token = re.search(r'<code class="secret">(trn_[^<]+)</code>', page).group(1)
     assert client.get("/api/v1/certificates",
                       headers={"Authorization": f"Bearer {token}"}).status_code == 200
+
+
+def test_profile_lists_the_holders_certificates(client, people, issued):
+    login_as(client, people["cashier"])
+    page = client.get("/profile").get_data(as_text=True)
+    assert issued.serial in page and f"/certificates/{issued.serial}.pdf" in page

@@ -23,7 +23,6 @@ from trainer.security import public, roles, safe_next, signed_in
 bp = Blueprint("auth", __name__)
 
 
-
 @functools.cache
 def _dummy_hash() -> str:
     """A hash checked when the username is unknown, so both cases take the same time."""
@@ -112,4 +111,16 @@ def profile():
         get_session().commit()
         flash(_("Saved."), "success")
         return redirect(url_for("auth.profile"))
-    return render_template("auth/profile.html", form=form, user=user)
+    from trainer.models import Certificate
+
+    certificates = (
+        get_session()
+        .scalars(
+            select(Certificate)
+            .where(Certificate.user_id == user.id)
+            .order_by(Certificate.issued_at.desc())
+            .limit(5)
+        )
+        .all()
+    )
+    return render_template("auth/profile.html", form=form, user=user, certificates=certificates)
