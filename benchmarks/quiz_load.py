@@ -518,11 +518,15 @@ def do_view(client: Client, user: User) -> tuple[bool, float, str]:
 def do_save(client: Client, user: User) -> tuple[bool, float, str]:
     if user.attempt_id is None or not user.choices:
         return False, 0.0, "save: no attempt"
+    # As the page's autosave does after one change: the whole form, naming the changed question.
+    form = user.answers()
+    changed = user.rng.choice(sorted(user.choices))
+    form.append(("only", changed.removeprefix("q")))
     status, _, body, elapsed = client.request(
         "POST",
         f"/attempts/{user.attempt_id}/save",
         cookies=user.cookies,
-        form=user.answers(),
+        form=form,
         headers={"X-Requested-With": "fetch", "Accept": "application/json"},
     )
     try:

@@ -16,7 +16,7 @@ import pytest
 import yaml
 from sqlalchemy import func, select
 
-from tests.helpers import csrf_token, login_as
+from tests.helpers import csrf_token, login_as, post
 from trainer.courses.importer import import_tree
 from trainer.db import utcnow
 from trainer.models import Attempt, AttemptStatus, AuditEvent, Quiz, Role, User
@@ -827,3 +827,50 @@ def test_score_only_review_hides_feedback(client, session, people, content):
         "The customer is charged twice.",
     ):
         assert secret not in page, secret
+
+
+def test_autosave_of_one_question_leaves_the_others_alone(app, client, session, people):
+    """The page sends only=<position> when one question changed; the rest stay as saved."""
+    from trainer.courses.importer import import_shipped_content
+    from trainer.models import AttemptItem
+
+    import_shipped_content(app)
+    login_as(client, people["cashier"])
+    start = post(client, "/quizzes/placement/start", token_from="/quizzes/placement")
+    attempt_id = int(start.location.rsplit("/", 1)[1])
+    items = session.scalars(
+        select(AttemptItem)
+        .where(AttemptItem.attempt_id == attempt_id)
+        .order_by(AttemptItem.position)
+    ).all()
+
+    def first_answer(item):
+        if item.question["type"] == "truefalse":
+            return "true"
+        return item.layout["options"][0]
+
+    fetch = {"X-Requested-With": "fetch"}
+    both = {"q0": first_answer(items[0]), "q1": first_answer(items[1])}
+    assert post(
+        client,
+        f"/attempts/{attempt_id}/save",
+        both,
+        token_from=f"/attempts/{attempt_id}",
+        headers=fetch,
+    ).get_json()["ok"]
+    # Only question 0 is sent, as the page's autosave does after one change.
+    response = post(
+        client,
+        f"/attempts/{attempt_id}/save",
+        {"q0": first_answer(items[0]), "only": "0"},
+        token_from=f"/attempts/{attempt_id}",
+        headers=fetch,
+    )
+    assert response.get_json()["ok"]
+    session.expire_all()
+    saved = {
+        i.position: i.response
+        for i in session.scalars(select(AttemptItem).where(AttemptItem.attempt_id == attempt_id))
+    }
+    assert saved[1] is not None  # untouched by the one-question save
+    assert saved[0] is not None

@@ -206,12 +206,30 @@ def start_attempt(session: Session, user: User, quiz: Quiz, now: datetime | None
     return attempt
 
 
-def load_attempt(session: Session, attempt_id: int, *, with_grades: bool = False) -> Attempt | None:
-    """An attempt with its items; their grades (large JSON) only when asked for."""
-    items = selectinload(Attempt.items)
+def load_attempt(
+    session: Session,
+    attempt_id: int,
+    *,
+    with_grades: bool = False,
+    position: int | None = None,
+) -> Attempt | None:
+    """An attempt with its items; their grades (large JSON) only when asked for.
+
+    With ``position``, ``attempt.items`` holds just that item: the autosave of one question
+    needs no other (use it only for writes to that item).
+    """
+    relation = Attempt.items
+    if position is not None:
+        relation = relation.and_(AttemptItem.position == position)
+    items = selectinload(relation)
     if not with_grades:
         items = items.defer(AttemptItem.grade)
-    return session.scalar(select(Attempt).where(Attempt.id == attempt_id).options(items))
+    return session.scalar(
+        select(Attempt)
+        .where(Attempt.id == attempt_id)
+        .options(items)
+        .execution_options(populate_existing=position is not None)
+    )
 
 
 def is_open(attempt: Attempt, now: datetime | None = None) -> bool:

@@ -49,8 +49,12 @@ def _quiz_or_404(slug: str) -> Quiz:
     return quiz
 
 
-def _own_attempt_or_404(attempt_id: int, *, with_grades: bool = False):
-    attempt = service.load_attempt(get_session(), attempt_id, with_grades=with_grades)
+def _own_attempt_or_404(
+    attempt_id: int, *, with_grades: bool = False, position: int | None = None
+):
+    attempt = service.load_attempt(
+        get_session(), attempt_id, with_grades=with_grades, position=position
+    )
     # Another person's attempt answers 404, not 403: nothing to enumerate.
     if attempt is None or attempt.user_id != current_user.id:
         abort(404)
@@ -172,7 +176,8 @@ def _save_posted(session, attempt, *, keep_saved: bool = False):
 def save(attempt_id: int):
     """Save answers: JSON for the page's autosave, a redirect for a plain form post."""
     session = get_session()
-    attempt = _own_attempt_or_404(attempt_id)
+    # The page's autosave names the one question that changed ("only"): load just that item.
+    attempt = _own_attempt_or_404(attempt_id, position=request.form.get("only", type=int))
     wants_json = request.headers.get("X-Requested-With") == "fetch"
     if not EmptyForm().validate_on_submit():
         abort(400)

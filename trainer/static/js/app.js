@@ -21,8 +21,12 @@ const attemptForm = document.getElementById("attempt-form");
 if (attemptForm) {
   const state = document.querySelector("[data-save-state]");
   let timer = null;
+  // Questions changed since the last save; when only one did, the server loads only it.
+  const dirty = new Set();
   const save = async () => {
     const data = new FormData(attemptForm);
+    if (dirty.size === 1) data.append("only", [...dirty][0]);
+    dirty.clear();
     try {
       const response = await fetch(attemptForm.dataset.autosave, {
         method: "POST", body: data, headers: { "X-Requested-With": "fetch" },
@@ -38,11 +42,17 @@ if (attemptForm) {
       state.textContent = attemptForm.dataset.offlineText;
     }
   };
-  attemptForm.addEventListener("change", () => { clearTimeout(timer); timer = setTimeout(save, 300); });
+  const touched = (event) => {
+    const question = event.target.closest("[data-position]");
+    if (question) dirty.add(question.dataset.position);
+  };
+  attemptForm.addEventListener("change", (e) => {
+    touched(e); clearTimeout(timer); timer = setTimeout(save, 300);
+  });
   window.trainerSaveNow = () => { clearTimeout(timer); return save(); };
   attemptForm.addEventListener("input", (e) => {
     if (e.target.matches("input[type=text], input:not([type]), textarea")) {
-      clearTimeout(timer); timer = setTimeout(save, 1200);
+      touched(e); clearTimeout(timer); timer = setTimeout(save, 1200);
     }
   });
 }
