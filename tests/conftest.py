@@ -78,6 +78,9 @@ def _test_config(url: str, instance: Path) -> dict:
         "BASE_URL": "http://localhost",
         # Assertions read English text; tests of the Chinese pages ask for zh explicitly.
         "DEFAULT_LANGUAGE": "en",
+        # Tests compare with UTC dates; tests of the time zone set their own.
+        "TIMEZONE": "UTC",
+        "BABEL_DEFAULT_TIMEZONE": "UTC",
         "INSTANCE_PATH": str(instance),
     }
 

@@ -308,3 +308,23 @@ def test_profile_lists_the_holders_certificates(client, people, issued):
     login_as(client, people["cashier"])
     page = client.get("/profile").get_data(as_text=True)
     assert issued.serial in page and f"/certificates/{issued.serial}.pdf" in page
+
+
+def test_dates_follow_the_stores_time_zone(app, session, people, course):
+    """Issued at 20:30 UTC is the next morning in Shanghai: page, JSON and PDF all say so."""
+    from datetime import UTC, datetime
+
+    from trainer.certificates.views import verification
+
+    user = session.get(User, people["cashier"].user.id)
+    late = datetime(2026, 12, 1, 20, 30, tzinfo=UTC)
+    certificate = service.issue(session, user, course, course.current_version, score=90,
+                                issued_at=late)
+    session.commit()
+    with app.app_context():
+        app.config["TIMEZONE"] = "Asia/Shanghai"
+        assert verification(session, certificate)["issued"] == "2026-12-02"
+        data = service.pdf_data(session, certificate, base_url="http://x", lang="en")
+        assert data.issued_on.isoformat() == "2026-12-02"
+        app.config["TIMEZONE"] = "UTC"
+        assert verification(session, certificate)["issued"] == "2026-12-01"

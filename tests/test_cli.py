@@ -87,6 +87,9 @@ def test_config_from_environment(tmp_path):
     assert load_config(tmp_path, {})["DATABASE_URL"].startswith("sqlite:///")
     with pytest.raises(ValueError, match="TRAINER_LANGUAGE='fr'"):
         load_config(tmp_path, {"TRAINER_LANGUAGE": "fr"})
+    assert cfg["BABEL_DEFAULT_TIMEZONE"] == "Asia/Shanghai"
+    with pytest.raises(ValueError, match="TRAINER_TIMEZONE='Mars/Olympus'"):
+        load_config(tmp_path, {"TRAINER_TIMEZONE": "Mars/Olympus"})
 
 
 def test_sqlite_runs_in_wal_mode_with_busy_timeout(app, backend):

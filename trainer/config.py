@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import secrets
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 #: setting name -> (environment variable, default). Defaults that depend on the instance folder
 #: are filled in by :func:`load_config`.
@@ -16,6 +17,7 @@ ENVIRONMENT = {
     "SITE_NAME": "TRAINER_SITE_NAME",
     "BASE_URL": "TRAINER_BASE_URL",
     "CONTENT_ROOT": "TRAINER_CONTENT_ROOT",
+    "TIMEZONE": "TRAINER_TIMEZONE",
 }
 
 LANGUAGES = ("zh", "en")
@@ -49,6 +51,8 @@ def load_config(instance: Path, environ: dict[str, str] | None = None) -> dict:
         "SITE_NAME": "Trainer",
         "BASE_URL": "http://127.0.0.1:5000",
         "CONTENT_ROOT": str(Path(__file__).resolve().parents[1]),
+        # Times are stored in UTC and shown in the stores' time zone.
+        "TIMEZONE": "Asia/Shanghai",
     }
     for name, var in ENVIRONMENT.items():
         if env.get(var):
@@ -57,6 +61,12 @@ def load_config(instance: Path, environ: dict[str, str] | None = None) -> dict:
         raise ValueError(
             f"TRAINER_LANGUAGE={cfg['DEFAULT_LANGUAGE']!r}: expected one of {', '.join(LANGUAGES)}"
         )
+    try:
+        ZoneInfo(cfg["TIMEZONE"])
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(
+            f"TRAINER_TIMEZONE={cfg['TIMEZONE']!r}: not a time zone name such as Asia/Shanghai"
+        ) from None
     if not cfg["SECRET_KEY"]:
         cfg["SECRET_KEY"] = _secret_key(instance)
     secure = cfg["BASE_URL"].startswith("https://")
@@ -70,6 +80,7 @@ def load_config(instance: Path, environ: dict[str, str] | None = None) -> dict:
         PERMANENT_SESSION_LIFETIME=12 * 3600,
         WTF_CSRF_TIME_LIMIT=None,  # a till PC left open all shift must still submit its forms
         BABEL_DEFAULT_LOCALE=cfg["DEFAULT_LANGUAGE"],
+        BABEL_DEFAULT_TIMEZONE=cfg["TIMEZONE"],
         BABEL_TRANSLATION_DIRECTORIES=str(Path(__file__).parent / "translations"),
         MAX_CONTENT_LENGTH=16 * 1024 * 1024,
         RATELIMIT_STORAGE_URI=cfg["REDIS_URL"] or "memory://",

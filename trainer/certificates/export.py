@@ -20,7 +20,7 @@ import unicodedata
 import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -29,7 +29,7 @@ from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session, joinedload
 
 from trainer import audit
-from trainer.certificates.service import _aware, pdf_data, status_of
+from trainer.certificates.service import day_start, local_day, pdf_data, status_of
 from trainer.db import utcnow
 from trainer.models import Certificate, Course, Job, Store, User
 
@@ -131,7 +131,7 @@ def check_filters(session: Session, filters: ExportFilters) -> None:
 
 
 def _day_start(day: date) -> datetime:
-    return datetime.combine(day, time.min, tzinfo=UTC)
+    return day_start(day)
 
 
 def select_certificates(
@@ -140,8 +140,8 @@ def select_certificates(
     """The certificates ``filters`` select, in id order; every filter is applied in SQL.
 
     Statuses follow :func:`~trainer.certificates.service.status_of` at ``now``: revoked wins,
-    then expired (``expires_at <= now``), else valid. Issue dates are UTC dates, the ones
-    printed on the certificates; ``issued_to`` is inclusive.
+    then expired (``expires_at <= now``), else valid. Issue dates are days in TRAINER_TIMEZONE,
+    the ones printed on the certificates; ``issued_to`` is inclusive.
     """
     now = now or utcnow()
     query = select(Certificate).order_by(Certificate.id)
@@ -223,8 +223,8 @@ def _manifest_row(
         data.course_code,
         certificate.course_version,
         "" if certificate.score_percent is None else f"{certificate.score_percent:g}",
-        _aware(certificate.issued_at).date().isoformat(),
-        _aware(certificate.expires_at).date().isoformat() if certificate.expires_at else "",
+        local_day(certificate.issued_at).isoformat(),
+        local_day(certificate.expires_at).isoformat() if certificate.expires_at else "",
         status,
         sha256,
         name,

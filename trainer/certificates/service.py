@@ -73,6 +73,31 @@ def status_of(certificate: Certificate, now: datetime | None = None) -> str:
     return "valid"
 
 
+def _zone():
+    from zoneinfo import ZoneInfo
+
+    from flask import current_app, has_app_context
+
+    return ZoneInfo(current_app.config.get("TIMEZONE", "UTC") if has_app_context() else "UTC")
+
+
+def local_day(moment: datetime | None):
+    """The calendar day of a stored UTC moment in the stores' time zone (TRAINER_TIMEZONE).
+
+    Certificates, the public check page and exports all print this day, so they agree.
+    """
+    if moment is None:
+        return None
+    return _aware(moment).astimezone(_zone()).date()
+
+
+def day_start(day) -> datetime:
+    """The first moment of a calendar day in the stores' time zone, for date filters."""
+    from datetime import time
+
+    return datetime.combine(day, time.min, tzinfo=_zone())
+
+
 def _aware(moment: datetime) -> datetime:
     # SQLite returns naive datetimes even for timezone=True columns; they are stored as UTC.
     from datetime import UTC
@@ -322,8 +347,8 @@ def pdf_data(session: Session, certificate: Certificate, *, base_url: str, lang:
         course_title_zh=title.get("zh", ""),
         course_title_en=title.get("en", ""),
         score_percent=certificate.score_percent,
-        issued_on=_aware(certificate.issued_at).date(),
-        expires_on=_aware(certificate.expires_at).date() if certificate.expires_at else None,
+        issued_on=local_day(certificate.issued_at),
+        expires_on=local_day(certificate.expires_at),
         serial=certificate.serial,
         verify_url=verify_url(base_url, certificate),
         language="zh" if lang == "zh" else "en",

@@ -23,6 +23,7 @@ from trainer.certificates.service import (
     CertificateError,
     certificate_by_serial,
     in_scope,
+    local_day,
     mask_name,
     pdf_data,
     reissue,
@@ -115,6 +116,11 @@ def download(serial: str):
     )
 
 
+def _iso_day(moment) -> str | None:
+    day = local_day(moment)
+    return day.isoformat() if day else None
+
+
 def verification(session, certificate: Certificate) -> dict:
     """The public facts about a certificate: no more than a checker needs."""
     course = session.get(Course, certificate.course_id)
@@ -134,9 +140,9 @@ def verification(session, certificate: Certificate) -> dict:
             "version": certificate.course_version,
             "title": version.title if version else {"zh": course.code, "en": course.code},
         },
-        "issued": certificate.issued_at.date().isoformat(),
-        "expires": certificate.expires_at.date().isoformat() if certificate.expires_at else None,
-        "revoked": certificate.revoked_at.date().isoformat() if certificate.revoked_at else None,
+        "issued": local_day(certificate.issued_at).isoformat(),
+        "expires": _iso_day(certificate.expires_at),
+        "revoked": _iso_day(certificate.revoked_at),
         "revocation_reason": certificate.revoked_reason.value
         if certificate.revoked_reason
         else None,
