@@ -38,7 +38,7 @@ NAV = [
     ("admin.api_clients", _l("API")),
     ("admin.users", _l("Accounts")),
     ("admin.stores", _l("Stores")),
-    ("admin.content", _l("Content")),
+    ("gift.upload", _l("Question banks")),
 ]
 
 
