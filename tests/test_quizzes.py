@@ -20,7 +20,6 @@ from tests.helpers import csrf_token, login_as, post
 from trainer.courses.importer import import_tree
 from trainer.db import utcnow
 from trainer.models import Attempt, AttemptStatus, AuditEvent, Quiz, Role, User
-from trainer.quizzes.service import aware
 
 FIXTURE = Path(__file__).parent / "fixtures" / "content"
 BANK = yaml.load(
@@ -535,12 +534,12 @@ def test_double_submit_and_a_second_tab_grade_once(app, client, session, people,
 def _expire(session, attempt_id: int, ago: timedelta = timedelta(hours=1)) -> None:
     """Let time pass: the deadline is now ``ago`` in the past (saves so far keep their place)."""
     attempt = _attempt(session, attempt_id)
-    shift = aware(attempt.deadline_at) - utcnow() + ago
-    attempt.started_at = aware(attempt.started_at) - shift
-    attempt.deadline_at = aware(attempt.deadline_at) - shift
+    shift = attempt.deadline_at - utcnow() + ago
+    attempt.started_at = attempt.started_at - shift
+    attempt.deadline_at = attempt.deadline_at - shift
     for item in attempt.items:
         if item.saved_at is not None:
-            item.saved_at = aware(item.saved_at) - shift
+            item.saved_at = item.saved_at - shift
     session.commit()
 
 
@@ -551,7 +550,7 @@ def test_after_the_deadline_saves_are_refused_and_late_answers_do_not_count(
     attempt_id = _start(client, "timed")
     html, shown, _parser = _page(client, attempt_id)
     assert "data-deadline=" in html
-    deadline = aware(_attempt(session, attempt_id).deadline_at)
+    deadline = _attempt(session, attempt_id).deadline_at
     assert timedelta(minutes=9) < deadline - utcnow() <= timedelta(minutes=10)
     in_time = _fields("b-void-single", shown["b-void-single"], right=True)
     assert _post(client, f"/attempts/{attempt_id}/save", in_time, headers=FETCH).json["ok"]

@@ -20,7 +20,7 @@ MAX_PAGE_SIZE = 200
 def _iso(moment: datetime | None) -> str | None:
     if moment is None:
         return None
-    return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).isoformat()
+    return moment.isoformat()
 
 
 def _certificate_json(certificate: Certificate, users: dict, courses: dict) -> dict:

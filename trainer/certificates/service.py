@@ -68,7 +68,7 @@ def status_of(certificate: Certificate, now: datetime | None = None) -> str:
     now = now or utcnow()
     if certificate.revoked_at is not None:
         return "revoked"
-    if certificate.expires_at is not None and _aware(certificate.expires_at) <= now:
+    if certificate.expires_at is not None and certificate.expires_at <= now:
         return "expired"
     return "valid"
 
@@ -88,7 +88,7 @@ def local_day(moment: datetime | None):
     """
     if moment is None:
         return None
-    return _aware(moment).astimezone(_zone()).date()
+    return moment.astimezone(_zone()).date()
 
 
 def day_start(day) -> datetime:
@@ -96,13 +96,6 @@ def day_start(day) -> datetime:
     from datetime import time
 
     return datetime.combine(day, time.min, tzinfo=_zone())
-
-
-def _aware(moment: datetime) -> datetime:
-    # SQLite returns naive datetimes even for timezone=True columns; they are stored as UTC.
-    from datetime import UTC
-
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 @dataclass

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, selectinload
@@ -96,13 +96,6 @@ def course_by_code(session: Session, code: str) -> tuple[Course, CourseVersion] 
     return (row[0], row[1]) if row else None
 
 
-def _aware(moment: datetime | None) -> datetime | None:
-    # SQLite hands back naive datetimes for timezone columns; they are UTC.
-    if moment is None or moment.tzinfo:
-        return moment
-    return moment.replace(tzinfo=UTC)
-
-
 def _major_starts(session: Session, ids: list[int]) -> dict[tuple[int, int], datetime]:
     """(course id, major) -> when the first version of that major was imported."""
     rows = session.execute(
@@ -110,12 +103,12 @@ def _major_starts(session: Session, ids: list[int]) -> dict[tuple[int, int], dat
         .where(CourseVersion.course_id.in_(ids))
         .group_by(CourseVersion.course_id, CourseVersion.major)
     )
-    return {(course_id, major): _aware(at) for course_id, major, at in rows}
+    return {(course_id, major): at for course_id, major, at in rows}
 
 
 def _counts(read_at: datetime | None, since: datetime | None) -> bool:
     # Reading counts across minor versions; a new major version asks to read again.
-    return since is None or read_at is None or _aware(read_at) >= since
+    return since is None or read_at is None or read_at >= since
 
 
 def statuses(

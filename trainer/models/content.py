@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from trainer.db import Base, utcnow
+from trainer.db import Base, UTCDateTime, utcnow
 
 
 class Course(Base):
@@ -41,7 +41,7 @@ class CourseVersion(Base):
     minor: Mapped[int]
     content_hash: Mapped[str] = mapped_column(String(64))
     current: Mapped[bool] = mapped_column(default=False)
-    imported_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    imported_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     title: Mapped[dict]
     summary: Mapped[dict]
     audience: Mapped[list]
@@ -110,7 +110,7 @@ class LessonRead(Base):
     user_id: Mapped[int] = mapped_column(ForeignKey("user.id"), primary_key=True)
     course_id: Mapped[int] = mapped_column(ForeignKey("course.id"), primary_key=True)
     lesson_slug: Mapped[str] = mapped_column(String(120), primary_key=True)
-    read_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    read_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class Acknowledgement(Base):
@@ -124,7 +124,7 @@ class Acknowledgement(Base):
     course_id: Mapped[int] = mapped_column(ForeignKey("course.id"))
     version: Mapped[str] = mapped_column(String(20))
     major: Mapped[int] = mapped_column(Integer)
-    acknowledged_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    acknowledged_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class QuestionBank(Base):
@@ -136,7 +136,7 @@ class QuestionBank(Base):
     slug: Mapped[str] = mapped_column(String(120), unique=True)
     title: Mapped[dict]
     origin: Mapped[str] = mapped_column(String(20), default="content")  # content | gift
-    imported_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    imported_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     questions: Mapped[list[Question]] = relationship(
         back_populates="bank", order_by="Question.position"

@@ -6,11 +6,11 @@ import enum
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import Column, DateTime, Enum, ForeignKey, String, Table
+from sqlalchemy import Column, Enum, ForeignKey, String, Table
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from trainer.db import Base, utcnow
+from trainer.db import Base, UTCDateTime, utcnow
 
 #: Werkzeug hashing method. scrypt is memory-hard; the test suite swaps in a cheap method so
 #: hundreds of sign-ins stay fast (tests/conftest.py), and a test pins this default.
@@ -70,8 +70,8 @@ class User(UserMixin, Base):
     password_hash: Mapped[str] = mapped_column(String(255))
     must_change_password: Mapped[bool] = mapped_column(default=False)
     active: Mapped[bool] = mapped_column(default=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    last_login_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Bumped on password change/reset/deactivation so other sessions of the user end (see
     # get_id): Flask-Login cookies carry it.
     session_version: Mapped[int] = mapped_column(default=1)

@@ -33,15 +33,6 @@ class QuizError(ValueError):
     """An attempt action that is not allowed now, with the reason for the learner."""
 
 
-def aware(moment: datetime | None) -> datetime | None:
-    """SQLite hands back naive datetimes for timezone columns; they are UTC."""
-    from datetime import UTC
-
-    if moment is None or moment.tzinfo:
-        return moment
-    return moment.replace(tzinfo=UTC)
-
-
 @dataclass
 class StartCheck:
     """Whether a learner may start an attempt now, and if not, why."""
@@ -95,7 +86,7 @@ def check_start(
         return StartCheck(False, "limit", attempts_used=used, closed=closed)
     cooldown = definition.get("cooldown_minutes") or 0
     if cooldown and attempts and attempts[0].submitted_at:
-        ready = aware(attempts[0].submitted_at) + timedelta(minutes=cooldown)
+        ready = attempts[0].submitted_at + timedelta(minutes=cooldown)
         if ready > now:
             return StartCheck(
                 False, "cooldown", wait_until=ready, attempts_used=used, closed=closed
@@ -237,7 +228,7 @@ def is_open(attempt: Attempt, now: datetime | None = None) -> bool:
     now = now or utcnow()
     if attempt.status is not AttemptStatus.IN_PROGRESS:
         return False
-    return attempt.deadline_at is None or now <= aware(attempt.deadline_at) + NETWORK_GRACE
+    return attempt.deadline_at is None or now <= attempt.deadline_at + NETWORK_GRACE
 
 
 def check_responses(responses: dict[int, dict | None]) -> None:
@@ -388,14 +379,14 @@ def submit(
 
 def _grade(attempt: Attempt, responses: dict[int, dict | None] | None) -> grading.AttemptResult:
     """Grade the saved answers (plus those posted with the submit); late saves count as none."""
-    deadline = aware(attempt.deadline_at) + NETWORK_GRACE if attempt.deadline_at else None
+    deadline = attempt.deadline_at + NETWORK_GRACE if attempt.deadline_at else None
     graded = []
     for item in attempt.items:
         response = item.response
         if responses and item.position in responses and item.question.get("type") != "scenario":
             response = responses[item.position]
         late = (
-            deadline is not None and item.saved_at is not None and aware(item.saved_at) > deadline
+            deadline is not None and item.saved_at is not None and item.saved_at > deadline
         )
         graded.append((item.question, None if late else response, item.layout))
     return grading.grade_attempt(graded, attempt.pass_mark)

@@ -147,7 +147,7 @@ def attempt(attempt_id: int):
         quiz=quiz,
         questions=_presented(attempt),
         form=EmptyForm(),
-        deadline=service.aware(attempt.deadline_at),
+        deadline=attempt.deadline_at,
     )
 
 
