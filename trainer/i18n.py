@@ -76,7 +76,10 @@ def init_app(app: Flask) -> None:
     """Bind Flask-Babel and the formatting filters."""
     babel.init_app(app, locale_selector=select_locale)
     app.jinja_env.filters.update(
-        localised=localised, money=money, percent=percent, date=date_filter,
+        localised=localised,
+        money=money,
+        percent=percent,
+        date=date_filter,
         datetime=datetime_filter,
     )
     app.jinja_env.globals.update(

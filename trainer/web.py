@@ -32,7 +32,6 @@ NAV = [
     ("courses.catalogue", _l("Courses")),
     ("quizzes.index", _l("Quizzes")),
     ("certificates.mine", _l("My certificates")),
-    ("supervision.team", _l("My team")),
     ("quizzes.grading_queue", _l("Grading")),
     ("certificates.manage", _l("Certificates")),
     ("admin.api_clients", _l("API")),

@@ -23,7 +23,7 @@ from trainer.admin.service import (
     set_active,
     username_taken,
 )
-from trainer.db import get_session
+from trainer.db import get_session, paginate
 from trainer.domain.messages import N_
 from trainer.domain.roster import parse_roster
 from trainer.forms import EmptyForm, choices
@@ -65,17 +65,15 @@ def users():
     role = request.args.get("role")
     if role in {r.value for r in Role}:
         query = query.where(User.role == Role(role))
-    page = max(request.args.get("page", 1, type=int), 1)
-    total = session.scalar(select(func.count()).select_from(query.subquery()))
-    rows = session.scalars(query.limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)).all()
+    found = paginate(session, query, request.args.get("page", 1, type=int), PAGE_SIZE)
     return render_template(
         "admin/users.html",
-        users=rows,
+        users=found.items,
         q=q,
         role=role,
-        page=page,
-        total=total,
-        pages=max(1, -(-total // PAGE_SIZE)),
+        page=found.page,
+        total=found.total,
+        pages=found.pages,
         form=EmptyForm(),
     )
 

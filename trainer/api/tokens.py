@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from datetime import timedelta
 
 from flask import g
 from sqlalchemy import select
@@ -14,6 +15,7 @@ from trainer.db import get_session, utcnow
 from trainer.models import ApiClient, User
 
 PREFIX = "trn_"
+LAST_USED_RESOLUTION = timedelta(minutes=1)
 
 
 def _digest(token: str) -> str:
@@ -52,7 +54,10 @@ def authenticate(header: str) -> ApiClient | None:
     client = session.scalar(select(ApiClient).where(ApiClient.token_hash == _digest(token.strip())))
     if client is None or client.revoked_at is not None:
         return None
-    client.last_used_at = utcnow()
-    session.commit()
+    now = utcnow()
+    # A read-only API should not write on every call: "last used" to the minute is enough.
+    if client.last_used_at is None or now - client.last_used_at > LAST_USED_RESOLUTION:
+        client.last_used_at = now
+        session.commit()
     g.api_client = client
     return client

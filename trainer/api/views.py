@@ -8,8 +8,14 @@ from flask import Blueprint, Response, abort, current_app, g, request, url_for
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from trainer.certificates.service import certificate_by_serial, pdf_data, status_of, verify_url
-from trainer.db import get_session
+from trainer.certificates.service import (
+    certificate_by_serial,
+    pdf_data,
+    status_of,
+    verify_url,
+    with_status,
+)
+from trainer.db import get_session, paginate
 from trainer.models import Certificate, Course, Store, User
 from trainer.security import api_token
 
@@ -78,11 +84,10 @@ def certificates():
         size = min(max(int(request.args.get("per_page", 50)), 1), MAX_PAGE_SIZE)
     except ValueError:
         return _bad_request("page and per_page must be whole numbers")
-    rows = session.scalars(query.order_by(Certificate.updated_at, Certificate.id)).all()
     if status:
-        rows = [c for c in rows if status_of(c) == status]
-    total = len(rows)
-    rows = rows[(page - 1) * size : page * size]
+        query = with_status(query, status)
+    found = paginate(session, query.order_by(Certificate.updated_at, Certificate.id), page, size)
+    rows, total = found.items, found.total
     users = {
         u.id: u for u in session.scalars(select(User).where(User.id.in_({c.user_id for c in rows})))
     }

@@ -9,8 +9,18 @@ from flask_babel import gettext as _
 MIN_LENGTH = 10
 # Passwords people pick at a till; refused outright.
 COMMON = {
-    "password123", "1234567890", "12345678910", "qwertyuiop", "iloveyou12", "password12",
-    "a123456789", "abc1234567", "1q2w3e4r5t", "qwerty1234", "woaini1314", "0987654321",
+    "password123",
+    "1234567890",
+    "12345678910",
+    "qwertyuiop",
+    "iloveyou12",
+    "password12",
+    "a123456789",
+    "abc1234567",
+    "1q2w3e4r5t",
+    "qwerty1234",
+    "woaini1314",
+    "0987654321",
 }
 _ALPHABET = "abcdefghjkmnpqrstuvwxyzABCDEFGHJKMNPQRSTUVWXYZ23456789"
 

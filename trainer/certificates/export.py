@@ -25,11 +25,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from flask import current_app
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session, joinedload
 
 from trainer import audit
-from trainer.certificates.service import day_start, local_day, pdf_data, status_of
+from trainer.certificates.service import day_start, local_day, pdf_data, status_of, with_status
 from trainer.db import utcnow
 from trainer.models import Certificate, Course, Job, Store, User
 
@@ -157,20 +157,7 @@ def select_certificates(
         query = query.where(Certificate.issued_at >= _day_start(filters.issued_from))
     if filters.issued_to:
         query = query.where(Certificate.issued_at < _day_start(filters.issued_to + timedelta(1)))
-    if filters.status == "revoked":
-        query = query.where(Certificate.revoked_at.is_not(None))
-    elif filters.status == "expired":
-        query = query.where(
-            Certificate.revoked_at.is_(None),
-            Certificate.expires_at.is_not(None),
-            Certificate.expires_at <= now,
-        )
-    elif filters.status == "valid":
-        query = query.where(
-            Certificate.revoked_at.is_(None),
-            or_(Certificate.expires_at.is_(None), Certificate.expires_at > now),
-        )
-    return query
+    return with_status(query, filters.status, now)
 
 
 def count_certificates(session: Session, filters: ExportFilters, *, now: datetime | None = None):

@@ -7,7 +7,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import Select, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -307,6 +307,25 @@ def mask_name(name: str) -> str:
 def certificate_by_serial(session: Session, serial: str) -> Certificate | None:
     """The certificate with this serial, or None."""
     return session.scalar(select(Certificate).where(Certificate.serial == serial))
+
+
+def with_status(query: Select, status: str, now: datetime | None = None) -> Select:
+    """Keep certificates of one status (valid | expired | revoked) in SQL, as status_of does."""
+    now = now or utcnow()
+    if status == "revoked":
+        return query.where(Certificate.revoked_at.is_not(None))
+    if status == "expired":
+        return query.where(
+            Certificate.revoked_at.is_(None),
+            Certificate.expires_at.is_not(None),
+            Certificate.expires_at <= now,
+        )
+    if status == "valid":
+        return query.where(
+            Certificate.revoked_at.is_(None),
+            or_(Certificate.expires_at.is_(None), Certificate.expires_at > now),
+        )
+    return query
 
 
 def verify_url(base_url: str, certificate: Certificate) -> str:

@@ -15,7 +15,7 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import func, or_, select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
 
 from trainer import audit
@@ -29,8 +29,9 @@ from trainer.certificates.service import (
     reissue,
     revoke,
     status_of,
+    with_status,
 )
-from trainer.db import get_session, utcnow
+from trainer.db import get_session, paginate
 from trainer.extensions import limiter
 from trainer.forms import EmptyForm
 from trainer.i18n import current_language
@@ -221,28 +222,20 @@ def manage():
         query = query.join(Store, Certificate.store_id == Store.id).where(Store.code == store)
     if course:
         query = query.join(Course, Certificate.course_id == Course.id).where(Course.code == course)
-    now = utcnow()
-    if status == "revoked":
-        query = query.where(Certificate.revoked_at.is_not(None))
-    elif status == "expired":
-        query = query.where(Certificate.revoked_at.is_(None), Certificate.expires_at <= now)
-    elif status == "valid":
-        query = query.where(
-            Certificate.revoked_at.is_(None),
-            or_(Certificate.expires_at.is_(None), Certificate.expires_at > now),
-        )
+    query = with_status(query, status)
     if q:
         query = query.where(
             or_(Certificate.serial.ilike(f"%{q}%"), Certificate.holder_name.ilike(f"%{q}%"))
         )
-    total = session.scalar(select(func.count()).select_from(query.subquery()))
-    page = max(request.args.get("page", 1, type=int), 1)
-    rows = session.scalars(
-        query.order_by(Certificate.issued_at.desc(), Certificate.id.desc())
-        .options(selectinload(Certificate.store))
-        .limit(PAGE_SIZE)
-        .offset((page - 1) * PAGE_SIZE)
-    ).all()
+    found = paginate(
+        session,
+        query.order_by(Certificate.issued_at.desc(), Certificate.id.desc()).options(
+            selectinload(Certificate.store)
+        ),
+        request.args.get("page", 1, type=int),
+        PAGE_SIZE,
+    )
+    rows = found.items
     stores = session.scalars(select(Store).order_by(Store.code)).all()
     if not current_user.sees_all_stores():
         stores = [s for s in stores if s.id in current_user.store_ids]
@@ -251,9 +244,9 @@ def manage():
         certificates=rows,
         titles=_titles(session, rows),
         status_of=status_of,
-        total=total,
-        page=page,
-        pages=max(1, -(-total // PAGE_SIZE)),
+        total=found.total,
+        page=found.page,
+        pages=found.pages,
         stores=stores,
         courses=session.scalars(select(Course).order_by(Course.code)).all(),
         filters={"store": store, "course": course, "status": status, "q": q},

@@ -32,7 +32,7 @@ def set_language():
         if current_user.is_authenticated:
             current_user.language = form.language.data
             get_session().commit()
-    return redirect(safe_next(form.next.data or None, url_for("main.home")))
+    return redirect(safe_next(form.next.data, url_for("main.home")))
 
 
 @bp.route("/healthz")

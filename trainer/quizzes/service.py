@@ -385,9 +385,7 @@ def _grade(attempt: Attempt, responses: dict[int, dict | None] | None) -> gradin
         response = item.response
         if responses and item.position in responses and item.question.get("type") != "scenario":
             response = responses[item.position]
-        late = (
-            deadline is not None and item.saved_at is not None and item.saved_at > deadline
-        )
+        late = deadline is not None and item.saved_at is not None and item.saved_at > deadline
         graded.append((item.question, None if late else response, item.layout))
     return grading.grade_attempt(graded, attempt.pass_mark)
 

@@ -49,9 +49,7 @@ def _quiz_or_404(slug: str) -> Quiz:
     return quiz
 
 
-def _own_attempt_or_404(
-    attempt_id: int, *, with_grades: bool = False, position: int | None = None
-):
+def _own_attempt_or_404(attempt_id: int, *, with_grades: bool = False, position: int | None = None):
     attempt = service.load_attempt(
         get_session(), attempt_id, with_grades=with_grades, position=position
     )
