@@ -11,6 +11,9 @@ from trainer.db import alembic_config
 command.revision(alembic_config(f"sqlite:///{sys.argv[1]}/x.db"), message="initial schema",
                  autogenerate=True, rev_id="0001")
 PY
+# UTCDateTime only converts values in Python; in the database it is a timezone-aware DateTime.
+sed -i 's/trainer\.db\.UTCDateTime(timezone=True)/sa.DateTime(timezone=True)/' \
+  trainer/migrations/versions/0001_initial_schema.py
 .venv/bin/ruff format -q trainer/migrations/versions/0001_initial_schema.py
 .venv/bin/ruff check -q --fix trainer/migrations/versions/0001_initial_schema.py || true
 rm -rf "$tmp"

@@ -39,11 +39,26 @@ def course(app, session):
 
 def _passed_attempt(session, user, quiz_slug, percent=90.0, when=None):
     quiz = session.scalar(select(Quiz).where(Quiz.slug == quiz_slug))
-    number = session.scalar(select(func.count(Attempt.id)).where(
-        Attempt.user_id == user.id, Attempt.quiz_id == quiz.id)) + 1
-    attempt = Attempt(quiz_id=quiz.id, user_id=user.id, number=number, pass_mark=80,
-                      status=AttemptStatus.GRADED, percent=percent, score=percent,
-                      max_score=100, passed=percent >= 80, submitted_at=when or utcnow())
+    number = (
+        session.scalar(
+            select(func.count(Attempt.id)).where(
+                Attempt.user_id == user.id, Attempt.quiz_id == quiz.id
+            )
+        )
+        + 1
+    )
+    attempt = Attempt(
+        quiz_id=quiz.id,
+        user_id=user.id,
+        number=number,
+        pass_mark=80,
+        status=AttemptStatus.GRADED,
+        percent=percent,
+        score=percent,
+        max_score=100,
+        passed=percent >= 80,
+        submitted_at=when or utcnow(),
+    )
     session.add(attempt)
     session.flush()
     return attempt
@@ -51,8 +66,11 @@ def _passed_attempt(session, user, quiz_slug, percent=90.0, when=None):
 
 def _acknowledge(session, user, course):
     version = course.current_version
-    session.add(Acknowledgement(user_id=user.id, course_id=course.id, version=version.version,
-                                major=version.major))
+    session.add(
+        Acknowledgement(
+            user_id=user.id, course_id=course.id, version=version.version, major=version.major
+        )
+    )
     session.flush()
 
 
@@ -72,8 +90,7 @@ def test_issued_only_when_every_requirement_is_met(session, people, course):
     assert re.fullmatch(r"TR-\d{4}-\d{6}", certificate.serial)
     assert len(certificate.verify_code) >= 32  # 24 random bytes = 192 bits
     months = course.current_version.certificate_validity_months
-    assert certificate.expires_at.date() == service.add_months(certificate.issued_at,
-                                                                months).date()
+    assert certificate.expires_at.date() == service.add_months(certificate.issued_at, months).date()
     # A valid certificate is not issued twice.
     assert service.check_and_issue(session, user, course_code="basics") is None
     assert session.scalar(select(func.count(Certificate.id))) == 1
@@ -93,14 +110,22 @@ def test_revocation_needs_fresh_evidence(session, people, course):
     user = session.get(User, people["cashier"].user.id)
     admin = session.get(User, people["compliance"].user.id)
     _acknowledge(session, user, course)
-    _passed_attempt(session, user, course.current_version.required_quizzes[0],
-                    when=utcnow() - timedelta(minutes=5))
+    _passed_attempt(
+        session,
+        user,
+        course.current_version.required_quizzes[0],
+        when=utcnow() - timedelta(minutes=5),
+    )
     first = service.check_and_issue(session, user, course_code="basics")
     service.revoke(session, first, reason=RevocationReason.MISCONDUCT, note="x", actor=admin)
     session.commit()
     assert service.check_and_issue(session, user, course_code="basics") is None
-    _passed_attempt(session, user, course.current_version.required_quizzes[0],
-                    when=utcnow() + timedelta(seconds=1))
+    _passed_attempt(
+        session,
+        user,
+        course.current_version.required_quizzes[0],
+        when=utcnow() + timedelta(seconds=1),
+    )
     assert service.check_and_issue(session, user, course_code="basics") is not None
 
 
@@ -172,8 +197,9 @@ def test_verification_states(client, session, people, issued):
     assert client.get(f"/api/v1/verify/{issued.verify_code}").get_json()["status"] == "expired"
     # revoked, with the date and reason category
     admin = session.get(User, people["compliance"].user.id)
-    service.revoke(session, issued, reason=RevocationReason.ISSUED_IN_ERROR, note="private note",
-                   actor=admin)
+    service.revoke(
+        session, issued, reason=RevocationReason.ISSUED_IN_ERROR, note="private note", actor=admin
+    )
     session.commit()
     data = client.get(f"/api/v1/verify/{issued.verify_code}").get_json()
     assert data["status"] == "revoked" and data["revocation_reason"] == "issued_in_error"
@@ -184,11 +210,16 @@ def test_verification_states(client, session, people, issued):
 def test_unknown_codes_and_serial_form(client, issued):
     assert client.get("/verify/not-a-real-code").status_code == 404
     assert client.get("/api/v1/verify/not-a-real-code").status_code == 404
-    wrong = post(client, "/verify", {"serial": issued.serial, "code": "guess"},
-                 token_from="/verify")
+    wrong = post(
+        client, "/verify", {"serial": issued.serial, "code": "guess"}, token_from="/verify"
+    )
     assert wrong.status_code == 404
-    right = post(client, "/verify", {"serial": issued.serial.lower(), "code": issued.verify_code},
-                 token_from="/verify")
+    right = post(
+        client,
+        "/verify",
+        {"serial": issued.serial.lower(), "code": issued.verify_code},
+        token_from="/verify",
+    )
     assert right.location == f"/verify/{issued.verify_code}"
 
 
@@ -205,8 +236,9 @@ def test_verification_is_rate_limited(client, issued):
 def _pdf_text(data: bytes, tmp_path) -> str:
     path = tmp_path / "c.pdf"
     path.write_bytes(data)
-    return subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True,
-                          text=True, check=True).stdout
+    return subprocess.run(
+        ["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True
+    ).stdout
 
 
 def test_holder_downloads_pdf_with_qr_to_verify_url(client, session, people, issued, tmp_path):
@@ -215,18 +247,36 @@ def test_holder_downloads_pdf_with_qr_to_verify_url(client, session, people, iss
     assert response.status_code == 200 and response.data.startswith(b"%PDF")
     text = _pdf_text(response.data, tmp_path)
     assert "李堃" in text and issued.serial in text
-    subprocess.run(["pdftoppm", "-r", "150", "-png", "-singlefile", str(tmp_path / "c.pdf"),
-                    str(tmp_path / "page")], check=True)
-    decoded = subprocess.run(["zbarimg", "--raw", "-q", str(tmp_path / "page.png")],
-                             capture_output=True, text=True, check=True).stdout.strip()
+    subprocess.run(
+        [
+            "pdftoppm",
+            "-r",
+            "150",
+            "-png",
+            "-singlefile",
+            str(tmp_path / "c.pdf"),
+            str(tmp_path / "page"),
+        ],
+        check=True,
+    )
+    decoded = subprocess.run(
+        ["zbarimg", "--raw", "-q", str(tmp_path / "page.png")],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
     assert decoded == f"http://localhost/verify/{issued.verify_code}"
     assert client.get(decoded.removeprefix("http://localhost")).status_code == 200
     assert "certificate.downloaded" in session.scalars(select(AuditEvent.action)).all()
 
 
 def test_download_scope(app, session, people, issued):
-    for who, expected in [("cashier2", 404), ("supervisor", 200), ("compliance", 200),
-                          ("admin", 200)]:
+    for who, expected in [
+        ("cashier2", 404),
+        ("supervisor", 200),
+        ("compliance", 200),
+        ("admin", 200),
+    ]:
         c = app.test_client()
         login_as(c, people[who])
         assert c.get(f"/certificates/{issued.serial}.pdf").status_code == expected, who
@@ -236,29 +286,40 @@ def test_compliance_revokes_and_reissues_through_pages(client, session, people, 
     login_as(client, people["compliance"])
     detail = f"/certificates/manage/{issued.serial}"
     assert issued.serial in client.get("/certificates/manage").get_data(as_text=True)
-    no_reason = post(client, f"{detail}/revoke", {"reason": ""}, token_from=detail,
-                     follow_redirects=True)
+    no_reason = post(
+        client, f"{detail}/revoke", {"reason": ""}, token_from=detail, follow_redirects=True
+    )
     assert "Choose a reason" in no_reason.get_data(as_text=True)
     post(client, f"{detail}/revoke", {"reason": "misconduct", "note": "n"}, token_from=detail)
     session.expire_all()
     assert service.status_of(session.get(Certificate, issued.id)) == "revoked"
-    second = post(client, f"{detail}/revoke", {"reason": "misconduct"}, token_from=detail,
-                  follow_redirects=True)
+    second = post(
+        client,
+        f"{detail}/revoke",
+        {"reason": "misconduct"},
+        token_from=detail,
+        follow_redirects=True,
+    )
     assert "already revoked" in second.get_data(as_text=True)
     reissued = post(client, f"{detail}/reissue", token_from=detail)
     new_serial = reissued.location.rsplit("/", 1)[1]
     new = session.scalar(select(Certificate).where(Certificate.serial == new_serial))
     assert new.replaces_id == issued.id and service.status_of(new) == "valid"
-    actions = session.scalars(select(AuditEvent.action).where(
-        AuditEvent.target_type == "certificate")).all()
+    actions = session.scalars(
+        select(AuditEvent.action).where(AuditEvent.target_type == "certificate")
+    ).all()
     assert {"certificate.issued", "certificate.revoked", "certificate.reissued"} <= set(actions)
 
 
 def test_supervisor_cannot_revoke(client, people, issued):
     login_as(client, people["supervisor"])
     assert client.get(f"/certificates/manage/{issued.serial}").status_code == 200
-    assert post(client, f"/certificates/manage/{issued.serial}/revoke",
-                {"reason": "misconduct"}).status_code == 403
+    assert (
+        post(
+            client, f"/certificates/manage/{issued.serial}/revoke", {"reason": "misconduct"}
+        ).status_code
+        == 403
+    )
 
 
 def test_api_with_tokens(app, client, session, people, issued):
@@ -268,8 +329,12 @@ def test_api_with_tokens(app, client, session, people, issued):
     api_client, token = create_client(session, "HR system", actor=admin)
     session.commit()
     assert client.get("/api/v1/certificates").status_code == 401
-    assert client.get("/api/v1/certificates",
-                      headers={"Authorization": "Bearer trn_wrong"}).status_code == 401
+    assert (
+        client.get(
+            "/api/v1/certificates", headers={"Authorization": "Bearer trn_wrong"}
+        ).status_code
+        == 401
+    )
     auth = {"Authorization": f"Bearer {token}"}
     listing = client.get("/api/v1/certificates?per_page=10", headers=auth).get_json()
     assert listing["total"] == 1 and listing["data"][0]["serial"] == issued.serial
@@ -279,8 +344,10 @@ def test_api_with_tokens(app, client, session, people, issued):
     pdf = client.get(f"/api/v1/certificates/{issued.serial}.pdf", headers=auth)
     assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF")
     later = (utcnow() + timedelta(minutes=1)).isoformat()
-    assert client.get(f"/api/v1/certificates?updated_since={later}",
-                      headers=auth).get_json()["total"] == 0
+    assert (
+        client.get(f"/api/v1/certificates?updated_since={later}", headers=auth).get_json()["total"]
+        == 0
+    )
     bad = client.get("/api/v1/certificates?updated_since=yesterday", headers=auth)
     assert bad.status_code == 400 and "ISO 8601" in bad.get_json()["message"]
     assert client.get("/api/v1/certificates/TR-0000-000000", headers=auth).status_code == 404
@@ -297,11 +364,14 @@ def test_api_with_tokens(app, client, session, people, issued):
 
 def test_admin_creates_api_token_page(client, session, people):
     login_as(client, people["admin"])
-    page = post(client, "/admin/api-clients", {"name": "Audit tool"},
-                token_from="/admin/api-clients").get_data(as_text=True)
+    page = post(
+        client, "/admin/api-clients", {"name": "Audit tool"}, token_from="/admin/api-clients"
+    ).get_data(as_text=True)
     token = re.search(r'<code class="secret">(trn_[^<]+)</code>', page).group(1)
-    assert client.get("/api/v1/certificates",
-                      headers={"Authorization": f"Bearer {token}"}).status_code == 200
+    assert (
+        client.get("/api/v1/certificates", headers={"Authorization": f"Bearer {token}"}).status_code
+        == 200
+    )
 
 
 def test_profile_lists_the_holders_certificates(client, people, issued):
@@ -318,8 +388,9 @@ def test_dates_follow_the_stores_time_zone(app, session, people, course):
 
     user = session.get(User, people["cashier"].user.id)
     late = datetime(2026, 12, 1, 20, 30, tzinfo=UTC)
-    certificate = service.issue(session, user, course, course.current_version, score=90,
-                                issued_at=late)
+    certificate = service.issue(
+        session, user, course, course.current_version, score=90, issued_at=late
+    )
     session.commit()
     with app.app_context():
         app.config["TIMEZONE"] = "Asia/Shanghai"

@@ -12,8 +12,13 @@ from trainer.models import Certificate, Role, User
 def _run(app, *args, input=None):
     from flask.cli import ScriptInfo
 
-    return CliRunner().invoke(main, list(args), obj=ScriptInfo(create_app=lambda: app),
-                              input=input, catch_exceptions=False)
+    return CliRunner().invoke(
+        main,
+        list(args),
+        obj=ScriptInfo(create_app=lambda: app),
+        input=input,
+        catch_exceptions=False,
+    )
 
 
 def test_help_lists_the_commands(app):
@@ -23,9 +28,22 @@ def test_help_lists_the_commands(app):
 
 
 def test_create_user_with_password_from_stdin(app, session, stores):
-    result = _run(app, "create-user", "--username", "wang.zhe", "--role", "supervisor",
-                  "--store", "S1", "--store", "S2", "--name", "王喆", "--password-stdin",
-                  input="a long enough secret\n")
+    result = _run(
+        app,
+        "create-user",
+        "--username",
+        "wang.zhe",
+        "--role",
+        "supervisor",
+        "--store",
+        "S1",
+        "--store",
+        "S2",
+        "--name",
+        "王喆",
+        "--password-stdin",
+        input="a long enough secret\n",
+    )
     assert result.exit_code == 0, result.output
     user = session.scalar(select(User).where(User.username == "wang.zhe"))
     assert user.role is Role.SUPERVISOR and len(user.stores) == 2
@@ -33,8 +51,7 @@ def test_create_user_with_password_from_stdin(app, session, stores):
 
 
 def test_create_user_prints_a_one_time_password(app, session, stores):
-    result = _run(app, "create-user", "--username", "newbie", "--role", "cashier",
-                  "--store", "S1")
+    result = _run(app, "create-user", "--username", "newbie", "--role", "cashier", "--store", "S1")
     assert result.exit_code == 0 and "One-time password" in result.output
     assert session.scalar(select(User).where(User.username == "newbie")).must_change_password
 
@@ -42,8 +59,16 @@ def test_create_user_prints_a_one_time_password(app, session, stores):
 def test_create_user_errors(app, stores):
     unknown = _run(app, "create-user", "--username", "x", "--role", "cashier", "--store", "S9")
     assert unknown.exit_code != 0 and "unknown store: S9" in unknown.output
-    weak = _run(app, "create-user", "--username", "y", "--role", "admin", "--password-stdin",
-                input="short\n")
+    weak = _run(
+        app,
+        "create-user",
+        "--username",
+        "y",
+        "--role",
+        "admin",
+        "--password-stdin",
+        input="short\n",
+    )
     assert weak.exit_code != 0 and "at least 10 characters" in weak.output
     bad_role = _run(app, "create-user", "--username", "z", "--role", "chef")
     assert bad_role.exit_code != 0 and "Invalid value for '--role'" in bad_role.output
@@ -74,9 +99,15 @@ def test_config_from_environment(tmp_path):
 
     from trainer.config import load_config
 
-    cfg = load_config(tmp_path, {"TRAINER_DATABASE_URL": "postgresql://db/x",
-                                 "TRAINER_SITE_NAME": "Acme", "TRAINER_LANGUAGE": "en",
-                                 "TRAINER_REDIS_URL": "redis://r:6379/0"})
+    cfg = load_config(
+        tmp_path,
+        {
+            "TRAINER_DATABASE_URL": "postgresql://db/x",
+            "TRAINER_SITE_NAME": "Acme",
+            "TRAINER_LANGUAGE": "en",
+            "TRAINER_REDIS_URL": "redis://r:6379/0",
+        },
+    )
     assert cfg["DATABASE_URL"] == "postgresql://db/x" and cfg["SITE_NAME"] == "Acme"
     assert cfg["BABEL_DEFAULT_LOCALE"] == "en"
     assert cfg["RATELIMIT_STORAGE_URI"] == "redis://r:6379/0"

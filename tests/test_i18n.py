@@ -93,8 +93,11 @@ def test_every_message_is_translated():
     path = Path(__file__).parents[1] / "trainer/translations/zh/LC_MESSAGES/messages.po"
     with path.open("rb") as f:
         catalog = read_po(f)
-    missing = [m.id for m in catalog if m.id and (not m.string or m.fuzzy
-               or (isinstance(m.string, tuple) and not all(m.string)))]
+    missing = [
+        m.id
+        for m in catalog
+        if m.id and (not m.string or m.fuzzy or (isinstance(m.string, tuple) and not all(m.string)))
+    ]
     assert missing == []
 
 

@@ -7,8 +7,9 @@ from decimal import Decimal
 
 from babel.numbers import format_decimal
 from flask import Flask, current_app, has_request_context, request, session
-from flask_babel import format_date, format_datetime, get_locale
+from flask_babel import format_date, format_datetime, get_locale, get_translations
 from flask_login import current_user
+from jinja2 import pass_context
 
 from trainer.config import LANGUAGES
 from trainer.extensions import babel
@@ -72,9 +73,44 @@ def datetime_filter(value: datetime | None, style: str = "medium") -> str:
     return format_datetime(value, style)
 
 
+# Flask-Babel finds the catalogue through several context proxies for every string, and a page
+# translates dozens: templates take it from their render context instead (set once per render
+# by the context processor below; macros imported without context fall back to the lookup).
+def _catalogue(context):
+    return context.get("_translations") or get_translations()
+
+
+@pass_context
+def _gettext(context, string):
+    return _catalogue(context).ugettext(string)
+
+
+@pass_context
+def _ngettext(context, singular, plural, n):
+    return _catalogue(context).ungettext(singular, plural, n)
+
+
+@pass_context
+def _pgettext(context, ctxt, string):
+    return _catalogue(context).upgettext(ctxt, string)
+
+
+@pass_context
+def _npgettext(context, ctxt, singular, plural, n):
+    return _catalogue(context).unpgettext(ctxt, singular, plural, n)
+
+
 def init_app(app: Flask) -> None:
     """Bind Flask-Babel and the formatting filters."""
     babel.init_app(app, locale_selector=select_locale)
+    app.jinja_env.install_gettext_callables(
+        gettext=_gettext,
+        ngettext=_ngettext,
+        pgettext=_pgettext,
+        npgettext=_npgettext,
+        newstyle=True,
+    )
+    app.context_processor(lambda: {"_translations": get_translations()})
     app.jinja_env.filters.update(
         localised=localised,
         money=money,

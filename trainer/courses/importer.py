@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import json
 import re
 from dataclasses import dataclass, field
@@ -26,6 +25,7 @@ from trainer.models import (
     Section,
     User,
 )
+from trainer.models.content import question_hash, store_question_versions
 
 # Keys the loader adds for error messages; not part of a question's content.
 _LOCATION_KEYS = ("file", "line", "bank")
@@ -74,10 +74,6 @@ class ImportReport:
         if self.withdrawn:
             parts.append("withdrawn: " + ", ".join(self.withdrawn))
         return "Content: " + "; ".join(parts) + "."
-
-
-def _question_hash(data: dict) -> str:
-    return hashlib.sha256(json.dumps(data, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
 
 
 _VERSION_LINE = re.compile(r"^version\s*:", re.MULTILINE)
@@ -305,12 +301,13 @@ def _import_bank(session, bank, report, problems, glossary) -> None:
         )
     }
     seen = set()
+    touched = []
     for position, question in enumerate(bank.questions):
         data = {k: v for k, v in question.items() if k not in _LOCATION_KEYS}
         if data.get("format", "markdown") == "markdown":
             data = _expand_glossary(data, glossary)
         data = _without_empty_bounds(data)
-        digest = _question_hash(data)
+        digest = question_hash(data)
         seen.add(data["id"])
         current = existing.get(data["id"])
         if current is not None and current.bank_id != row.id:
@@ -333,12 +330,15 @@ def _import_bank(session, bank, report, problems, glossary) -> None:
             active=True,
         )
         if current is None:
-            session.add(Question(bank_id=row.id, qid=data["id"], **fields))
+            current = Question(bank_id=row.id, qid=data["id"], **fields)
+            session.add(current)
             report.questions_added += 1
         elif current.content_hash != digest or not current.active:
             for key, value in fields.items():
                 setattr(current, key, value)
             report.questions_updated += 1
+        touched.append(current)
+    store_question_versions(session, touched)
     # Questions removed from a bank's file stop being drawn; attempts keep their snapshots.
     for question in session.scalars(
         select(Question).where(

@@ -11,6 +11,7 @@ from trainer.models.content import (
     LessonRead,
     Question,
     QuestionBank,
+    QuestionVersion,
     Quiz,
     Section,
 )
@@ -33,6 +34,7 @@ __all__ = [
     "Organisation",
     "Question",
     "QuestionBank",
+    "QuestionVersion",
     "Quiz",
     "RevocationReason",
     "Role",

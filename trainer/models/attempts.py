@@ -6,7 +6,7 @@ import enum
 from datetime import datetime
 
 from sqlalchemy import Enum, ForeignKey, String, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, object_session, relationship
 
 from trainer.db import Base, UTCDateTime, utcnow
 
@@ -65,7 +65,8 @@ class AttemptItem(Base):
     attempt_id: Mapped[int] = mapped_column(ForeignKey("attempt.id", ondelete="CASCADE"))
     position: Mapped[int]
     question_id: Mapped[int] = mapped_column(ForeignKey("question.id"), index=True)
-    question: Mapped[dict]
+    # The question as it was when the attempt started (an immutable, content-addressed version).
+    question_hash: Mapped[str] = mapped_column(ForeignKey("question_version.content_hash"))
     layout: Mapped[dict]
     response: Mapped[dict | None]
     saved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -78,3 +79,10 @@ class AttemptItem(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     attempt: Mapped[Attempt] = relationship(back_populates="items")
+
+    @property
+    def question(self) -> dict:
+        """The question's data for this attempt (shared and cached: do not change it)."""
+        from trainer.models.content import question_snapshots
+
+        return question_snapshots(object_session(self), [self.question_hash])[self.question_hash]

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
+import threading
+from collections.abc import Iterable
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Integer, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import ForeignKey, Integer, String, Text, UniqueConstraint, select
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from trainer.db import Base, UTCDateTime, utcnow
 
@@ -161,6 +165,80 @@ class Question(Base):
     active: Mapped[bool] = mapped_column(default=True)
 
     bank: Mapped[QuestionBank] = relationship(back_populates="questions")
+
+
+def question_hash(data: dict) -> str:
+    """The content address of a question: SHA-256 of its canonical JSON."""
+    return hashlib.sha256(json.dumps(data, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+
+
+class QuestionVersion(Base):
+    """One version of a question's content, addressed by its hash and never changed.
+
+    Attempt items point here instead of copying the question, so an edited question never
+    changes an attempt already started, and a worker may cache the parsed JSON for as long as
+    it likes (see question_snapshots): the same hash always means the same content.
+    """
+
+    __tablename__ = "question_version"
+
+    content_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    question_id: Mapped[int] = mapped_column(ForeignKey("question.id"), index=True)
+    data: Mapped[dict]
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+def store_question_versions(session: Session, questions: Iterable[Question]) -> None:
+    """Record the current content of ``questions`` as versions, once per content hash."""
+    wanted = {q.content_hash: q for q in questions}
+    if not wanted:
+        return
+    session.flush()  # new questions need their ids
+    known = set(
+        session.scalars(
+            select(QuestionVersion.content_hash).where(QuestionVersion.content_hash.in_(wanted))
+        )
+    )
+    session.add_all(
+        QuestionVersion(content_hash=digest, question_id=q.id, data=q.data)
+        for digest, q in wanted.items()
+        if digest not in known
+    )
+
+
+# Parsed question versions by hash, per process. Versions never change, so entries never go
+# stale; the bound keeps memory flat (a question is a few kilobytes of JSON). Reads take no lock
+# (a dict lookup is atomic); the oldest entries go first when it is full.
+_SNAPSHOT_LIMIT = 2048
+_snapshots: dict[str, dict] = {}
+_snapshots_lock = threading.Lock()
+
+
+def question_snapshots(session: Session, hashes: Iterable[str]) -> dict[str, dict]:
+    """The question data of each version hash, from this process's cache or one query.
+
+    The dicts are shared between requests: read them, never change them.
+    """
+    found: dict[str, dict] = {}
+    missing = set()
+    for digest in hashes:
+        data = _snapshots.get(digest)
+        if data is None:
+            missing.add(digest)
+        else:
+            found[digest] = data
+    if missing:
+        rows = session.execute(
+            select(QuestionVersion.content_hash, QuestionVersion.data).where(
+                QuestionVersion.content_hash.in_(missing)
+            )
+        ).all()
+        with _snapshots_lock:
+            for digest, data in rows:
+                found[digest] = _snapshots[digest] = data
+            for oldest in list(_snapshots)[: max(0, len(_snapshots) - _SNAPSHOT_LIMIT)]:
+                del _snapshots[oldest]
+    return found
 
 
 class Quiz(Base):

@@ -10,8 +10,6 @@ being drawn; attempts keep their own snapshots).  ``export_bank`` writes a bank 
 
 from __future__ import annotations
 
-import hashlib
-import json
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -32,6 +30,7 @@ from trainer.domain.gift import (
 )
 from trainer.domain.grading import max_points
 from trainer.models import Question, QuestionBank, User
+from trainer.models.content import question_hash, store_question_versions
 
 __all__ = ["SLUG_RE", "GiftError", "GiftExport", "GiftReport", "export_bank", "import_gift"]
 
@@ -74,11 +73,6 @@ class GiftReport:
             "categories": list(self.categories),
             "warnings": list(self.warnings),
         }
-
-
-def _question_hash(data: dict) -> str:
-    # The same digest as trainer.courses.importer, so both importers agree on "unchanged".
-    return hashlib.sha256(json.dumps(data, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
 
 
 def _title(slug: str, categories: list[str]) -> dict[str, str]:
@@ -180,8 +174,9 @@ def import_gift(
     bank.title = title
     bank.imported_at = utcnow()
 
+    touched = []
     for position, question in enumerate(questions):
-        digest = _question_hash(question)
+        digest = question_hash(question)
         fields = dict(
             position=position,
             type=question["type"],
@@ -194,16 +189,19 @@ def import_gift(
         )
         found = existing.get(question["id"])
         if found is None:
-            session.add(Question(bank_id=bank.id, qid=question["id"], **fields))
+            row = Question(bank_id=bank.id, qid=question["id"], **fields)
+            session.add(row)
             report.added += 1
-            continue
-        row = found[0]
-        if row.content_hash != digest or not row.active:
-            report.updated += 1
         else:
-            report.unchanged += 1
-        for key, value in fields.items():
-            setattr(row, key, value)
+            row = found[0]
+            if row.content_hash != digest or not row.active:
+                report.updated += 1
+            else:
+                report.unchanged += 1
+            for key, value in fields.items():
+                setattr(row, key, value)
+        touched.append(row)
+    store_question_versions(session, touched)
     # Questions that are no longer in the file stop being drawn; attempts keep their snapshots.
     keep = set(ids)
     for row in session.scalars(

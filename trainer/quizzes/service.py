@@ -7,9 +7,10 @@ import secrets
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import func, insert, null, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, defer, selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from trainer import audit
 from trainer.db import utcnow
@@ -23,6 +24,7 @@ from trainer.models import (
     Quiz,
     User,
 )
+from trainer.models.content import question_snapshots
 
 # Answers that arrive this long after the deadline were sent in time but delayed on the way.
 NETWORK_GRACE = timedelta(seconds=5)
@@ -61,32 +63,38 @@ def user_attempts(session: Session, user: User, quiz: Quiz) -> list[Attempt]:
 def check_start(
     session: Session, user: User, quiz: Quiz, now: datetime | None = None
 ) -> StartCheck:
-    """Attempt limit, cool-down and an attempt already under way."""
+    """Attempt limit, cool-down and an attempt already under way.
+
+    Reads the attempts under way and two aggregates, not every attempt: the cost stays the
+    same however many times the learner has taken the quiz.
+    """
     now = now or utcnow()
-    attempts = user_attempts(session, user, quiz)
+    mine = (Attempt.user_id == user.id, Attempt.quiz_id == quiz.id)
     closed = []
-    for attempt in attempts:
-        if attempt.status is AttemptStatus.IN_PROGRESS:
-            if not is_open(attempt, now):
-                # Time ran out while away: grade what was saved.
-                if submit(session, attempt, now=now):
-                    closed.append(attempt)
-                continue
+    for attempt in session.scalars(
+        select(Attempt)
+        .where(*mine, Attempt.status == AttemptStatus.IN_PROGRESS)
+        .options(defer(Attempt.weak_topics))
+        .order_by(Attempt.number.desc())
+    ):
+        if is_open(attempt, now):
+            used = session.scalar(select(func.count()).where(*mine))
             return StartCheck(
-                False,
-                "in_progress",
-                in_progress=attempt,
-                attempts_used=len(attempts),
-                closed=closed,
+                False, "in_progress", in_progress=attempt, attempts_used=used, closed=closed
             )
-    used = len(attempts)
+        # Time ran out while away: grade what was saved.
+        if submit(session, attempt, now=now):
+            closed.append(attempt)
+    used, last_submitted = session.execute(
+        select(func.count(), func.max(Attempt.submitted_at)).where(*mine)
+    ).one()
     definition = quiz.definition
     limit = definition.get("max_attempts")
     if limit and used >= limit:
         return StartCheck(False, "limit", attempts_used=used, closed=closed)
     cooldown = definition.get("cooldown_minutes") or 0
-    if cooldown and attempts and attempts[0].submitted_at:
-        ready = attempts[0].submitted_at + timedelta(minutes=cooldown)
+    if cooldown and last_submitted:
+        ready = last_submitted + timedelta(minutes=cooldown)
         if ready > now:
             return StartCheck(
                 False, "cooldown", wait_until=ready, attempts_used=used, closed=closed
@@ -94,45 +102,56 @@ def check_start(
     return StartCheck(True, attempts_used=used, closed=closed)
 
 
-def draw_questions(session: Session, quiz: Quiz, rng: random.Random) -> list[Question]:
-    """Questions for a new attempt: fixed ones, then random draws from each pool.
+def draw_questions(session: Session, quiz: Quiz, rng: random.Random) -> list[tuple[int, str]]:
+    """(question id, version hash) for a new attempt: fixed questions, then draws from each pool.
 
-    Candidates are drawn by id (and tags) only; just the chosen rows are loaded with their JSON.
+    One query reads every candidate's id, tags and hash (no question JSON); the chosen
+    questions' data then comes from the version cache.
     """
-    chosen: list[int] = []
-    for pool in quiz.definition.get("pools", []):
-        fixed = pool.get("questions") or []
-        if fixed:
-            ids = dict(
-                session.execute(
-                    select(Question.qid, Question.id).where(
-                        Question.qid.in_(fixed), Question.active
-                    )
-                ).all()
-            )
-            chosen.extend(ids[qid] for qid in fixed if qid in ids and ids[qid] not in chosen)
+    pools = quiz.definition.get("pools", [])
+    fixed_qids = {qid for pool in pools for qid in pool.get("questions") or []}
+    banks = {pool["bank"] for pool in pools if pool.get("bank") and pool.get("count")}
+    if not fixed_qids and not banks:
+        return []
+    # Tags are JSON: decode them only when a pool filters by them.
+    needs_tags = any(pool.get("tags") for pool in pools)
+    rows = session.execute(
+        select(
+            Question.id,
+            Question.qid,
+            QuestionBank.slug,
+            Question.type,
+            Question.difficulty,
+            Question.tags if needs_tags else null().label("tags"),
+            Question.content_hash,
+        )
+        .join(QuestionBank)
+        .where(Question.active, or_(QuestionBank.slug.in_(banks), Question.qid.in_(fixed_qids)))
+        .order_by(QuestionBank.slug, Question.position)
+    ).all()
+    by_qid = {row.qid: row for row in rows}
+    chosen: dict[int, str] = {}  # insertion-ordered: the draw order
+    for pool in pools:
+        for qid in pool.get("questions") or []:
+            if qid in by_qid:
+                chosen.setdefault(by_qid[qid].id, by_qid[qid].content_hash)
         if pool.get("bank") and pool.get("count"):
-            query = (
-                select(Question.id, Question.tags)
-                .join(QuestionBank)
-                .where(QuestionBank.slug == pool["bank"], Question.active)
-                .order_by(Question.position)
-            )
-            if pool.get("types"):
-                query = query.where(Question.type.in_(pool["types"]))
-            if pool.get("difficulty"):
-                query = query.where(Question.difficulty.in_(pool["difficulty"]))
             wanted = set(pool.get("tags") or [])
             candidates = [
-                qid
-                for qid, tags in session.execute(query)
-                if qid not in chosen and (not wanted or wanted & set(tags or []))
+                row
+                for row in rows
+                if row.slug == pool["bank"]
+                and row.id not in chosen
+                and (not pool.get("types") or row.type in pool["types"])
+                and (not pool.get("difficulty") or row.difficulty in pool["difficulty"])
+                and (not wanted or wanted & set(row.tags or []))
             ]
-            chosen.extend(rng.sample(candidates, min(pool["count"], len(candidates))))
+            for row in rng.sample(candidates, min(pool["count"], len(candidates))):
+                chosen[row.id] = row.content_hash
+    drawn = list(chosen.items())
     if quiz.definition.get("shuffle_questions", True):
-        rng.shuffle(chosen)
-    rows = {q.id: q for q in session.scalars(select(Question).where(Question.id.in_(chosen)))}
-    return [rows[qid] for qid in chosen]
+        rng.shuffle(drawn)
+    return drawn
 
 
 def start_attempt(session: Session, user: User, quiz: Quiz, now: datetime | None = None) -> Attempt:
@@ -144,9 +163,10 @@ def start_attempt(session: Session, user: User, quiz: Quiz, now: datetime | None
     if not check.allowed:
         raise QuizError(check.reason or "not allowed")
     rng = random.Random(secrets.randbits(64))  # noqa: S311 (shuffling, seeded from secrets)
-    questions = draw_questions(session, quiz, rng)
-    if not questions:
+    drawn = draw_questions(session, quiz, rng)
+    if not drawn:
         raise QuizError("empty")
+    snapshots = question_snapshots(session, [digest for _id, digest in drawn])
     definition = quiz.definition
     limit = definition.get("time_limit_minutes")
     attempt = Attempt(
@@ -159,18 +179,6 @@ def start_attempt(session: Session, user: User, quiz: Quiz, now: datetime | None
         review_policy=definition.get("review", "after_submission"),
         status=AttemptStatus.IN_PROGRESS,
     )
-    shuffle = definition.get("shuffle_options", True)
-    for position, question in enumerate(questions):
-        data = question.data
-        attempt.items.append(
-            AttemptItem(
-                position=position,
-                question_id=question.id,
-                question=data,
-                layout=grading.make_layout(data, rng, shuffle),
-                max_score=grading.max_points(data),
-            )
-        )
     session.add(attempt)
     try:
         session.flush()
@@ -187,6 +195,23 @@ def start_attempt(session: Session, user: User, quiz: Quiz, now: datetime | None
         if existing is None:
             raise
         return existing
+    shuffle = definition.get("shuffle_options", True)
+    # One multi-row INSERT for the items, instead of the unit of work's row-by-row flush.
+    session.execute(
+        insert(AttemptItem),
+        [
+            {
+                "attempt_id": attempt.id,
+                "position": position,
+                "question_id": question_id,
+                "question_hash": digest,
+                "layout": grading.make_layout(snapshots[digest], rng, shuffle),
+                "max_score": grading.max_points(snapshots[digest]),
+                "created_at": now,
+            }
+            for position, (question_id, digest) in enumerate(drawn)
+        ],
+    )
     audit.record(
         session,
         "attempt.started",
@@ -209,18 +234,19 @@ def load_attempt(
     With ``position``, ``attempt.items`` holds just that item: the autosave of one question
     needs no other (use it only for writes to that item).
     """
-    relation = Attempt.items
+    attempt = session.get(Attempt, attempt_id, options=[defer(Attempt.weak_topics)])
+    if attempt is None:
+        return None
+    query = select(AttemptItem).where(AttemptItem.attempt_id == attempt.id)
     if position is not None:
-        relation = relation.and_(AttemptItem.position == position)
-    items = selectinload(relation)
+        query = query.where(AttemptItem.position == position)
     if not with_grades:
-        items = items.defer(AttemptItem.grade)
-    return session.scalar(
-        select(Attempt)
-        .where(Attempt.id == attempt_id)
-        .options(items)
-        .execution_options(populate_existing=position is not None)
-    )
+        query = query.options(defer(AttemptItem.grade))
+    items = list(session.scalars(query.order_by(AttemptItem.position)))
+    # Loaded by hand (one query, no relationship loader): mark the collection as loaded.
+    set_committed_value(attempt, "items", items)
+    question_snapshots(session, [item.question_hash for item in items])
+    return attempt
 
 
 def is_open(attempt: Attempt, now: datetime | None = None) -> bool:
@@ -434,7 +460,9 @@ def review_queue(session: Session, reviewer: User) -> list[AttemptItem]:
                 select(user_stores.c.user_id).where(user_stores.c.store_id.in_(reviewer.store_ids))
             )
         )
-    return list(session.scalars(query.options(selectinload(AttemptItem.attempt))))
+    items = list(session.scalars(query.options(selectinload(AttemptItem.attempt))))
+    question_snapshots(session, [item.question_hash for item in items])
+    return items
 
 
 def can_review(session: Session, reviewer: User, attempt: Attempt) -> bool:

@@ -12,6 +12,7 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import get_translations
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -25,6 +26,7 @@ from trainer.models import AttemptItem, AttemptStatus, Quiz, Role
 from trainer.quizzes import service
 from trainer.quizzes.forms import ordering_ids, present_response, response_from_form
 from trainer.security import roles, signed_in
+from trainer.web import rich
 
 bp = Blueprint("quizzes", __name__)
 
@@ -109,17 +111,43 @@ def start(slug: str):
 
 
 def _presented(attempt):
+    """Each question as the page shows it: texts already rendered, headings already translated.
+
+    Done here rather than in the template because a page has dozens of options, and a call
+    from Jinja (rich, gettext) costs several times a call from Python.
+    """
     lang = current_language()
+    total = len(attempt.items)
+    heading = _("Question %(n)d of %(total)d")  # no variables: the translated pattern
+    points_labels: dict[float, str] = {}
     out = []
-    for item in attempt.items:
-        path = (
-            (item.response or {}).get("path") if item.question.get("type") == "scenario" else None
-        )
-        view = grading.present(item.question, item.layout, lang, path=path)
+    for number, item in enumerate(attempt.items, start=1):
+        question = item.question
+        path = (item.response or {}).get("path") if question.get("type") == "scenario" else None
+        view = grading.present(question, item.layout, lang, path=path)
+        fmt = view["format"]
+        view["stem_html"] = rich(view["stem"], fmt)
+        for key in ("options", "steps", "lefts"):
+            for choice in view.get(key, ()):
+                choice["html"] = rich(choice["text"], fmt, inline=True)
         if view["type"] == "ordering":
             for opaque, step in zip(ordering_ids(item), view["steps"], strict=True):
                 step["id"] = opaque
-        out.append({"item": item, "view": view, "saved": present_response(item)})
+        points = view["points"]
+        if points not in points_labels:
+            # The plural form follows the points; the text shows them as written (0.5, 2).
+            pattern = get_translations().ungettext(
+                "%(num)s point", "%(num)s points", 1 if points == 1 else 2
+            )
+            points_labels[points] = pattern % {"num": f"{points:g}"}
+        out.append(
+            {
+                "item": item,
+                "view": view,
+                "saved": present_response(item),
+                "heading": f"{heading % {'n': number, 'total': total}} · {points_labels[points]}",
+            }
+        )
     return out
 
 

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-12-01 19:05:56.547240
+Create Date: 2026-12-01 21:43:57.180255
 """
 
 import sqlalchemy as sa
@@ -343,43 +343,6 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("user_id", "store_id", name=op.f("pk_user_store")),
     )
     op.create_table(
-        "attempt_item",
-        sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("attempt_id", sa.Integer(), nullable=False),
-        sa.Column("position", sa.Integer(), nullable=False),
-        sa.Column("question_id", sa.Integer(), nullable=False),
-        sa.Column("question", sa.JSON(), nullable=False),
-        sa.Column("layout", sa.JSON(), nullable=False),
-        sa.Column("response", sa.JSON(), nullable=True),
-        sa.Column("saved_at", sa.DateTime(timezone=True), nullable=True),
-        sa.Column("score", sa.Double(), nullable=True),
-        sa.Column("max_score", sa.Double(), nullable=False),
-        sa.Column("status", sa.String(length=20), nullable=True),
-        sa.Column("grade", sa.JSON(), nullable=True),
-        sa.Column("reviewed_by_id", sa.Integer(), nullable=True),
-        sa.Column("reviewed_at", sa.DateTime(timezone=True), nullable=True),
-        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["attempt_id"],
-            ["attempt.id"],
-            name=op.f("fk_attempt_item_attempt_id_attempt"),
-            ondelete="CASCADE",
-        ),
-        sa.ForeignKeyConstraint(
-            ["question_id"], ["question.id"], name=op.f("fk_attempt_item_question_id_question")
-        ),
-        sa.ForeignKeyConstraint(
-            ["reviewed_by_id"], ["user.id"], name=op.f("fk_attempt_item_reviewed_by_id_user")
-        ),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_attempt_item")),
-        sa.UniqueConstraint("attempt_id", "position", name=op.f("uq_attempt_item_attempt_id")),
-    )
-    with op.batch_alter_table("attempt_item", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_attempt_item_question_id"), ["question_id"], unique=False
-        )
-
-    op.create_table(
         "lesson",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("course_version_id", sa.Integer(), nullable=False),
@@ -398,6 +361,64 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_lesson")),
         sa.UniqueConstraint("course_version_id", "slug", name=op.f("uq_lesson_course_version_id")),
     )
+    op.create_table(
+        "question_version",
+        sa.Column("content_hash", sa.String(length=64), nullable=False),
+        sa.Column("question_id", sa.Integer(), nullable=False),
+        sa.Column("data", sa.JSON(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["question_id"], ["question.id"], name=op.f("fk_question_version_question_id_question")
+        ),
+        sa.PrimaryKeyConstraint("content_hash", name=op.f("pk_question_version")),
+    )
+    with op.batch_alter_table("question_version", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_question_version_question_id"), ["question_id"], unique=False
+        )
+
+    op.create_table(
+        "attempt_item",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("attempt_id", sa.Integer(), nullable=False),
+        sa.Column("position", sa.Integer(), nullable=False),
+        sa.Column("question_id", sa.Integer(), nullable=False),
+        sa.Column("question_hash", sa.String(length=64), nullable=False),
+        sa.Column("layout", sa.JSON(), nullable=False),
+        sa.Column("response", sa.JSON(), nullable=True),
+        sa.Column("saved_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("score", sa.Double(), nullable=True),
+        sa.Column("max_score", sa.Double(), nullable=False),
+        sa.Column("status", sa.String(length=20), nullable=True),
+        sa.Column("grade", sa.JSON(), nullable=True),
+        sa.Column("reviewed_by_id", sa.Integer(), nullable=True),
+        sa.Column("reviewed_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["attempt_id"],
+            ["attempt.id"],
+            name=op.f("fk_attempt_item_attempt_id_attempt"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["question_hash"],
+            ["question_version.content_hash"],
+            name=op.f("fk_attempt_item_question_hash_question_version"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["question_id"], ["question.id"], name=op.f("fk_attempt_item_question_id_question")
+        ),
+        sa.ForeignKeyConstraint(
+            ["reviewed_by_id"], ["user.id"], name=op.f("fk_attempt_item_reviewed_by_id_user")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_attempt_item")),
+        sa.UniqueConstraint("attempt_id", "position", name=op.f("uq_attempt_item_attempt_id")),
+    )
+    with op.batch_alter_table("attempt_item", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_attempt_item_question_id"), ["question_id"], unique=False
+        )
+
     op.create_table(
         "section",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -429,11 +450,15 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_section_lesson_id"))
 
     op.drop_table("section")
-    op.drop_table("lesson")
     with op.batch_alter_table("attempt_item", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_attempt_item_question_id"))
 
     op.drop_table("attempt_item")
+    with op.batch_alter_table("question_version", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_question_version_question_id"))
+
+    op.drop_table("question_version")
+    op.drop_table("lesson")
     op.drop_table("user_store")
     with op.batch_alter_table("question", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_question_bank_id"))
