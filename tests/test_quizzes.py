@@ -66,6 +66,11 @@ def _quiz_yaml(slug: str, questions: list[str], **settings) -> str:
 @pytest.fixture
 def content(app, tmp_path, session, people):
     """The fixture tree plus the quizzes above, imported; everyone reads in English."""
+    return import_quiz_content(app, tmp_path, session, people)
+
+
+def import_quiz_content(app, tmp_path, session, people) -> Path:
+    """Build and import the content behind the ``content`` fixture (other modules reuse it)."""
     root = tmp_path / "content"
     shutil.copytree(FIXTURE, root)
     for slug, spec in QUIZZES.items():

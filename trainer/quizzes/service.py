@@ -370,7 +370,7 @@ def submit(
     if claimed != 1:
         session.refresh(attempt)
         return False
-    attempt.submitted_at = now
+    set_committed_value(attempt, "submitted_at", now)  # written by the claim above
     saved_now = dict(
         session.execute(
             select(AttemptItem.position, AttemptItem.saved_at).where(

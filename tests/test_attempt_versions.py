@@ -1,0 +1,151 @@
+"""Attempts keep the question versions they started with, and the hot pages stay lean.
+
+Attempt items point at content-addressed question versions that a worker caches; these tests
+pin what that design promises: an edit never reaches an attempt under way, the cache is
+keyed by content (so a reused row id cannot serve old content), and the number of SQL
+statements each step of an attempt issues (deterministic, unlike timings).
+"""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import event, select
+
+from tests.helpers import login_as
+from tests.test_quizzes import (
+    FETCH,
+    QUESTIONS,
+    _answer,
+    _attempt,
+    _fields,
+    _page,
+    _post,
+    _start,
+    _submit,
+    import_quiz_content,
+)
+from trainer.courses.importer import import_tree
+from trainer.models import AttemptStatus, Question, QuestionVersion
+from trainer.models import content as content_models
+
+
+@pytest.fixture
+def content(app, tmp_path, session, people):
+    """The quiz tests' content tree (one question of each type), imported."""
+    return import_quiz_content(app, tmp_path, session, people)
+
+
+OLD_STEM = "The batch is open and you overcharged. What do you do?"
+NEW_STEM = "The batch is still open and the amount was too high. What do you do?"
+
+
+def _edit_stem(root) -> None:
+    bank = root / "quizzes/banks/basics.yaml"
+    text = bank.read_text(encoding="utf-8")
+    assert OLD_STEM in text
+    bank.write_text(text.replace(OLD_STEM, NEW_STEM), encoding="utf-8")
+
+
+def test_an_edit_does_not_reach_an_attempt_under_way(app, client, session, people, content):
+    login_as(client, people["cashier"])
+    first = _start(client, "latest")
+    html, _shown, _parser = _page(client, first)
+    assert OLD_STEM in html
+
+    _edit_stem(content)
+    import_tree(app, content)
+
+    html = client.get(f"/attempts/{first}").get_data(as_text=True)
+    assert OLD_STEM in html and NEW_STEM not in html
+    _submit(client, first, _answer(client, first))
+    graded = _attempt(session, first)
+    assert graded.status is AttemptStatus.GRADED and graded.percent == 100.0
+
+    second = _start(client, "latest")
+    html = client.get(f"/attempts/{second}").get_data(as_text=True)
+    assert NEW_STEM in html and OLD_STEM not in html
+
+    question = session.scalar(select(Question).where(Question.qid == "b-void-single"))
+    versions = session.scalars(
+        select(QuestionVersion).where(QuestionVersion.question_id == question.id)
+    ).all()
+    assert len(versions) == 2
+    assert {v.content_hash for v in versions} == {
+        item.question_hash
+        for attempt_id in (first, second)
+        for item in _attempt(session, attempt_id).items
+        if item.question["id"] == "b-void-single"
+    }
+    assert question.content_hash == content_models.question_hash(question.data)
+
+
+def test_versions_are_cached_by_content_not_by_row(app, session, content):
+    digest = session.scalar(select(QuestionVersion.content_hash).limit(1))
+    content_models._snapshots.clear()
+    statements = []
+    event.listen(
+        app.extensions["engine"], "before_cursor_execute", lambda *a: statements.append(a[2])
+    )
+    first = content_models.question_snapshots(session, [digest])
+    assert len(statements) == 1
+    again = content_models.question_snapshots(session, [digest])
+    assert len(statements) == 1 and again[digest] is first[digest]
+    assert content_models.question_hash(first[digest]) == digest
+
+
+@pytest.fixture
+def count_statements(app):
+    """Counts the SQL statements run while the returned list's ``on`` flag is set."""
+    counted = {"on": False, "n": 0}
+
+    def _count(*_args):
+        if counted["on"]:
+            counted["n"] += 1
+
+    event.listen(app.extensions["engine"], "before_cursor_execute", _count)
+    return counted
+
+
+def _counting(counted, call):
+    counted["on"], counted["n"] = True, 0
+    try:
+        response = call()
+    finally:
+        counted["on"] = False
+    return response, counted["n"]
+
+
+def test_each_step_of_an_attempt_issues_few_statements(client, people, content, count_statements):
+    """Pinned statement counts: a change that adds queries to the hot pages fails here first."""
+    login_as(client, people["cashier"])
+    warm = _start(client, "no-essay")  # warms the version cache
+    _submit(client, warm, _answer(client, warm))
+
+    response, start = _counting(
+        count_statements, lambda: _post(client, "/quizzes/no-essay/start", {})
+    )
+    attempt_id = int(response.location.rsplit("/", 1)[1])
+    _response, view = _counting(count_statements, lambda: client.get(f"/attempts/{attempt_id}"))
+    _html, shown, _parser = _page(client, attempt_id)
+    # Scenarios save step by step, and a description has nothing to answer.
+    qid = next(q for q in shown if QUESTIONS[q]["type"] not in ("scenario", "description"))
+    answer = {**_fields(qid, shown[qid], right=True), "only": str(shown[qid].position)}
+    saved, save = _counting(
+        count_statements,
+        lambda: _post(client, f"/attempts/{attempt_id}/save", answer, headers=FETCH),
+    )
+    assert saved.status_code == 200
+    submitted, submit = _counting(
+        count_statements, lambda: _post(client, f"/attempts/{attempt_id}/submit", {})
+    )
+    assert submitted.status_code == 302
+    # user; quiz; attempts under way; count + last submit; candidates; insert attempt;
+    # insert items; audit chain head; insert audit event.
+    assert start == 9
+    # user; attempt; items; quiz.
+    assert view == 4
+    # user; attempt; the one item; hold the attempt open; update the item.
+    assert save == 5
+    # user; attempt; items; claim; saved-at check; attempt result; item grades (one batch);
+    # audit chain head; insert audit event. (This quiz gives no certificate.)
+    assert submit == 9
