@@ -231,19 +231,37 @@ def load_attempt(
 ) -> Attempt | None:
     """An attempt with its items; their grades (large JSON) only when asked for.
 
-    With ``position``, ``attempt.items`` holds just that item: the autosave of one question
-    needs no other (use it only for writes to that item).
+    With ``position``, ``attempt.items`` holds just that item (one query for both): the
+    autosave of one question needs no other. Use it only for writes to that item.
     """
-    attempt = session.get(Attempt, attempt_id, options=[defer(Attempt.weak_topics)])
-    if attempt is None:
-        return None
-    query = select(AttemptItem).where(AttemptItem.attempt_id == attempt.id)
+    deferred = [] if with_grades else [defer(AttemptItem.grade)]
     if position is not None:
-        query = query.where(AttemptItem.position == position)
-    if not with_grades:
-        query = query.options(defer(AttemptItem.grade))
-    items = list(session.scalars(query.order_by(AttemptItem.position)))
-    # Loaded by hand (one query, no relationship loader): mark the collection as loaded.
+        row = session.execute(
+            select(Attempt, AttemptItem)
+            .outerjoin(
+                AttemptItem,
+                (AttemptItem.attempt_id == Attempt.id) & (AttemptItem.position == position),
+            )
+            .where(Attempt.id == attempt_id)
+            .options(defer(Attempt.weak_topics), *deferred)
+        ).first()
+        if row is None:
+            return None
+        attempt, item = row
+        items = [] if item is None else [item]
+    else:
+        attempt = session.get(Attempt, attempt_id, options=[defer(Attempt.weak_topics)])
+        if attempt is None:
+            return None
+        items = list(
+            session.scalars(
+                select(AttemptItem)
+                .where(AttemptItem.attempt_id == attempt.id)
+                .options(*deferred)
+                .order_by(AttemptItem.position)
+            )
+        )
+    # Loaded by hand (no relationship loader): mark the collection as loaded.
     set_committed_value(attempt, "items", items)
     question_snapshots(session, [item.question_hash for item in items])
     return attempt

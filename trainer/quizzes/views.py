@@ -172,7 +172,6 @@ def attempt(attempt_id: int):
         attempt=attempt,
         quiz=quiz,
         questions=_presented(attempt),
-        form=EmptyForm(),
         deadline=attempt.deadline_at,
     )
 

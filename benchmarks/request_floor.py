@@ -1,0 +1,201 @@
+"""Where a quiz request's time goes: the bare insert, trainer's fixed costs, and the quiz flow.
+
+    .venv/bin/python benchmarks/request_floor.py [--requests 200] [--rounds 3]
+
+One process, no network, no concurrency: each row is the mean time of one request through the
+app's WSGI test client (so the same for both apps), measured in alternating rounds so that a
+busy machine slows every row alike. Rows:
+
+- ``bare insert`` / ``bare page``: benchmarks/bare_app.py, the baseline of quiz_load.py;
+- ``healthz``: trainer's public health check (one ``SELECT 1``);
+- ``signed-in no-op``: a JSON view added by this script behind ``@signed_in``: the session
+  cookie, the user loader and the role policy, and nothing else;
+- ``signed-in empty page``: the same, rendering an empty page on ``base.html``;
+- ``start``, ``view``, ``save``, ``submit``: the quiz flow of quiz_load.py on ``placement``.
+
+The "x bare" column divides by the bare insert. In quiz_load.py (gunicorn, 16 clients) an
+operation reaches half the bare insert's requests per second at roughly 2.5-3x here, because
+gunicorn, TCP and the load generator add the same cost to both apps. Exit status 0: it is a
+measurement, not a test.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from werkzeug.datastructures import MultiDict
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))  # the checkout, not an installed copy
+
+from quiz_load import (  # noqa: E402 (after the path)
+    ATTEMPT_RE,
+    BIN,
+    CHOICE_RE,
+    CSRF_RE,
+    QUIZ,
+    demo_password,
+    run_command,
+    trainer_env,
+)
+
+ROWS = (
+    "bare insert",
+    "bare page",
+    "healthz",
+    "signed-in no-op",
+    "signed-in empty page",
+    "start",
+    "view",
+    "save",
+    "submit",
+)
+
+
+class Timer:
+    """Total seconds, requests and SQL statements per row."""
+
+    def __init__(self) -> None:
+        self.seconds = dict.fromkeys(ROWS, 0.0)
+        self.count = dict.fromkeys(ROWS, 0)
+        self.statements = dict.fromkeys(ROWS, 0)
+        self.sql = 0  # statements run by trainer's engine so far
+
+    def time(self, row: str, call: Callable):
+        before = self.sql
+        started = time.perf_counter()
+        response = call()
+        self.seconds[row] += time.perf_counter() - started
+        self.count[row] += 1
+        self.statements[row] += self.sql - before
+        return response
+
+
+def trainer_client(instance: Path, env: dict[str, str]):
+    """The app with two probe views (no-op JSON, empty page), and a signed-in test client."""
+    os.environ.update({k: v for k, v in env.items() if k.startswith("TRAINER_")})
+    from flask import render_template
+    from sqlalchemy import event
+
+    from trainer import create_app
+    from trainer.security import signed_in
+
+    app = create_app({"RATELIMIT_ENABLED": False})
+    empty = app.jinja_env.from_string("{% extends 'base.html' %}{% block content %}{% endblock %}")
+    app.add_url_rule("/_probe/noop", "probe_noop", signed_in(lambda: {"ok": True}))
+    app.add_url_rule("/_probe/page", "probe_page", signed_in(lambda: render_template(empty)))
+    client = app.test_client()
+    page = client.get("/login").get_data(as_text=True)
+    form = {
+        "username": "cashier01",
+        "password": demo_password("cashier01"),
+        "csrf_token": CSRF_RE.search(page)[1],
+    }
+    if client.post("/login", data=form).status_code != 302:
+        raise SystemExit("sign-in of the demo cashier failed")
+    return app, client, event
+
+
+def quiz_flow(client, timer: Timer, rng: random.Random, csrf: str) -> str:
+    """One attempt: start, view twice, three autosaves, submit (as quiz_load.py does)."""
+    response = timer.time(
+        "start", lambda: client.post(f"/quizzes/{QUIZ}/start", data={"csrf_token": csrf})
+    )
+    attempt = ATTEMPT_RE.search(response.location)[1]
+    for _ in range(2):
+        page = timer.time("view", lambda: client.get(f"/attempts/{attempt}"))
+    html = page.get_data(as_text=True)
+    csrf = CSRF_RE.search(html)[1]
+    choices: dict[str, tuple[str, list[str]]] = {}
+    for kind, name, value in CHOICE_RE.findall(html):
+        choices.setdefault(name, (kind, []))[1].append(value)
+
+    def answers() -> list[tuple[str, str]]:
+        form = [("csrf_token", csrf)]
+        for name, (kind, values) in choices.items():
+            if kind == "radio":
+                picked = [rng.choice(values)]
+            else:
+                picked = rng.sample(values, rng.randint(1, len(values)))
+            form.extend((name, value) for value in picked)
+        return form
+
+    for _ in range(3):
+        form = [*answers(), ("only", rng.choice(sorted(choices))[1:])]
+        timer.time(
+            "save",
+            lambda form=form: client.post(
+                f"/attempts/{attempt}/save",
+                data=MultiDict(form),
+                headers={"X-Requested-With": "fetch"},
+            ),
+        )
+    timer.time(
+        "submit", lambda: client.post(f"/attempts/{attempt}/submit", data=MultiDict(answers()))
+    )
+    return csrf
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--requests", type=int, default=200, help="per fixed-cost row per round")
+    parser.add_argument("--rounds", type=int, default=3)
+    args = parser.parse_args(argv)
+
+    with tempfile.TemporaryDirectory(prefix="request-floor-") as tmp:
+        instance = Path(tmp) / "instance"
+        env = trainer_env(instance, None)
+        run_command([str(BIN / "trainer"), "db", "upgrade"], env)
+        run_command([str(BIN / "trainer"), "demo", "--staff", "1"], env)
+        os.environ["BARE_DATABASE_PATH"] = str(Path(tmp) / "bare.db")
+        import bare_app
+
+        bare_app.init_db(os.environ["BARE_DATABASE_PATH"])
+        bare = bare_app.create_app().test_client()
+        app, client, event = trainer_client(instance, env)
+        timer = Timer()
+
+        def _count(*_args):
+            timer.sql += 1
+
+        event.listen(app.extensions["engine"], "before_cursor_execute", _count)
+        csrf = CSRF_RE.search(client.get(f"/quizzes/{QUIZ}").get_data(as_text=True))[1]
+        rng = random.Random(7)
+        fixed = {
+            "bare insert": lambda: bare.post("/insert", data={"name": "x"}),
+            "bare page": lambda: bare.get("/page"),
+            "healthz": lambda: client.get("/healthz"),
+            "signed-in no-op": lambda: client.get("/_probe/noop"),
+            "signed-in empty page": lambda: client.get("/_probe/page"),
+        }
+        warm = Timer()
+        for call in fixed.values():  # imports, compiled templates and statement caches
+            for _ in range(20):
+                call()
+        quiz_flow(client, warm, rng, csrf)
+        for _round in range(args.rounds):
+            for row, call in fixed.items():
+                for _ in range(args.requests):
+                    timer.time(row, call)
+            for _ in range(max(1, args.requests // 10)):
+                csrf = quiz_flow(client, timer, rng, csrf)
+
+    base = timer.seconds["bare insert"] / timer.count["bare insert"]
+    print(f"{'request':22} {'ms':>7} {'SQL':>5} {'x bare':>7}")
+    for row in ROWS:
+        mean = timer.seconds[row] / timer.count[row]
+        sql = "" if row.startswith("bare") else f"{timer.statements[row] / timer.count[row]:.1f}"
+        print(f"{row:22} {mean * 1000:7.2f} {sql:>5} {mean / base:7.1f}")
+    print(f"\nrequests per row: {', '.join(f'{r} {timer.count[r]}' for r in ROWS)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
