@@ -91,6 +91,11 @@ def test_versions_are_cached_by_content_not_by_row(app, session, content):
     again = content_models.question_snapshots(session, [digest])
     assert len(statements) == 1 and again[digest] is first[digest]
     assert content_models.question_hash(first[digest]) == digest
+    # Without a session only the cache can answer, and a miss says what is missing.
+    assert content_models.question_snapshots(None, [digest])[digest] is first[digest]
+    content_models._snapshots.clear()
+    with pytest.raises(LookupError, match=digest):
+        content_models.question_snapshots(None, [digest])
 
 
 @pytest.fixture

@@ -214,10 +214,11 @@ _snapshots: dict[str, dict] = {}
 _snapshots_lock = threading.Lock()
 
 
-def question_snapshots(session: Session, hashes: Iterable[str]) -> dict[str, dict]:
+def question_snapshots(session: Session | None, hashes: Iterable[str]) -> dict[str, dict]:
     """The question data of each version hash, from this process's cache or one query.
 
-    The dicts are shared between requests: read them, never change them.
+    The dicts are shared between requests: read them, never change them. Without a session
+    (an object no longer attached to one) only cached versions can be answered.
     """
     found: dict[str, dict] = {}
     missing = set()
@@ -228,6 +229,8 @@ def question_snapshots(session: Session, hashes: Iterable[str]) -> dict[str, dic
         else:
             found[digest] = data
     if missing:
+        if session is None:
+            raise LookupError(f"question versions not loaded: {', '.join(sorted(missing))}")
         rows = session.execute(
             select(QuestionVersion.content_hash, QuestionVersion.data).where(
                 QuestionVersion.content_hash.in_(missing)
