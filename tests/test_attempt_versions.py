@@ -25,7 +25,7 @@ from tests.test_quizzes import (
     import_quiz_content,
 )
 from trainer.courses.importer import import_tree
-from trainer.models import AttemptStatus, Question, QuestionVersion
+from trainer.models import AttemptStatus, Question, QuestionVersion, User
 from trainer.models import content as content_models
 
 
@@ -154,3 +154,20 @@ def test_each_step_of_an_attempt_issues_few_statements(client, people, content, 
     # user; attempt; items; claim; saved-at check; attempt result; item grades (one batch);
     # audit chain head; insert audit event. (This quiz gives no certificate.)
     assert submit == 9
+
+
+def test_scenario_panels_show_in_each_language(client, session, people, content):
+    """Panels are rendered once per version, language and step, then reused: check all three."""
+    login_as(client, people["cashier"])
+    attempt_id = _start(client, "scenario-first")
+    for _round in range(2):  # the second page comes from the panel cache
+        html = client.get(f"/attempts/{attempt_id}").get_data(as_text=True)
+        assert html.count('class="scenario-panel') == 2
+        assert "SALE  ¥128.00  BATCH 000231" in html  # b-void-single's terminal
+        assert '<th scope="col">Amount</th>' in html  # the scenario's first step
+    user = session.get(User, people["cashier"].user.id)
+    user.language = "zh"
+    session.commit()
+    html = client.get(f"/attempts/{attempt_id}").get_data(as_text=True)
+    assert "消费  ¥128.00  批次 000231" in html and '<th scope="col">金额</th>' in html
+    assert "BATCH 000231" not in html

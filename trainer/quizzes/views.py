@@ -6,6 +6,7 @@ from flask import (
     Blueprint,
     abort,
     flash,
+    get_template_attribute,
     jsonify,
     redirect,
     render_template,
@@ -16,6 +17,7 @@ from flask_babel import get_translations
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from markupsafe import Markup
 from sqlalchemy import select
 
 from trainer.db import get_session
@@ -110,6 +112,24 @@ def start(slug: str):
     return redirect(url_for("quizzes.attempt", attempt_id=attempt.id))
 
 
+# Scenario panels rendered once per question version, language and step: the content never
+# changes, and a macro call from the page costs more than the rest of a question's markup.
+_PANELS: dict[tuple[str, str, str | None], Markup] = {}
+_PANEL_LIMIT = 4096
+
+
+def _panel_html(question_hash: str, lang: str, step: str | None, panel: dict | None) -> Markup:
+    if not panel:
+        return Markup("")
+    key = (question_hash, lang, step)
+    html = _PANELS.get(key)
+    if html is None:
+        html = get_template_attribute("quizzes/_panel.html", "panel")(panel)
+        if len(_PANELS) < _PANEL_LIMIT:
+            _PANELS[key] = html
+    return html
+
+
 def _presented(attempt):
     """Each question as the page shows it: texts already rendered, headings already translated.
 
@@ -127,6 +147,10 @@ def _presented(attempt):
         view = grading.present(question, item.layout, lang, path=path)
         fmt = view["format"]
         view["stem_html"] = rich(view["stem"], fmt)
+        view["panel_html"] = _panel_html(item.question_hash, lang, None, view["scenario"])
+        if view.get("step"):
+            step = view["step"]
+            step["panel_html"] = _panel_html(item.question_hash, lang, step["id"], step["scenario"])
         for key in ("options", "steps", "lefts"):
             for choice in view.get(key, ()):
                 choice["html"] = rich(choice["text"], fmt, inline=True)
