@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
+from functools import cached_property
 
 from sqlalchemy import Enum, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, object_session, relationship
@@ -80,7 +81,7 @@ class AttemptItem(Base):
 
     attempt: Mapped[Attempt] = relationship(back_populates="items")
 
-    @property
+    @cached_property  # the version never changes; grading asks dozens of times per submit
     def question(self) -> dict:
         """The question's data for this attempt (shared and cached: do not change it)."""
         from trainer.models.content import question_snapshots
