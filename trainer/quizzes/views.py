@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import (
     Blueprint,
     abort,
+    current_app,
     flash,
     get_template_attribute,
     jsonify,
@@ -125,7 +126,8 @@ def _panel_html(question_hash: str, lang: str, step: str | None, panel: dict | N
     html = _PANELS.get(key)
     if html is None:
         html = get_template_attribute("quizzes/_panel.html", "panel")(panel)
-        if len(_PANELS) < _PANEL_LIMIT:
+        # Not while templates reload (development): an edited _panel.html shows at once.
+        if len(_PANELS) < _PANEL_LIMIT and not current_app.jinja_env.auto_reload:
             _PANELS[key] = html
     return html
 
