@@ -878,3 +878,35 @@ def test_autosave_of_one_question_leaves_the_others_alone(app, client, session, 
     }
     assert saved[1] is not None  # untouched by the one-question save
     assert saved[0] is not None
+
+
+def test_the_page_counts_the_questions_answered(client, session, people, content):
+    """Shown without the script too; the script keeps it current and reads the same markers."""
+    login_as(client, people["cashier"])
+    attempt_id = _start(client, "all-types")
+    html, shown, _parser = _page(client, attempt_id)
+    asked = sum(QUESTIONS[qid]["type"] != "description" for qid in shown)
+    assert asked == len(shown) - 1
+    assert f"Answered: 0 of {asked}" in html
+    assert html.count('data-counted="false"') == 1  # the description asks nothing
+    assert 'data-pattern="Answered: %(n)d of %(total)d"' in html
+
+    saved = _post(
+        client,
+        f"/attempts/{attempt_id}/save",
+        _fields("b-void-single", shown["b-void-single"], right=True),
+        headers=FETCH,
+    )
+    assert saved.json["ok"]
+    assert f"Answered: 1 of {asked}" in client.get(f"/attempts/{attempt_id}").get_data(as_text=True)
+
+    # A scenario has no form field: it counts once a step is chosen, and says so to the script.
+    choices = {text: value for value, text in shown["b-timeout-scenario"].choices}
+    _post(client, f"/attempts/{attempt_id}/step", {"choice": choices["Check the last transaction"]})
+    html = client.get(f"/attempts/{attempt_id}").get_data(as_text=True)
+    assert f"Answered: 2 of {asked}" in html and 'data-begun="true"' in html
+
+    session.get(User, people["cashier"].user.id).language = "zh"
+    session.commit()
+    html = client.get(f"/attempts/{attempt_id}").get_data(as_text=True)
+    assert f"已作答：2 / {asked} 题" in html

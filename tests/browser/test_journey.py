@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 
 import pytest
@@ -85,8 +86,18 @@ def test_new_cashier_journey(app, session, stores, live_server, page, tmp_path):
         .where(AttemptItem.attempt_id == attempt_id)
         .order_by(AttemptItem.position)
     ).all()
+    # The page counts what is answered, and submitting with blanks says how many are left.
+    asked = str(sum(item.question["type"] != "description" for item in items))
+    counter = page.locator("[data-progress]")
+    assert re.findall(r"\d+", counter.inner_text()) == ["0", asked]
+    warnings = []
+    page.once("dialog", lambda dialog: (warnings.append(dialog.message), dialog.dismiss()))
+    page.locator("button[formaction$='/submit']").click()
+    assert re.findall(r"\d+", warnings[0]) == [asked, asked]
+    assert "/attempts/" in page.url and not page.url.endswith("/result")
     for item in items:
         _answer(page, item)
+    assert re.findall(r"\d+", counter.inner_text()) == [asked, asked]
     page.once("dialog", lambda dialog: dialog.accept())
     page.locator("button[formaction$='/submit']").click()
     page.wait_for_url("**/result")

@@ -172,9 +172,29 @@ def _presented(attempt):
                 "view": view,
                 "saved": present_response(item),
                 "heading": f"{heading % {'n': number, 'total': total}} · {points_labels[points]}",
+                # A description asks nothing; a scenario counts once a step is chosen.
+                "answerable": view["type"] != "description",
+                "answered": bool(item.response)
+                and (view["type"] != "scenario" or bool(item.response.get("path"))),
             }
         )
     return out
+
+
+def _progress(questions: list[dict]) -> dict:
+    """ "Answered: n of total" for the page, and the patterns its script updates it with."""
+    asked = [entry for entry in questions if entry["answerable"]]
+    answered = sum(entry["answered"] for entry in asked)
+    # gettext without variables gives the translated pattern, filled in here and by the script.
+    pattern = _("Answered: %(n)d of %(total)d")
+    return {
+        "text": pattern % {"n": answered, "total": len(asked)},
+        "pattern": pattern,
+        "unanswered": _(
+            "%(left)d of %(total)d questions are not answered yet. Submit anyway? "
+            "You cannot change your answers afterwards."
+        ),
+    }
 
 
 @bp.route("/attempts/<int:attempt_id>")
@@ -193,11 +213,13 @@ def attempt(attempt_id: int):
     if attempt.status is not AttemptStatus.IN_PROGRESS:
         return redirect(url_for("quizzes.result", attempt_id=attempt.id))
     quiz = session.get(Quiz, attempt.quiz_id)
+    questions = _presented(attempt)
     return render_template(
         "quizzes/attempt.html",
         attempt=attempt,
         quiz=quiz,
-        questions=_presented(attempt),
+        questions=questions,
+        progress=_progress(questions),
         deadline=attempt.deadline_at,
     )
 

@@ -50,6 +50,39 @@ if (attemptForm) {
     touched(e); clearTimeout(timer); timer = setTimeout(save, 300);
   });
   window.trainerSaveNow = () => { clearTimeout(timer); return save(); };
+
+  // "Answered: n of total", kept up to date as the learner goes (the server wrote the first).
+  const counter = document.querySelector("[data-progress]");
+  const fill = (pattern, values) =>
+    pattern.replace(/%\((\w+)\)d/g, (match, key) => String(values[key] ?? match));
+  const count = () => {
+    let n = 0;
+    let total = 0;
+    for (const section of attemptForm.querySelectorAll("section[data-position]")) {
+      if (section.dataset.counted === "false") continue;
+      total += 1;
+      const typed = [...section.querySelectorAll("select, input[type=text], input:not([type]), textarea")]
+        .some((el) => el.value.trim() !== "");
+      if (section.dataset.begun === "true" || section.querySelector("input:checked") || typed) n += 1;
+    }
+    return { n, total };
+  };
+  const recount = () => {
+    if (counter) counter.textContent = fill(counter.dataset.pattern, count());
+  };
+  attemptForm.addEventListener("change", recount);
+  attemptForm.addEventListener("input", recount);
+  // Submitting with questions left blank asks a sharper question (read by the handler above,
+  // which runs after this one: the form's listener fires before the document's).
+  attemptForm.addEventListener("submit", (event) => {
+    const button = event.submitter;
+    if (!button?.dataset.confirmBlanks) return;
+    button.dataset.confirmDefault ??= button.dataset.confirm;
+    const { n, total } = count();
+    button.dataset.confirm = n < total
+      ? fill(button.dataset.confirmBlanks, { left: total - n, total })
+      : button.dataset.confirmDefault;
+  });
   attemptForm.addEventListener("input", (e) => {
     if (e.target.matches("input[type=text], input:not([type]), textarea")) {
       touched(e); clearTimeout(timer); timer = setTimeout(save, 1200);
