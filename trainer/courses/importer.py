@@ -339,7 +339,7 @@ def _import_bank(session, bank, report, problems, glossary) -> None:
             report.questions_updated += 1
         touched.append(current)
     store_question_versions(session, touched)
-    # Questions removed from a bank's file stop being drawn; attempts keep their snapshots.
+    # Questions removed from a bank's file stop being drawn; attempts keep their versions.
     for question in session.scalars(
         select(Question).where(
             Question.bank_id == row.id, Question.active, Question.qid.not_in(seen)

@@ -57,7 +57,7 @@ class Attempt(Base):
 
 
 class AttemptItem(Base):
-    """A question inside an attempt: snapshot, stored layout, saved response and grade."""
+    """A question inside an attempt: its version, stored layout, saved response and grade."""
 
     __tablename__ = "attempt_item"
     __table_args__ = (UniqueConstraint("attempt_id", "position"),)

@@ -148,7 +148,7 @@ class QuestionBank(Base):
 
 
 class Question(Base):
-    """A question as imported; attempts keep their own snapshot, so edits never change history."""
+    """A question as imported; attempts use its QuestionVersion rows, so edits change no history."""
 
     __tablename__ = "question"
 

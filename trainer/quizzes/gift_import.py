@@ -5,7 +5,7 @@ transaction: every problem (Moodle's refusals, questions the bank format cannot 
 by other banks, a content bank as the target) raises ``GiftError`` before anything is written,
 each message ``file:line: message``.  Importing into the same bank again replaces its questions:
 changed ones are updated, new ones added, and ones no longer in the file are retired (they stop
-being drawn; attempts keep their own snapshots).  ``export_bank`` writes a bank back as GIFT.
+being drawn; attempts keep their versions).  ``export_bank`` writes a bank back as GIFT.
 """
 
 from __future__ import annotations
@@ -202,7 +202,7 @@ def import_gift(
                 setattr(row, key, value)
         touched.append(row)
     store_question_versions(session, touched)
-    # Questions that are no longer in the file stop being drawn; attempts keep their snapshots.
+    # Questions that are no longer in the file stop being drawn; attempts keep their versions.
     keep = set(ids)
     for row in session.scalars(
         select(Question).where(Question.bank_id == bank.id, Question.active)

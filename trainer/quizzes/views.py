@@ -182,7 +182,7 @@ def _presented(attempt):
 
 
 def _progress(questions: list[dict]) -> dict:
-    """ "Answered: n of total" for the page, and the patterns its script updates it with."""
+    """The page's "Answered: n of total" line, and the patterns its script fills in."""
     asked = [entry for entry in questions if entry["answerable"]]
     answered = sum(entry["answered"] for entry in asked)
     # gettext without variables gives the translated pattern, filled in here and by the script.
