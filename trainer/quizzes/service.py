@@ -7,7 +7,7 @@ import secrets
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, insert, null, or_, select, update
+from sqlalchemy import case, func, insert, null, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, defer, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
@@ -65,29 +65,35 @@ def check_start(
 ) -> StartCheck:
     """Attempt limit, cool-down and an attempt already under way.
 
-    Reads the attempts under way and two aggregates, not every attempt: the cost stays the
-    same however many times the learner has taken the quiz.
+    One aggregate query, not every attempt: the cost stays the same however many times the
+    learner has taken the quiz. Attempts under way are loaded only when there are some.
     """
     now = now or utcnow()
     mine = (Attempt.user_id == user.id, Attempt.quiz_id == quiz.id)
-    closed = []
-    for attempt in session.scalars(
-        select(Attempt)
-        .where(*mine, Attempt.status == AttemptStatus.IN_PROGRESS)
-        .options(defer(Attempt.weak_topics))
-        .order_by(Attempt.number.desc())
-    ):
-        if is_open(attempt, now):
-            used = session.scalar(select(func.count()).where(*mine))
-            return StartCheck(
-                False, "in_progress", in_progress=attempt, attempts_used=used, closed=closed
-            )
-        # Time ran out while away: grade what was saved.
-        if submit(session, attempt, now=now):
-            closed.append(attempt)
-    used, last_submitted = session.execute(
-        select(func.count(), func.max(Attempt.submitted_at)).where(*mine)
+    under_way = Attempt.status == AttemptStatus.IN_PROGRESS
+    used, last_submitted, in_progress = session.execute(
+        select(
+            func.count(),
+            func.max(Attempt.submitted_at),
+            func.coalesce(func.sum(case((under_way, 1), else_=0)), 0),
+        ).where(*mine)
     ).one()
+    closed = []
+    if in_progress:
+        for attempt in session.scalars(
+            select(Attempt)
+            .where(*mine, under_way)
+            .options(defer(Attempt.weak_topics))
+            .order_by(Attempt.number.desc())
+        ):
+            if is_open(attempt, now):
+                return StartCheck(
+                    False, "in_progress", in_progress=attempt, attempts_used=used, closed=closed
+                )
+            # Time ran out while away: grade what was saved.
+            if submit(session, attempt, now=now):
+                closed.append(attempt)
+                last_submitted = now
     definition = quiz.definition
     limit = definition.get("max_attempts")
     if limit and used >= limit:
@@ -126,24 +132,33 @@ def draw_questions(session: Session, quiz: Quiz, rng: random.Random) -> list[tup
             Question.content_hash,
         )
         .join(QuestionBank)
-        .where(Question.active, or_(QuestionBank.slug.in_(banks), Question.qid.in_(fixed_qids)))
+        .where(
+            Question.active,
+            or_(
+                *([QuestionBank.slug.in_(banks)] if banks else []),
+                *([Question.qid.in_(fixed_qids)] if fixed_qids else []),
+            ),
+        )
         .order_by(QuestionBank.slug, Question.position)
     ).all()
     by_qid = {row.qid: row for row in rows}
+    by_bank: dict[str, list] = {}
+    for row in rows:
+        by_bank.setdefault(row.slug, []).append(row)
     chosen: dict[int, str] = {}  # insertion-ordered: the draw order
     for pool in pools:
         for qid in pool.get("questions") or []:
             if qid in by_qid:
                 chosen.setdefault(by_qid[qid].id, by_qid[qid].content_hash)
         if pool.get("bank") and pool.get("count"):
+            types, levels = pool.get("types"), pool.get("difficulty")
             wanted = set(pool.get("tags") or [])
             candidates = [
                 row
-                for row in rows
-                if row.slug == pool["bank"]
-                and row.id not in chosen
-                and (not pool.get("types") or row.type in pool["types"])
-                and (not pool.get("difficulty") or row.difficulty in pool["difficulty"])
+                for row in by_bank.get(pool["bank"], ())
+                if row.id not in chosen
+                and (not types or row.type in types)
+                and (not levels or row.difficulty in levels)
                 and (not wanted or wanted & set(row.tags or []))
             ]
             for row in rng.sample(candidates, min(pool["count"], len(candidates))):
