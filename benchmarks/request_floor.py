@@ -41,6 +41,7 @@ from quiz_load import (  # noqa: E402 (after the path)
     CHOICE_RE,
     CSRF_RE,
     QUIZ,
+    User,
     demo_password,
     run_command,
     trainer_env,
@@ -103,32 +104,21 @@ def trainer_client(instance: Path, env: dict[str, str]):
     return app, client, event
 
 
-def quiz_flow(client, timer: Timer, rng: random.Random, csrf: str) -> str:
+def quiz_flow(client, timer: Timer, user: User) -> None:
     """One attempt: start, view twice, three autosaves, submit (as quiz_load.py does)."""
     response = timer.time(
-        "start", lambda: client.post(f"/quizzes/{QUIZ}/start", data={"csrf_token": csrf})
+        "start", lambda: client.post(f"/quizzes/{QUIZ}/start", data={"csrf_token": user.csrf})
     )
     attempt = ATTEMPT_RE.search(response.location)[1]
     for _ in range(2):
         page = timer.time("view", lambda: client.get(f"/attempts/{attempt}"))
     html = page.get_data(as_text=True)
-    csrf = CSRF_RE.search(html)[1]
-    choices: dict[str, tuple[str, list[str]]] = {}
+    user.csrf = CSRF_RE.search(html)[1]
+    user.choices = {}
     for kind, name, value in CHOICE_RE.findall(html):
-        choices.setdefault(name, (kind, []))[1].append(value)
-
-    def answers() -> list[tuple[str, str]]:
-        form = [("csrf_token", csrf)]
-        for name, (kind, values) in choices.items():
-            if kind == "radio":
-                picked = [rng.choice(values)]
-            else:
-                picked = rng.sample(values, rng.randint(1, len(values)))
-            form.extend((name, value) for value in picked)
-        return form
-
+        user.choices.setdefault(name, (kind, []))[1].append(value)
     for _ in range(3):
-        form = [*answers(), ("only", rng.choice(sorted(choices))[1:])]
+        form = [*user.answers(), ("only", user.rng.choice(sorted(user.choices))[1:])]
         timer.time(
             "save",
             lambda form=form: client.post(
@@ -138,9 +128,9 @@ def quiz_flow(client, timer: Timer, rng: random.Random, csrf: str) -> str:
             ),
         )
     timer.time(
-        "submit", lambda: client.post(f"/attempts/{attempt}/submit", data=MultiDict(answers()))
+        "submit",
+        lambda: client.post(f"/attempts/{attempt}/submit", data=MultiDict(user.answers())),
     )
-    return csrf
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -166,8 +156,8 @@ def main(argv: list[str] | None = None) -> int:
             timer.sql += 1
 
         event.listen(app.extensions["engine"], "before_cursor_execute", _count)
-        csrf = CSRF_RE.search(client.get(f"/quizzes/{QUIZ}").get_data(as_text=True))[1]
-        rng = random.Random(7)
+        user = User("cashier01", demo_password("cashier01"), rng=random.Random(7))
+        user.csrf = CSRF_RE.search(client.get(f"/quizzes/{QUIZ}").get_data(as_text=True))[1]
         fixed = {
             "bare insert": lambda: bare.post("/insert", data={"name": "x"}),
             "bare page": lambda: bare.get("/page"),
@@ -179,13 +169,13 @@ def main(argv: list[str] | None = None) -> int:
         for call in fixed.values():  # imports, compiled templates and statement caches
             for _ in range(20):
                 call()
-        quiz_flow(client, warm, rng, csrf)
+        quiz_flow(client, warm, user)
         for _round in range(args.rounds):
             for row, call in fixed.items():
                 for _ in range(args.requests):
                     timer.time(row, call)
             for _ in range(max(1, args.requests // 10)):
-                csrf = quiz_flow(client, timer, rng, csrf)
+                quiz_flow(client, timer, user)
 
     base = timer.seconds["bare insert"] / timer.count["bare insert"]
     print(f"{'request':22} {'ms':>7} {'SQL':>5} {'x bare':>7}")
