@@ -504,7 +504,7 @@ def test_imported_questions_can_be_taken_and_graded(app, session, people):
     )
     assert service.submit(session, attempt)
     session.commit()
-    grades = {item.question["id"]: item.grade for item in attempt.items}
+    grades = {item.question["id"]: service.item_grade(item).to_dict() for item in attempt.items}
     assert {qid: g["status"] for qid, g in grades.items()} == dict.fromkeys(grades, "correct") | {
         "q8": "needs_review"
     }
@@ -521,7 +521,7 @@ def test_imported_questions_can_be_taken_and_graded(app, session, people):
     )
     assert service.submit(session, second)
     session.commit()
-    grades = {item.question["id"]: item.grade for item in second.items}
+    grades = {item.question["id"]: service.item_grade(item).to_dict() for item in second.items}
     numeric = grades["q5"]
     assert (numeric["status"], numeric["score"]) == ("incorrect", 0.0)
     assert numeric["feedback"][0]["feedback"] == {

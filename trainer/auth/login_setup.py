@@ -4,10 +4,15 @@ from __future__ import annotations
 
 from flask import Flask
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import bindparam, select
 
 from trainer.db import get_session
 from trainer.extensions import login_manager
 from trainer.models import User
+
+
+# Built once: every signed-in request runs it, and Session.get builds its query each time.
+_USER_BY_ID = select(User).where(User.id == bindparam("user_id"))
 
 
 @login_manager.user_loader
@@ -16,7 +21,7 @@ def load_user(identity: str) -> User | None:
     user_id, _, version = identity.partition(":")
     if not user_id.isdigit() or not version.isdigit():
         return None
-    user = get_session().get(User, int(user_id))
+    user = get_session().scalar(_USER_BY_ID, {"user_id": int(user_id)})
     if user is None or not user.active or user.session_version != int(version):
         return None
     return user

@@ -50,7 +50,7 @@ def localised(value: Any) -> dict[str, str] | None:
     """A {zh, en} dict for any text value (a missing language falls back to the other)."""
     if value is None:
         return None
-    if isinstance(value, Mapping):
+    if isinstance(value, dict):
         zh = value.get("zh")
         en = value.get("en")
         zh_s = "" if zh is None else str(zh)
@@ -79,7 +79,7 @@ def _items(question: Question, key: str) -> list[dict[str, Any]]:
     raw = question.get(key)
     if not isinstance(raw, list):
         return []
-    return [item for item in raw if isinstance(item, Mapping)]
+    return [item for item in raw if isinstance(item, dict)]
 
 
 def _ids(items: list[dict[str, Any]]) -> list[str]:
@@ -133,7 +133,7 @@ def _checked_ids(stored: Any, ids: list[str]) -> list[str]:
 
 def normalise_layout(question: Question, layout: Any) -> dict[str, Any]:
     """The stored layout fitted to the question (unknown ids dropped, missing ones appended)."""
-    layout = layout if isinstance(layout, Mapping) else {}
+    layout = layout if isinstance(layout, dict) else {}
     qtype = question.get("type")
     if qtype in ("single", "multiple"):
         return {"options": _checked_ids(layout.get("options"), _ids(_items(question, "options")))}
@@ -173,7 +173,7 @@ def right_ids(layout: Mapping[str, Any]) -> dict[str, int]:
 
 def present_panel(panel: Any, lang: str | None) -> dict[str, Any] | None:
     """The scenario panel (terminal / receipt / history) with texts in one language."""
-    if not isinstance(panel, Mapping):
+    if not isinstance(panel, dict):
         return None
     kind = panel.get("kind") or "terminal"
     title = panel.get("title")

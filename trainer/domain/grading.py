@@ -153,7 +153,7 @@ def _clamp(value: float) -> float:
 
 def _items(container: Mapping[str, Any], key: str) -> list[dict[str, Any]]:
     raw = container.get(key)
-    return [i for i in raw if isinstance(i, Mapping)] if isinstance(raw, list) else []
+    return [i for i in raw if isinstance(i, dict)] if isinstance(raw, list) else []
 
 
 def _by_id(items: Iterable[Mapping[str, Any]]) -> dict[str, Mapping[str, Any]]:
@@ -515,7 +515,7 @@ def _grade_matching(question: Question, response: Mapping[str, Any], layout: Any
     answers = response.get("pairs")
     if answers is None or answers == {}:
         return _unanswered()
-    if not isinstance(answers, Mapping):
+    if not isinstance(answers, dict):
         return _invalid("pairs must be an object")
     keys = {str(i) for i in range(len(pairs))}
     asked = real_pairs(question)  # a distractor (empty left) is not asked and not counted
@@ -578,7 +578,7 @@ def _answer_texts(answer: Mapping[str, Any]) -> list[str]:
     text = answer.get("text")
     if isinstance(text, str):
         return [text]
-    if isinstance(text, Mapping):
+    if isinstance(text, dict):
         return [t for t in text.values() if isinstance(t, str)]
     if is_number(text):
         return [str(text)]
@@ -780,9 +780,9 @@ def grade(question: Question, response: dict[str, Any] | None, layout: Any) -> G
     layout = normalise_layout(question, layout)
     # A description has nothing to answer, so any response (even junk) leaves it "correct".
     malformed = (
-        qtype != "description" and response is not None and not isinstance(response, Mapping)
+        qtype != "description" and response is not None and not isinstance(response, dict)
     )
-    outcome = grader(question, response if isinstance(response, Mapping) else {}, layout)
+    outcome = grader(question, response if isinstance(response, dict) else {}, layout)
     if malformed:
         outcome.status = None
         outcome.fraction = 0.0

@@ -1,16 +1,30 @@
-"""The attempt engine: start, save as you go, submit once, grade on the server."""
+"""The attempt engine: start, save as you go, submit once, grade on the server.
+
+Starting, viewing, saving and submitting are the requests every learner makes many times, so
+the engine reads and writes attempts with SQL statements built once (SQLAlchemy Core) into
+plain dataclasses, ``AttemptState`` and ``ItemState``, and addresses an item by its attempt
+and position. Loading the ORM objects and flushing them cost more than everything else in
+these requests together (benchmarks/QUIZ_LOAD.md). Everything else (lists, the grading queue,
+certificates, exports) uses the ORM models, which map the same tables.
+
+A submitted item stores its score and status, and in ``grade`` only what cannot be derived:
+a reviewer's comment, a note, whether the answer came too late. The feedback a result page
+shows is derived again from the item's question version (immutable), layout and response.
+"""
 
 from __future__ import annotations
 
+import dataclasses
 import random
 import secrets
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any, ClassVar
 
-from sqlalchemy import case, func, insert, null, or_, select, update
+from sqlalchemy import and_, bindparam, case, func, insert, null, or_, select, update
+from sqlalchemy.engine import Connection, RowMapping
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, defer, selectinload
-from sqlalchemy.orm.attributes import set_committed_value
 
 from trainer import audit
 from trainer.db import utcnow
@@ -35,6 +49,51 @@ class QuizError(ValueError):
     """An attempt action that is not allowed now, with the reason for the learner."""
 
 
+@dataclass(slots=True, eq=False)
+class ItemState:
+    """One question of an attempt (a row of ``attempt_item``), as the engine reads it."""
+
+    position: int
+    question_id: int
+    question_hash: str
+    layout: dict
+    response: dict | None
+    saved_at: datetime | None
+    score: float | None
+    max_score: float
+    status: str | None
+    grade: dict | None
+    # The version's data, from the per-process version cache: shared, never change it.
+    question: dict
+
+
+@dataclass(slots=True, eq=False)
+class AttemptState:
+    """One attempt (a row of ``attempt``), its quiz's title and its items in order."""
+
+    AUDIT_TYPE: ClassVar[str] = "attempt"  # the audit log names attempts as the ORM does
+
+    id: int
+    quiz_id: int
+    user_id: int
+    number: int
+    status: AttemptStatus
+    started_at: datetime
+    deadline_at: datetime | None
+    submitted_at: datetime | None
+    score: float | None
+    max_score: float | None
+    percent: float | None
+    passed: bool | None
+    pass_mark: float
+    review_policy: str
+    weak_topics: list | None
+    quiz_slug: str
+    quiz_title: dict
+    quiz_course_code: str | None
+    items: list[ItemState] = field(default_factory=list)
+
+
 @dataclass
 class StartCheck:
     """Whether a learner may start an attempt now, and if not, why."""
@@ -42,10 +101,124 @@ class StartCheck:
     allowed: bool
     reason: str | None = None
     wait_until: datetime | None = None
-    in_progress: Attempt | None = None
+    in_progress: AttemptState | None = None
     attempts_used: int = 0
     # Attempts whose time ran out while the learner was away, graded by this check.
-    closed: list[Attempt] = field(default_factory=list)
+    closed: list[AttemptState] = field(default_factory=list)
+
+
+# --- the engine's statements, built once -----------------------------------------------------
+
+_A = Attempt.__table__
+_I = AttemptItem.__table__
+_Q = Quiz.__table__
+_ATTEMPT_COLUMNS = (
+    *(_A.c[name] for name in (f.name for f in dataclasses.fields(AttemptState)) if name in _A.c),
+    _Q.c.slug.label("quiz_slug"),
+    _Q.c.title.label("quiz_title"),
+    _Q.c.course_code.label("quiz_course_code"),
+)
+_ITEM_NAMES = [f.name for f in dataclasses.fields(ItemState) if f.name != "question"]
+_ITEM_COLUMNS = [_I.c[name] for name in _ITEM_NAMES]
+_WITH_QUIZ = _A.join(_Q, _Q.c.id == _A.c.quiz_id)
+_THIS_ATTEMPT = _A.c.id == bindparam("attempt_id")
+
+_LOAD_ATTEMPT = select(*_ATTEMPT_COLUMNS).select_from(_WITH_QUIZ).where(_THIS_ATTEMPT)
+_LOAD_ITEMS = (
+    select(*_ITEM_COLUMNS).where(_I.c.attempt_id == bindparam("attempt_id")).order_by(_I.c.position)
+)
+# The attempt and one item in one query (the autosave of one question needs no other).
+_LOAD_ATTEMPT_AND_ITEM = (
+    select(*_ATTEMPT_COLUMNS, *(column.label(f"item_{column.name}") for column in _ITEM_COLUMNS))
+    .select_from(
+        _WITH_QUIZ.outerjoin(
+            _I, and_(_I.c.attempt_id == _A.c.id, _I.c.position == bindparam("position"))
+        )
+    )
+    .where(_THIS_ATTEMPT)
+)
+_UNDER_WAY = and_(
+    _THIS_ATTEMPT,
+    _A.c.status == AttemptStatus.IN_PROGRESS,
+    _A.c.submitted_at.is_(None),
+)
+# A no-op write that holds the attempt's row (see _hold_open).
+_HOLD_OPEN = update(_A).where(_UNDER_WAY).values(status=AttemptStatus.IN_PROGRESS)
+# (Bind names in an UPDATE's WHERE must differ from the columns it sets.)
+_THIS_ITEM = and_(
+    _I.c.attempt_id == bindparam("item_attempt"), _I.c.position == bindparam("item_position")
+)
+_SAVE_RESPONSE = (
+    update(_I)
+    .where(_THIS_ITEM)
+    .values(
+        response=bindparam("new_response", type_=_I.c.response.type),
+        saved_at=bindparam("new_saved_at", type_=_I.c.saved_at.type),
+    )
+)
+_SAVED_AT = select(_I.c.position, _I.c.saved_at).where(_I.c.attempt_id == bindparam("attempt_id"))
+_RESULT_NAMES = ("score", "max_score", "percent", "passed", "weak_topics", "status")
+# Claims the attempt and writes its result at once: only one request can change it.
+_CLAIM_WITH_RESULT = (
+    update(_A)
+    .where(_UNDER_WAY)
+    .values(
+        submitted_at=bindparam("new_submitted_at", type_=_A.c.submitted_at.type),
+        **{name: bindparam(f"new_{name}", type_=_A.c[name].type) for name in _RESULT_NAMES},
+    )
+)
+_STORE_RESULT = (
+    update(_A)
+    .where(_THIS_ATTEMPT)
+    .values(**{name: bindparam(f"new_{name}", type_=_A.c[name].type) for name in _RESULT_NAMES})
+)
+_GRADE_NAMES = ("response", "saved_at", "score", "max_score", "status", "grade")
+_STORE_GRADE = (
+    update(_I)
+    .where(_THIS_ITEM)
+    .values(**{name: bindparam(f"new_{name}", type_=_I.c[name].type) for name in _GRADE_NAMES})
+)
+
+
+def _connection(session: Session) -> Connection:
+    """The request's connection, inside the session's transaction (one commit for both)."""
+    return session.connection()
+
+
+def _attempt_state(row: RowMapping, items: list[ItemState]) -> AttemptState:
+    return AttemptState(**{c.name: row[c.name] for c in _ATTEMPT_COLUMNS}, items=items)
+
+
+def _item_states(session: Session, rows: list[dict[str, Any]]) -> list[ItemState]:
+    """Items from their rows, each with its question version's data (one query for misses)."""
+    versions = question_snapshots(session, [row["question_hash"] for row in rows])
+    return [ItemState(**row, question=versions[row["question_hash"]]) for row in rows]
+
+
+def load_attempt(
+    session: Session, attempt_id: int, *, position: int | None = None
+) -> AttemptState | None:
+    """An attempt with its items in order (two queries).
+
+    With ``position``, ``items`` holds just that item (one query for both): the autosave of
+    one question needs no other. Use it only for writes to that item.
+    """
+    conn = _connection(session)
+    if position is not None:
+        row = (
+            conn.execute(_LOAD_ATTEMPT_AND_ITEM, {"attempt_id": attempt_id, "position": position})
+            .mappings()
+            .first()
+        )
+        if row is None:
+            return None
+        rows = [] if row["item_position"] is None else [{n: row[f"item_{n}"] for n in _ITEM_NAMES}]
+        return _attempt_state(row, _item_states(session, rows))
+    row = conn.execute(_LOAD_ATTEMPT, {"attempt_id": attempt_id}).mappings().first()
+    if row is None:
+        return None
+    rows = conn.execute(_LOAD_ITEMS, {"attempt_id": attempt_id}).mappings().all()
+    return _attempt_state(row, _item_states(session, [dict(r) for r in rows]))
 
 
 def user_attempts(session: Session, user: User, quiz: Quiz) -> list[Attempt]:
@@ -60,6 +233,19 @@ def user_attempts(session: Session, user: User, quiz: Quiz) -> list[Attempt]:
     )
 
 
+_MINE = and_(_A.c.user_id == bindparam("user_id"), _A.c.quiz_id == bindparam("quiz_id"))
+_START_FIGURES = select(
+    func.count(),
+    func.max(_A.c.submitted_at),
+    func.coalesce(func.sum(case((_A.c.status == AttemptStatus.IN_PROGRESS, 1), else_=0)), 0),
+).where(_MINE)
+_IDS_UNDER_WAY = (
+    select(_A.c.id)
+    .where(_MINE, _A.c.status == AttemptStatus.IN_PROGRESS)
+    .order_by(_A.c.number.desc())
+)
+
+
 def check_start(
     session: Session, user: User, quiz: Quiz, now: datetime | None = None
 ) -> StartCheck:
@@ -69,29 +255,19 @@ def check_start(
     learner has taken the quiz. Attempts under way are loaded only when there are some.
     """
     now = now or utcnow()
-    mine = (Attempt.user_id == user.id, Attempt.quiz_id == quiz.id)
-    under_way = Attempt.status == AttemptStatus.IN_PROGRESS
-    used, last_submitted, in_progress = session.execute(
-        select(
-            func.count(),
-            func.max(Attempt.submitted_at),
-            func.coalesce(func.sum(case((under_way, 1), else_=0)), 0),
-        ).where(*mine)
-    ).one()
+    conn = _connection(session)
+    mine = {"user_id": user.id, "quiz_id": quiz.id}
+    used, last_submitted, in_progress = conn.execute(_START_FIGURES, mine).one()
     closed = []
     if in_progress:
-        for attempt in session.scalars(
-            select(Attempt)
-            .where(*mine, under_way)
-            .options(defer(Attempt.weak_topics))
-            .order_by(Attempt.number.desc())
-        ):
+        for attempt_id in conn.execute(_IDS_UNDER_WAY, mine).scalars().all():
+            attempt = load_attempt(session, attempt_id)
             if is_open(attempt, now):
                 return StartCheck(
                     False, "in_progress", in_progress=attempt, attempts_used=used, closed=closed
                 )
             # Time ran out while away: grade what was saved.
-            if submit(session, attempt, now=now):
+            if submit(session, attempt, now=now, actor=user):
                 closed.append(attempt)
                 last_submitted = now
     definition = quiz.definition
@@ -169,7 +345,9 @@ def draw_questions(session: Session, quiz: Quiz, rng: random.Random) -> list[tup
     return drawn
 
 
-def start_attempt(session: Session, user: User, quiz: Quiz, now: datetime | None = None) -> Attempt:
+def start_attempt(
+    session: Session, user: User, quiz: Quiz, now: datetime | None = None
+) -> AttemptState:
     """Start (or resume) an attempt; its question and option order are stored with it."""
     now = now or utcnow()
     check = check_start(session, user, quiz, now)
@@ -181,50 +359,70 @@ def start_attempt(session: Session, user: User, quiz: Quiz, now: datetime | None
     drawn = draw_questions(session, quiz, rng)
     if not drawn:
         raise QuizError("empty")
-    snapshots = question_snapshots(session, [digest for _id, digest in drawn])
+    versions = question_snapshots(session, [digest for _id, digest in drawn])
     definition = quiz.definition
     limit = definition.get("time_limit_minutes")
-    attempt = Attempt(
+    attempt = AttemptState(
+        id=0,  # given by the INSERT below
         quiz_id=quiz.id,
         user_id=user.id,
         number=check.attempts_used + 1,
+        status=AttemptStatus.IN_PROGRESS,
         started_at=now,
         deadline_at=now + timedelta(minutes=limit) if limit else None,
+        submitted_at=None,
+        score=None,
+        max_score=None,
+        percent=None,
+        passed=None,
         pass_mark=float(definition.get("pass_mark", 80)),
         review_policy=definition.get("review", "after_submission"),
-        status=AttemptStatus.IN_PROGRESS,
+        weak_topics=None,
+        quiz_slug=quiz.slug,
+        quiz_title=quiz.title,
+        quiz_course_code=quiz.course_code,
     )
-    session.add(attempt)
+    conn = _connection(session)
+    columns = {c.name: getattr(attempt, c.name) for c in _A.c if c.name != "id"}
     try:
-        session.flush()
+        attempt.id = conn.execute(insert(_A).values(columns).returning(_A.c.id)).scalar_one()
     except IntegrityError:
         # Another tab started attempt N at the same moment: use that one.
         session.rollback()
-        existing = session.scalar(
-            select(Attempt).where(
-                Attempt.user_id == user.id,
-                Attempt.quiz_id == quiz.id,
-                Attempt.status == AttemptStatus.IN_PROGRESS,
-            )
+        existing = (
+            _connection(session)
+            .execute(_IDS_UNDER_WAY, {"user_id": user.id, "quiz_id": quiz.id})
+            .scalar()
         )
         if existing is None:
             raise
-        return existing
+        return load_attempt(session, existing)
     shuffle = definition.get("shuffle_options", True)
-    # One multi-row INSERT for the items, instead of the unit of work's row-by-row flush.
-    session.execute(
-        insert(AttemptItem),
+    attempt.items = [
+        ItemState(
+            position=position,
+            question_id=question_id,
+            question_hash=digest,
+            layout=grading.make_layout(versions[digest], rng, shuffle),
+            response=None,
+            saved_at=None,
+            score=None,
+            max_score=grading.max_points(versions[digest]),
+            status=None,
+            grade=None,
+            question=versions[digest],
+        )
+        for position, (question_id, digest) in enumerate(drawn)
+    ]
+    conn.execute(  # one multi-row INSERT
+        insert(_I),
         [
             {
                 "attempt_id": attempt.id,
-                "position": position,
-                "question_id": question_id,
-                "question_hash": digest,
-                "layout": grading.make_layout(snapshots[digest], rng, shuffle),
-                "max_score": grading.max_points(snapshots[digest]),
                 "created_at": now,
+                **{name: getattr(item, name) for name in _ITEM_NAMES},
             }
-            for position, (question_id, digest) in enumerate(drawn)
+            for item in attempt.items
         ],
     )
     audit.record(
@@ -237,52 +435,7 @@ def start_attempt(session: Session, user: User, quiz: Quiz, now: datetime | None
     return attempt
 
 
-def load_attempt(
-    session: Session,
-    attempt_id: int,
-    *,
-    with_grades: bool = False,
-    position: int | None = None,
-) -> Attempt | None:
-    """An attempt with its items; their grades (large JSON) only when asked for.
-
-    With ``position``, ``attempt.items`` holds just that item (one query for both): the
-    autosave of one question needs no other. Use it only for writes to that item.
-    """
-    deferred = [] if with_grades else [defer(AttemptItem.grade)]
-    if position is not None:
-        row = session.execute(
-            select(Attempt, AttemptItem)
-            .outerjoin(
-                AttemptItem,
-                (AttemptItem.attempt_id == Attempt.id) & (AttemptItem.position == position),
-            )
-            .where(Attempt.id == attempt_id)
-            .options(defer(Attempt.weak_topics), *deferred)
-        ).first()
-        if row is None:
-            return None
-        attempt, item = row
-        items = [] if item is None else [item]
-    else:
-        attempt = session.get(Attempt, attempt_id, options=[defer(Attempt.weak_topics)])
-        if attempt is None:
-            return None
-        items = list(
-            session.scalars(
-                select(AttemptItem)
-                .where(AttemptItem.attempt_id == attempt.id)
-                .options(*deferred)
-                .order_by(AttemptItem.position)
-            )
-        )
-    # Loaded by hand (no relationship loader): mark the collection as loaded.
-    set_committed_value(attempt, "items", items)
-    question_snapshots(session, [item.question_hash for item in items])
-    return attempt
-
-
-def is_open(attempt: Attempt, now: datetime | None = None) -> bool:
+def is_open(attempt: AttemptState, now: datetime | None = None) -> bool:
     """Answers may still be saved: in progress and (with the network grace) before the deadline."""
     now = now or utcnow()
     if attempt.status is not AttemptStatus.IN_PROGRESS:
@@ -297,7 +450,7 @@ def check_responses(responses: dict[int, dict | None]) -> None:
             raise QuizError("too_long")
 
 
-def _hold_open(session: Session, attempt: Attempt, now: datetime) -> None:
+def _hold_open(session: Session, attempt: AttemptState, now: datetime) -> None:
     """Refuse writes to a closed attempt, also when another request closed it just now.
 
     The no-op UPDATE holds the attempt's row until this transaction ends, so a submit running
@@ -305,36 +458,46 @@ def _hold_open(session: Session, attempt: Attempt, now: datetime) -> None:
     """
     if not is_open(attempt, now):
         raise QuizError("closed")
-    held = session.execute(
-        update(Attempt)
-        .where(
-            Attempt.id == attempt.id,
-            Attempt.status == AttemptStatus.IN_PROGRESS,
-            Attempt.submitted_at.is_(None),
-        )
-        .values(status=AttemptStatus.IN_PROGRESS)
-        .execution_options(synchronize_session=False)
-    ).rowcount
-    if held != 1:
-        session.refresh(attempt)
+    if _connection(session).execute(_HOLD_OPEN, {"attempt_id": attempt.id}).rowcount != 1:
         raise QuizError("closed")
 
 
-def _apply_responses(attempt: Attempt, responses: dict[int, dict | None], now: datetime) -> None:
+def _apply_responses(
+    attempt: AttemptState, responses: dict[int, dict | None], now: datetime
+) -> list[ItemState]:
+    """Put the changed answers on their items; returns the items that changed."""
     items = {item.position: item for item in attempt.items}
+    changed = []
     for position, response in responses.items():
         item = items.get(position)
         if item is None or item.question.get("type") == "scenario":
             continue  # scenario steps are recorded one choice at a time (advance_scenario)
         if item.response == response:
             continue  # unchanged: keep the time it was really saved
-        item.response = response
-        item.saved_at = now
+        item.response, item.saved_at = response, now
+        changed.append(item)
+    return changed
+
+
+def _write_responses(session: Session, attempt: AttemptState, items: list[ItemState]) -> None:
+    if items:
+        _connection(session).execute(
+            _SAVE_RESPONSE,
+            [
+                {
+                    "item_attempt": attempt.id,
+                    "item_position": item.position,
+                    "new_response": item.response,
+                    "new_saved_at": item.saved_at,
+                }
+                for item in items
+            ],
+        )
 
 
 def save_responses(
     session: Session,
-    attempt: Attempt,
+    attempt: AttemptState,
     responses: dict[int, dict | None],
     now: datetime | None = None,
 ) -> datetime:
@@ -342,18 +505,18 @@ def save_responses(
     now = now or utcnow()
     check_responses(responses)
     _hold_open(session, attempt, now)
-    _apply_responses(attempt, responses, now)
+    _write_responses(session, attempt, _apply_responses(attempt, responses, now))
     return now
 
 
 def advance_scenario(
     session: Session,
-    attempt: Attempt,
+    attempt: AttemptState,
     position: int,
     step_id: str,
     option_id: str,
     now: datetime | None = None,
-) -> AttemptItem:
+) -> ItemState:
     """Record one choice in a multi-step scenario; its consequence is then shown."""
     now = now or utcnow()
     item = next((i for i in attempt.items if i.position == position), None)
@@ -365,67 +528,71 @@ def advance_scenario(
         new_path = grading.scenario_advance(item.question, path, step_id, option_id)
     except ValueError as exc:
         raise QuizError(str(exc)) from exc
-    item.response = {"path": new_path}
-    item.saved_at = now
+    item.response, item.saved_at = {"path": new_path}, now
+    _write_responses(session, attempt, [item])
     return item
 
 
 def submit(
     session: Session,
-    attempt: Attempt,
+    attempt: AttemptState,
     now: datetime | None = None,
     responses: dict[int, dict | None] | None = None,
+    *,
+    actor: User | None = None,
 ) -> bool:
     """Grade the attempt once. Returns False when it had already been submitted.
 
-    The status change is a compare-and-set UPDATE, so two tabs (or a double click) grade once;
+    The claim is a compare-and-set UPDATE, so two tabs (or a double click) grade once;
     ``responses`` posted with the submit are stored only by the request that wins it, and only
-    when they arrive before the deadline.
+    when they arrive before the deadline. ``actor`` (for the audit log) defaults to the
+    attempt's learner.
     """
     now = now or utcnow()
     if responses:
         check_responses(responses)
     in_time = is_open(attempt, now)
+    posted = responses if in_time else None
     # Grade first, claim after: SQLite holds its one write lock from the first UPDATE to the
     # commit, so only the writes should happen under it.
-    result = _grade(attempt, responses if in_time else None)
     seen = {item.position: item.saved_at for item in attempt.items}
-    claimed = session.execute(
-        update(Attempt)
-        .where(
-            Attempt.id == attempt.id,
-            Attempt.status == AttemptStatus.IN_PROGRESS,
-            Attempt.submitted_at.is_(None),
-        )
-        .values(submitted_at=now)
-        .execution_options(synchronize_session=False)
+    result, late = _grade(attempt, posted)
+    conn = _connection(session)
+    claimed = conn.execute(
+        _CLAIM_WITH_RESULT,
+        {"attempt_id": attempt.id, "new_submitted_at": now, **_result_params(result)},
     ).rowcount
     if claimed != 1:
-        session.refresh(attempt)
         return False
-    set_committed_value(attempt, "submitted_at", now)  # written by the claim above
-    saved_now = dict(
-        session.execute(
-            select(AttemptItem.position, AttemptItem.saved_at).where(
-                AttemptItem.attempt_id == attempt.id
-            )
-        ).all()
-    )
+    attempt.submitted_at = now
+    saved_now = dict(conn.execute(_SAVED_AT, {"attempt_id": attempt.id}).all())
     if saved_now != seen:  # another tab saved between our read and our claim: grade that
+        fresh = {item.position: item for item in load_attempt(session, attempt.id).items}
         for item in attempt.items:
-            session.refresh(item, ["response", "saved_at"])
-        result = _grade(attempt, responses if in_time else None)
-    if responses and in_time:
-        _apply_responses(attempt, responses, now)
+            item.response = fresh[item.position].response
+            item.saved_at = fresh[item.position].saved_at
+        result, late = _grade(attempt, posted)
+        conn.execute(_STORE_RESULT, {"attempt_id": attempt.id, **_result_params(result)})
+    if posted:
+        _apply_responses(attempt, posted, now)
+    params = []
     for item, grade in zip(attempt.items, result.grades, strict=True):
         item.score, item.max_score, item.status = grade.score, grade.max_score, grade.status
-        item.grade = grade.to_dict()
-    _store_result(attempt, result)
-    user = session.get(User, attempt.user_id)
+        item.grade = _stored_grade(grade, late=item.position in late)
+        params.append(
+            {
+                "item_attempt": attempt.id,
+                "item_position": item.position,
+                **{f"new_{name}": getattr(item, name) for name in _GRADE_NAMES},
+            }
+        )
+    conn.execute(_STORE_GRADE, params)
+    for name, value in _result_params(result).items():
+        setattr(attempt, name.removeprefix("new_"), value)
     audit.record(
         session,
         "attempt.submitted",
-        actor=user,
+        actor=actor or session.get(User, attempt.user_id),
         target=attempt,
         details={
             "percent": attempt.percent,
@@ -436,33 +603,74 @@ def submit(
     return True
 
 
-def _grade(attempt: Attempt, responses: dict[int, dict | None] | None) -> grading.AttemptResult:
-    """Grade the saved answers (plus those posted with the submit); late saves count as none."""
+def _grade(
+    attempt: AttemptState, responses: dict[int, dict | None] | None
+) -> tuple[grading.AttemptResult, set[int]]:
+    """Grade the saved answers (plus those posted with the submit); late saves count as none.
+
+    Returns the result and the positions of the items whose answer came too late.
+    """
     deadline = attempt.deadline_at + NETWORK_GRACE if attempt.deadline_at else None
-    graded = []
+    graded, late = [], set()
     for item in attempt.items:
         response = item.response
         if responses and item.position in responses and item.question.get("type") != "scenario":
             response = responses[item.position]
-        late = deadline is not None and item.saved_at is not None and item.saved_at > deadline
-        graded.append((item.question, None if late else response, item.layout))
-    return grading.grade_attempt(graded, attempt.pass_mark)
+        if deadline is not None and item.saved_at is not None and item.saved_at > deadline:
+            late.add(item.position)
+            response = None
+        graded.append((item.question, response, item.layout))
+    return grading.grade_attempt(graded, attempt.pass_mark), late
 
 
-def _store_result(attempt: Attempt, result: grading.AttemptResult) -> None:
-    attempt.score, attempt.max_score, attempt.percent = (
-        result.score,
-        result.max_score,
-        result.percent,
+def _result_params(result: grading.AttemptResult) -> dict[str, Any]:
+    status = AttemptStatus.AWAITING_REVIEW if result.needs_review else AttemptStatus.GRADED
+    return {
+        "new_score": result.score,
+        "new_max_score": result.max_score,
+        "new_percent": result.percent,
+        "new_passed": result.passed,
+        "new_weak_topics": result.weak_topics,
+        "new_status": status,
+    }
+
+
+def _stored_grade(grade: grading.Grade, *, late: bool = False) -> dict | None:
+    """What a grade adds to its item's row beyond score and status (see the module docstring)."""
+    stored: dict[str, Any] = {}
+    if late:
+        stored["late"] = True
+    if grade.note:
+        stored["note"] = grade.note
+    if grade.graded_manually:
+        stored["graded_manually"] = True
+        if grade.reviewer_comment:
+            stored["reviewer_comment"] = grade.reviewer_comment
+    return stored or None
+
+
+def item_grade(item: ItemState | AttemptItem) -> grading.Grade:
+    """A submitted item's grade with all its feedback, derived again from what is stored.
+
+    The version, layout and response give the feedback; the score and status are the ones
+    recorded when it was graded (or by a reviewer), so a result never changes afterwards.
+    """
+    stored = item.grade or {}
+    response = None if stored.get("late") else item.response
+    derived = grading.grade(item.question, response, item.layout)
+    return dataclasses.replace(
+        derived,
+        score=derived.score if item.score is None else item.score,
+        status=item.status or derived.status,
+        note=stored.get("note", derived.note),
+        graded_manually=stored.get("graded_manually", False),
+        reviewer_comment=stored.get("reviewer_comment"),
     )
-    attempt.passed = result.passed
-    attempt.weak_topics = result.weak_topics
-    attempt.status = AttemptStatus.AWAITING_REVIEW if result.needs_review else AttemptStatus.GRADED
 
 
 def regrade_attempt(attempt: Attempt) -> None:
     """Total an attempt again after a supervisor graded an essay."""
-    grades = [grading.Grade.from_dict(item.grade) for item in attempt.items]
+    grades = [item_grade(item) for item in attempt.items]
     maximum = sum(g.max_score for g in grades)
     score = sum(g.score for g in grades)
     needs_review = any(g.status == grading.NEEDS_REVIEW for g in grades)
@@ -512,12 +720,11 @@ def grade_essay(
     session: Session, item: AttemptItem, score: float, comment: str | None, reviewer: User
 ) -> None:
     """A supervisor's grade for one essay answer; the attempt is totalled again."""
-    grade = grading.Grade.from_dict(item.grade)
     try:
-        graded = grading.manual_grade(grade, score, comment)
+        graded = grading.manual_grade(item_grade(item), score, comment)
     except ValueError as exc:
         raise QuizError(str(exc)) from exc
-    item.grade, item.score, item.status = graded.to_dict(), graded.score, graded.status
+    item.grade, item.score, item.status = _stored_grade(graded), graded.score, graded.status
     item.reviewed_by_id, item.reviewed_at = reviewer.id, utcnow()
     regrade_attempt(item.attempt)
     audit.record(

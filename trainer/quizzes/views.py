@@ -54,10 +54,8 @@ def _quiz_or_404(slug: str) -> Quiz:
     return quiz
 
 
-def _own_attempt_or_404(attempt_id: int, *, with_grades: bool = False, position: int | None = None):
-    attempt = service.load_attempt(
-        get_session(), attempt_id, with_grades=with_grades, position=position
-    )
+def _own_attempt_or_404(attempt_id: int, *, position: int | None = None):
+    attempt = service.load_attempt(get_session(), attempt_id, position=position)
     # Another person's attempt answers 404, not 403: nothing to enumerate.
     if attempt is None or attempt.user_id != current_user.id:
         abort(404)
@@ -212,12 +210,10 @@ def attempt(attempt_id: int):
             session.rollback()
     if attempt.status is not AttemptStatus.IN_PROGRESS:
         return redirect(url_for("quizzes.result", attempt_id=attempt.id))
-    quiz = session.get(Quiz, attempt.quiz_id)
     questions = _presented(attempt)
     return render_template(
         "quizzes/attempt.html",
         attempt=attempt,
-        quiz=quiz,
         questions=questions,
         progress=_progress(questions),
         deadline=attempt.deadline_at,
@@ -334,12 +330,12 @@ def _after_grading(session, attempt) -> None:
 def _issue_for(session, attempt) -> None:
     from trainer.certificates.service import check_and_issue
 
-    quiz = session.get(Quiz, attempt.quiz_id)
-    if quiz.course_code:
+    course_code = session.get(Quiz, attempt.quiz_id).course_code
+    if course_code:
         from trainer.models import User
 
         certificate = check_and_issue(
-            session, session.get(User, attempt.user_id), course_code=quiz.course_code
+            session, session.get(User, attempt.user_id), course_code=course_code
         )
         if certificate is not None and attempt.user_id == current_user.id:
             flash(
@@ -355,16 +351,17 @@ def _issue_for(session, attempt) -> None:
 @signed_in
 def result(attempt_id: int):
     """Score, pass or fail, feedback per question, and what to review by topic."""
-    session = get_session()
-    attempt = _own_attempt_or_404(attempt_id, with_grades=True)
+    attempt = _own_attempt_or_404(attempt_id)
     if attempt.status is AttemptStatus.IN_PROGRESS:
         return redirect(url_for("quizzes.attempt", attempt_id=attempt.id))
-    quiz = session.get(Quiz, attempt.quiz_id)
+    show_feedback = attempt.review_policy == "after_submission"
     return render_template(
         "quizzes/result.html",
         attempt=attempt,
-        quiz=quiz,
-        show_feedback=attempt.review_policy == "after_submission",
+        graded=[(item, service.item_grade(item)) for item in attempt.items]
+        if show_feedback
+        else [],
+        show_feedback=show_feedback,
     )
 
 
@@ -396,7 +393,7 @@ def grade_item(item_id: int):
         item is None
         or item.question.get("type") != "essay"
         or item.attempt.status is AttemptStatus.IN_PROGRESS  # not submitted: nothing to grade
-        or item.grade is None
+        or item.status is None
         or item.status == grading.UNANSWERED
         or not service.can_review(session, current_user, item.attempt)
     ):
