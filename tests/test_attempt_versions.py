@@ -8,6 +8,8 @@ statements each step of an attempt issues (deterministic, unlike timings).
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from sqlalchemy import event, select
 
@@ -17,6 +19,7 @@ from tests.test_quizzes import (
     QUESTIONS,
     _answer,
     _attempt,
+    _expire,
     _fields,
     _page,
     _post,
@@ -96,6 +99,38 @@ def test_versions_are_cached_by_content_not_by_row(app, session, content):
     content_models._snapshots.clear()
     with pytest.raises(LookupError, match=digest):
         content_models.question_snapshots(None, [digest])
+
+
+def test_a_result_is_derived_from_the_version_not_stored_with_it(client, session, people, content):
+    """Items keep score and status; the feedback shown is derived from the version again."""
+    login_as(client, people["cashier"])
+    attempt_id = _start(client, "timed")
+    _html, shown, _parser = _page(client, attempt_id)
+    data = {}
+    for qid in ("b-void-single", "b-rerun-truefalse"):
+        data.update(_fields(qid, shown[qid], right=qid == "b-void-single"))
+    assert _post(client, f"/attempts/{attempt_id}/save", data, headers=FETCH).json["ok"]
+    # An answer stored after the deadline (and its grace) does not count, on the result too.
+    attempt = _attempt(session, attempt_id)
+    late = next(i for i in attempt.items if i.question["id"] == "b-rerun-truefalse")
+    late.saved_at = attempt.deadline_at + timedelta(minutes=1)
+    session.commit()
+    _expire(session, attempt_id, ago=timedelta(minutes=5))
+    assert _submit(client, attempt_id).location == f"/attempts/{attempt_id}/result"
+
+    items = {i.question["id"]: i for i in _attempt(session, attempt_id).items}
+    right = items["b-void-single"]
+    assert (right.status, right.score, right.grade) == ("correct", right.max_score, None)
+    assert items["b-rerun-truefalse"].status == "unanswered"
+    assert items["b-rerun-truefalse"].grade == {"late": True}
+    assert items["b-rerun-truefalse"].response is not None  # kept, as evidence
+    result = client.get(f"/attempts/{attempt_id}/result").get_data(as_text=True)
+    assert "Before settlement, use a" in result  # b-void-single's explanation
+    sections = result.split('<section class="card question">')[1:]
+    late_section = next(
+        s for s in sections if QUESTIONS["b-rerun-truefalse"]["stem"]["en"][:30] in s
+    )
+    assert "Not answered" in late_section
 
 
 @pytest.fixture

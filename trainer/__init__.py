@@ -18,6 +18,9 @@ def create_app(test_config: dict | None = None) -> Flask:
         instance_path=instance or str(ROOT / "instance"),
         template_folder=str(ROOT / "templates"),
     )
+    from trainer.web import TemplateEnvironment
+
+    app.jinja_environment = TemplateEnvironment  # before anything creates app.jinja_env
     configure_settings(app, test_config)
     configure_extensions(app)
     configure_blueprints(app)

@@ -12,7 +12,9 @@ from sqlalchemy.orm import Session
 from trainer.db import utcnow
 from trainer.models import AuditEvent, User
 
-_LAST_HASH = select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)
+_EVENTS = AuditEvent.__table__
+_LAST_HASH = select(_EVENTS.c.hash).order_by(_EVENTS.c.id.desc()).limit(1)
+_INSERT_EVENT = insert(_EVENTS)
 
 
 def _digest(prev: str | None, event: dict) -> str:
@@ -51,7 +53,9 @@ def record(
     if target is not None:
         target_type = getattr(target, "AUDIT_TYPE", None) or type(target).__name__.lower()
         target_id = str(getattr(target, "serial", None) or getattr(target, "id", None))
-    prev = session.scalar(_LAST_HASH)
+    session.flush()  # rows this event refers to go first (no autoflush on the connection)
+    conn = session.connection()
+    prev = conn.execute(_LAST_HASH).scalar()
     event = {
         "at": utcnow(),
         "actor_id": actor.id if actor is not None else None,
@@ -63,4 +67,4 @@ def record(
         "prev_hash": prev,
     }
     event["hash"] = _digest(prev, event)
-    session.execute(insert(AuditEvent), [event])
+    conn.execute(_INSERT_EVENT, event)

@@ -5,7 +5,11 @@ from wtforms import SelectChoice
 
 
 class EmptyForm(FlaskForm):
-    """A form with only a CSRF token, for POST-only buttons."""
+    """A form with only a CSRF token, for POST-only buttons.
+
+    It renders the token; CSRFProtect (trainer.extensions) checks it on every POST before any
+    view runs, so views do not validate it again.
+    """
 
 
 def choices(pairs) -> list[SelectChoice]:

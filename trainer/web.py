@@ -6,6 +6,7 @@ import functools
 from dataclasses import dataclass
 
 from flask import Flask, Response, current_app, request, url_for
+from flask.templating import Environment
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from markupsafe import Markup
@@ -41,6 +42,24 @@ NAV = [
 ]
 
 
+class TemplateEnvironment(Environment):
+    """Flask's Jinja environment, with a faster ``x.name`` on plain dicts.
+
+    Jinja tries ``getattr(x, name)`` first and falls back to ``x[name]``. For a dict that
+    raises and catches an AttributeError per lookup, and the attempt page does hundreds. A
+    plain dict has no attributes beyond dict's own, so for any other name going straight to
+    the item gives exactly Jinja's result.
+    """
+
+    def getattr(self, obj, attribute):
+        if type(obj) is dict and not hasattr(dict, attribute):
+            try:
+                return obj[attribute]
+            except KeyError:
+                return self.undefined(obj=obj, name=attribute)
+        return super().getattr(obj, attribute)
+
+
 @dataclass(frozen=True)
 class NavItem:
     """One header link."""
@@ -70,15 +89,27 @@ def can(endpoint: str, role: Role | None = None) -> bool:
 
 
 def nav_items() -> list[NavItem]:
-    """Header links the current user may follow."""
+    """Header links the current user may follow.
+
+    The menu depends only on the role, the language, the mount point and the page, and every
+    page shows it: each combination is built once per app.
+    """
+    from trainer.i18n import current_language
+
     role = _current_role()
-    items = []
-    for endpoint, label in NAV:
-        if not can(endpoint, role):
-            continue
-        if endpoint == "certificates.mine" and role is not Role.CASHIER:
-            continue
-        items.append(NavItem(url_for(endpoint), str(label), request.endpoint == endpoint))
+    key = (role, current_language(), request.script_root, request.endpoint)
+    cache = current_app.extensions.setdefault("trainer.nav", {})
+    items = cache.get(key)
+    if items is None:
+        items = []
+        for endpoint, label in NAV:
+            if not can(endpoint, role):
+                continue
+            if endpoint == "certificates.mine" and role is not Role.CASHIER:
+                continue
+            items.append(NavItem(url_for(endpoint), str(label), request.endpoint == endpoint))
+        if len(cache) < 1024:  # roles x languages x pages: never near this
+            cache[key] = items
     return items
 
 

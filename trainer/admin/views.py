@@ -162,8 +162,6 @@ def edit_user(user_id: int):
 def reset_user_password(user_id: int):
     """Issue a temporary password the user must change at next sign-in."""
     user = _user_or_404(user_id)
-    if not EmptyForm().validate_on_submit():
-        abort(400)
     password = reset_password(get_session(), user, actor=current_user)
     get_session().commit()
     return render_template(
@@ -176,8 +174,6 @@ def reset_user_password(user_id: int):
 def toggle_active(user_id: int):
     """Deactivate or reactivate an account."""
     user = _user_or_404(user_id)
-    if not EmptyForm().validate_on_submit():
-        abort(400)
     try:
         set_active(get_session(), user, not user.active, actor=current_user)
     except AccountError as exc:
@@ -323,8 +319,6 @@ def revoke_api_client(client_id: int):
     client = session.get(ApiClient, client_id)
     if client is None:
         abort(404)
-    if not EmptyForm().validate_on_submit():
-        abort(400)
     revoke_client(session, client, actor=current_user)
     session.commit()
     flash(_("Token revoked."), "success")

@@ -10,7 +10,6 @@ from trainer.db import get_session
 from trainer.extensions import login_manager
 from trainer.models import User
 
-
 # Built once: every signed-in request runs it, and Session.get builds its query each time.
 _USER_BY_ID = select(User).where(User.id == bindparam("user_id"))
 

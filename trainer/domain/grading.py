@@ -779,9 +779,7 @@ def grade(question: Question, response: dict[str, Any] | None, layout: Any) -> G
     points = max_points(question)
     layout = normalise_layout(question, layout)
     # A description has nothing to answer, so any response (even junk) leaves it "correct".
-    malformed = (
-        qtype != "description" and response is not None and not isinstance(response, dict)
-    )
+    malformed = qtype != "description" and response is not None and not isinstance(response, dict)
     outcome = grader(question, response if isinstance(response, dict) else {}, layout)
     if malformed:
         outcome.status = None

@@ -180,6 +180,10 @@ _STORE_GRADE = (
 )
 
 
+_INSERT_ATTEMPT = insert(_A).returning(_A.c.id)
+_INSERT_ITEMS = insert(_I)
+
+
 def _connection(session: Session) -> Connection:
     """The request's connection, inside the session's transaction (one commit for both)."""
     return session.connection()
@@ -284,6 +288,34 @@ def check_start(
     return StartCheck(True, attempts_used=used, closed=closed)
 
 
+def _candidates_statement(with_tags: bool):
+    question, bank = Question.__table__, QuestionBank.__table__
+    return (
+        select(
+            question.c.id,
+            question.c.qid,
+            bank.c.slug,
+            question.c.type,
+            question.c.difficulty,
+            question.c.tags if with_tags else null().label("tags"),
+            question.c.content_hash,
+        )
+        .select_from(question.join(bank, bank.c.id == question.c.bank_id))
+        .where(
+            question.c.active,
+            or_(
+                bank.c.slug.in_(bindparam("banks", expanding=True)),
+                question.c.qid.in_(bindparam("qids", expanding=True)),
+            ),
+        )
+        .order_by(bank.c.slug, question.c.position)
+    )
+
+
+# Tags are JSON: they are decoded only when a pool filters by them.
+_CANDIDATES = {with_tags: _candidates_statement(with_tags) for with_tags in (False, True)}
+
+
 def draw_questions(session: Session, quiz: Quiz, rng: random.Random) -> list[tuple[int, str]]:
     """(question id, version hash) for a new attempt: fixed questions, then draws from each pool.
 
@@ -295,28 +327,12 @@ def draw_questions(session: Session, quiz: Quiz, rng: random.Random) -> list[tup
     banks = {pool["bank"] for pool in pools if pool.get("bank") and pool.get("count")}
     if not fixed_qids and not banks:
         return []
-    # Tags are JSON: decode them only when a pool filters by them.
-    needs_tags = any(pool.get("tags") for pool in pools)
-    rows = session.execute(
-        select(
-            Question.id,
-            Question.qid,
-            QuestionBank.slug,
-            Question.type,
-            Question.difficulty,
-            Question.tags if needs_tags else null().label("tags"),
-            Question.content_hash,
-        )
-        .join(QuestionBank)
-        .where(
-            Question.active,
-            or_(
-                *([QuestionBank.slug.in_(banks)] if banks else []),
-                *([Question.qid.in_(fixed_qids)] if fixed_qids else []),
-            ),
-        )
-        .order_by(QuestionBank.slug, Question.position)
-    ).all()
+    statement = _CANDIDATES[any(pool.get("tags") for pool in pools)]
+    rows = (
+        _connection(session)
+        .execute(statement, {"banks": sorted(banks), "qids": sorted(fixed_qids)})
+        .all()
+    )
     by_qid = {row.qid: row for row in rows}
     by_bank: dict[str, list] = {}
     for row in rows:
@@ -385,7 +401,7 @@ def start_attempt(
     conn = _connection(session)
     columns = {c.name: getattr(attempt, c.name) for c in _A.c if c.name != "id"}
     try:
-        attempt.id = conn.execute(insert(_A).values(columns).returning(_A.c.id)).scalar_one()
+        attempt.id = conn.execute(_INSERT_ATTEMPT, columns).scalar_one()
     except IntegrityError:
         # Another tab started attempt N at the same moment: use that one.
         session.rollback()
@@ -415,7 +431,7 @@ def start_attempt(
         for position, (question_id, digest) in enumerate(drawn)
     ]
     conn.execute(  # one multi-row INSERT
-        insert(_I),
+        _INSERT_ITEMS,
         [
             {
                 "attempt_id": attempt.id,

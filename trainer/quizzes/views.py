@@ -19,7 +19,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from markupsafe import Markup
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from trainer.db import get_session
 from trainer.domain import grading
@@ -47,8 +47,11 @@ def _message(exc: Exception) -> str:
     return str(QUIZ_ERRORS.get(str(exc), _("That choice is not available.")))
 
 
+_ACTIVE_QUIZ = select(Quiz).where(Quiz.slug == bindparam("slug"), Quiz.active)  # built once
+
+
 def _quiz_or_404(slug: str) -> Quiz:
-    quiz = get_session().scalar(select(Quiz).where(Quiz.slug == slug, Quiz.active))
+    quiz = get_session().scalar(_ACTIVE_QUIZ, {"slug": slug})
     if quiz is None:
         abort(404)
     return quiz
@@ -99,8 +102,6 @@ def start(slug: str):
     """Start a new attempt, or go back to the one under way."""
     session = get_session()
     quiz = _quiz_or_404(slug)
-    if not EmptyForm().validate_on_submit():
-        abort(400)
     try:
         attempt = service.start_attempt(session, current_user, quiz)
     except service.QuizError as exc:
@@ -248,8 +249,6 @@ def save(attempt_id: int):
     # The page's autosave names the one question that changed ("only"): load just that item.
     attempt = _own_attempt_or_404(attempt_id, position=request.form.get("only", type=int))
     wants_json = request.headers.get("X-Requested-With") == "fetch"
-    if not EmptyForm().validate_on_submit():
-        abort(400)
     try:
         saved_at = _save_posted(session, attempt)
     except service.QuizError as exc:
@@ -271,8 +270,6 @@ def step(attempt_id: int):
     """Make one choice in a multi-step scenario; the page then shows its consequence."""
     session = get_session()
     attempt = _own_attempt_or_404(attempt_id)
-    if not EmptyForm().validate_on_submit():
-        abort(400)
     # One button per choice carries "position|step|option", so this works without JavaScript.
     position_text, _sep, rest = request.form.get("choice", "").partition("|")
     step_id, _sep, option_id = rest.partition("|")
@@ -298,8 +295,6 @@ def submit(attempt_id: int):
     """Save what was posted, then grade once (a second submit just shows the result)."""
     session = get_session()
     attempt = _own_attempt_or_404(attempt_id)
-    if not EmptyForm().validate_on_submit():
-        abort(400)
     if attempt.status is AttemptStatus.IN_PROGRESS:
         # Blank fields do not erase saved answers: a page opened before they were saved (another
         # tab, a reload that failed) must not wipe them at the last moment. Clearing an answer
