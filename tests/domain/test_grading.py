@@ -297,6 +297,34 @@ def test_single_correct_and_wrong() -> None:
     assert wrong.manual == ["payment-errors/01-confirm-and-correct#c1-overcharge-open-batch"]
 
 
+@pytest.mark.parametrize("question", all_questions(), ids=lambda q: q["type"])
+def test_grading_without_texts_scores_the_same(question: dict[str, Any]) -> None:
+    """A submit grades without texts; the scores, statuses and parts must not change."""
+    layout = layout_of(question)
+    full = grade(question, None, layout)
+    lean = grade(question, None, layout, texts=False)
+    assert (lean.score, lean.max_score, lean.status, lean.feedback, lean.tags, lean.manual) == (
+        full.score,
+        full.max_score,
+        full.status,
+        full.feedback,
+        full.tags,
+        full.manual,
+    )
+    assert (lean.correct_answer, lean.explanation, lean.general_feedback, lean.rubric) == (
+        None,
+        None,
+        None,
+        None,
+    )
+    wrong = {"single": {"choice": "b"}, "truefalse": {"value": False}}.get(question["type"])
+    if wrong is not None:
+        a = grade_attempt([(question, wrong, layout)], 50, texts=False)
+        b = grade_attempt([(question, wrong, layout)], 50)
+        assert (a.score, a.percent, a.weak_topics) == (b.score, b.percent, b.weak_topics)
+        assert b.grades[0].explanation is not None and a.grades[0].explanation is None
+
+
 def test_single_feedback_follows_layout_order() -> None:
     q = single()
     layout = {"options": ["c", "a", "b"]}

@@ -770,8 +770,14 @@ def _status(score: float, max_score: float, fraction: float) -> str:
     return INCORRECT if fraction <= 0 else PARTIAL
 
 
-def grade(question: Question, response: dict[str, Any] | None, layout: Any) -> Grade:
-    """Grade one response; a malformed response grades as unanswered/incorrect, never raises."""
+def grade(
+    question: Question, response: dict[str, Any] | None, layout: Any, *, texts: bool = True
+) -> Grade:
+    """Grade one response; a malformed response grades as unanswered/incorrect, never raises.
+
+    ``texts=False`` leaves out the correct answer, explanation, general feedback and rubric
+    (a submit stores none of them; the result page grades again with them).
+    """
     qtype = question.get("type")
     if qtype not in _TYPES:
         raise ValueError(f"unknown question type {qtype!r}")
@@ -797,14 +803,14 @@ def grade(question: Question, response: dict[str, Any] | None, layout: Any) -> G
         max_score=points,
         status=status,
         feedback=outcome.feedback,
-        correct_answer=correct_answer(question),
-        explanation=localised(question.get("explanation")),
-        general_feedback=localised(question.get("general_feedback")),
+        correct_answer=correct_answer(question) if texts else None,
+        explanation=localised(question.get("explanation")) if texts else None,
+        general_feedback=localised(question.get("general_feedback")) if texts else None,
         path=outcome.path,
         critical=outcome.critical,
         tags=[t for t in tags if isinstance(t, str)] if isinstance(tags, list) else [],
         manual=_manual_links(question),
-        rubric=localised(question.get("rubric")) if qtype == "essay" else None,
+        rubric=localised(question.get("rubric")) if texts and qtype == "essay" else None,
         note=outcome.note,
     )
 
@@ -859,12 +865,18 @@ def weak_topics(grades: list[Grade]) -> list[dict[str, Any]]:
 
 
 def grade_attempt(
-    items: list[tuple[Question, dict[str, Any] | None, Any]], pass_mark: float
+    items: list[tuple[Question, dict[str, Any] | None, Any]],
+    pass_mark: float,
+    *,
+    texts: bool = True,
 ) -> AttemptResult:
-    """Grade every (question, response, layout) of an attempt and total it against pass_mark (%)."""
+    """Grade every (question, response, layout) of an attempt and total it against pass_mark (%).
+
+    ``texts`` as for grade().
+    """
     if not is_number(pass_mark) or not 0 <= pass_mark <= 100:
         raise ValueError("pass_mark must be a percentage between 0 and 100")
-    grades = [grade(question, response, layout) for question, response, layout in items]
+    grades = [grade(q, response, layout, texts=texts) for q, response, layout in items]
     score = sum((Decimal(str(g.score)) for g in grades), Decimal(0))
     maximum = sum((Decimal(str(g.max_score)) for g in grades), Decimal(0))
     percent = _round(score * 100 / maximum, _PERCENT_STEP) if maximum > 0 else 100.0

@@ -636,7 +636,8 @@ def _grade(
             late.add(item.position)
             response = None
         graded.append((item.question, response, item.layout))
-    return grading.grade_attempt(graded, attempt.pass_mark), late
+    # Only scores and statuses are stored: the texts are derived again for the result page.
+    return grading.grade_attempt(graded, attempt.pass_mark, texts=False), late
 
 
 def _result_params(result: grading.AttemptResult) -> dict[str, Any]:
