@@ -11,7 +11,12 @@ busy machine slows every row alike. Rows:
 - ``signed-in no-op``: a JSON view added by this script behind ``@signed_in``: the session
   cookie, the user loader and the role policy, and nothing else;
 - ``signed-in empty page``: the same, rendering an empty page on ``base.html``;
-- ``start``, ``view``, ``save``, ``submit``: the quiz flow of quiz_load.py on ``placement``.
+- ``start``, ``view``, ``save``, ``submit``: the quiz flow of quiz_load.py on ``placement``;
+- ``result``: the result page after the submit (not in quiz_load.py; shown because the result
+  page derives each question's feedback again, work a submit no longer does).
+
+The app is built as ``trainer serve`` builds it, rate limiter included (it runs on every
+request); sign-in happens once, well under the limit.
 
 The "x bare" column divides by the bare insert. In quiz_load.py (gunicorn, 16 clients) an
 operation's req/s ratio has come out at about 1.5 / its "x bare" here (see QUIZ_LOAD.md), so
@@ -57,6 +62,7 @@ ROWS = (
     "view",
     "save",
     "submit",
+    "result",
 )
 
 
@@ -88,7 +94,7 @@ def trainer_client(instance: Path, env: dict[str, str]):
     from trainer import create_app
     from trainer.security import signed_in
 
-    app = create_app({"RATELIMIT_ENABLED": False})
+    app = create_app()
     empty = app.jinja_env.from_string("{% extends 'base.html' %}{% block content %}{% endblock %}")
     app.add_url_rule("/_probe/noop", "probe_noop", signed_in(lambda: {"ok": True}))
     app.add_url_rule("/_probe/page", "probe_page", signed_in(lambda: render_template(empty)))
@@ -105,7 +111,7 @@ def trainer_client(instance: Path, env: dict[str, str]):
 
 
 def quiz_flow(client, timer: Timer, user: User) -> None:
-    """One attempt: start, view twice, three autosaves, submit (as quiz_load.py does)."""
+    """One attempt: start, view twice, three autosaves, submit (as quiz_load.py does), result."""
     response = timer.time(
         "start", lambda: client.post(f"/quizzes/{QUIZ}/start", data={"csrf_token": user.csrf})
     )
@@ -131,6 +137,7 @@ def quiz_flow(client, timer: Timer, user: User) -> None:
         "submit",
         lambda: client.post(f"/attempts/{attempt}/submit", data=MultiDict(user.answers())),
     )
+    timer.time("result", lambda: client.get(f"/attempts/{attempt}/result"))
 
 
 def main(argv: list[str] | None = None) -> int:

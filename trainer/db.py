@@ -30,7 +30,8 @@ class Base(DeclarativeBase):
     """Base class of every model."""
 
     metadata = MetaData(naming_convention=NAMING)
-    type_annotation_map = {dict: JSON, list: JSON}
+    # None is SQL NULL, not the JSON text 'null': "IS NULL" then means "no value" everywhere.
+    type_annotation_map = {dict: JSON(none_as_null=True), list: JSON(none_as_null=True)}
 
 
 class UTCDateTime(TypeDecorator):
