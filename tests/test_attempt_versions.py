@@ -180,15 +180,15 @@ def test_each_step_of_an_attempt_issues_few_statements(client, people, content, 
     )
     assert submitted.status_code == 302
     # user; quiz; the learner's attempts (one aggregate); candidates; insert attempt;
-    # insert items; audit chain head; insert audit event.
-    assert start == 8
+    # insert items; hold the audit chain; its head; insert audit event.
+    assert start == 9
     # user; attempt with its quiz's title; items.
     assert view == 3
     # user; attempt with the one item; hold the attempt open; update the item.
     assert save == 4
     # user; attempt; items; claim with the result; saved-at check; item grades (one batch);
-    # audit chain head; insert audit event. (This quiz gives no certificate.)
-    assert submit == 8
+    # hold the audit chain; its head; insert audit event. (This quiz gives no certificate.)
+    assert submit == 9
 
 
 def test_scenario_panels_show_in_each_language(client, session, people, content):

@@ -6,7 +6,7 @@ import hashlib
 import json
 
 from flask import has_request_context, request
-from sqlalchemy import insert, select
+from sqlalchemy import false, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from trainer.db import utcnow
@@ -15,6 +15,13 @@ from trainer.models import AuditEvent, User
 _EVENTS = AuditEvent.__table__
 _LAST_HASH = select(_EVENTS.c.hash).order_by(_EVENTS.c.id.desc()).limit(1)
 _INSERT_EVENT = insert(_EVENTS)
+# Appending to the chain is serialised: a writer holds the chain until its transaction ends,
+# so two writers cannot both read the same last event and fork the chain. PostgreSQL: an
+# advisory lock for the transaction. SQLite: any write takes the database's one write lock
+# until the commit, and this one changes nothing.
+_CHAIN_LOCK_KEY = 0x61756469  # "audi"
+_LOCK_POSTGRESQL = select(func.pg_advisory_xact_lock(_CHAIN_LOCK_KEY))
+_LOCK_SQLITE = update(_EVENTS).where(false()).values(id=_EVENTS.c.id)
 
 
 def _digest(prev: str | None, event: dict) -> str:
@@ -55,6 +62,7 @@ def record(
         target_id = str(getattr(target, "serial", None) or getattr(target, "id", None))
     session.flush()  # rows this event refers to go first (no autoflush on the connection)
     conn = session.connection()
+    conn.execute(_LOCK_POSTGRESQL if conn.dialect.name == "postgresql" else _LOCK_SQLITE)
     prev = conn.execute(_LAST_HASH).scalar()
     event = {
         "at": utcnow(),
