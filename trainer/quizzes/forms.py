@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from werkzeug.datastructures import MultiDict
 
-from trainer.models import AttemptItem
+from trainer.quizzes.service import ItemState
 
 
-def ordering_ids(item: AttemptItem) -> list[str]:
+def ordering_ids(item: ItemState) -> list[str]:
     """Opaque ids for an ordering question's steps (s0, s1 … in shown order).
 
     The authored step ids can hint at the answer ("step1"), so the page never shows them.
@@ -15,7 +15,7 @@ def ordering_ids(item: AttemptItem) -> list[str]:
     return [f"s{i}" for i in range(len(item.layout.get("steps", [])))]
 
 
-def response_from_form(item: AttemptItem, form: MultiDict) -> dict | None:
+def response_from_form(item: ItemState, form: MultiDict) -> dict | None:
     """The response dict grading expects, from the fields named after the item's position."""
     name = f"q{item.position}"
     qtype = item.question.get("type")
@@ -54,7 +54,7 @@ def response_from_form(item: AttemptItem, form: MultiDict) -> dict | None:
     return None
 
 
-def present_response(item: AttemptItem) -> dict:
+def present_response(item: ItemState) -> dict:
     """The saved response in the page's terms, to pre-fill the form after a reload."""
     response = item.response or {}
     qtype = item.question.get("type")

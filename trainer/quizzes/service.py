@@ -178,8 +178,6 @@ _STORE_GRADE = (
     .where(_THIS_ITEM)
     .values(**{name: bindparam(f"new_{name}", type_=_I.c[name].type) for name in _GRADE_NAMES})
 )
-
-
 _INSERT_ATTEMPT = insert(_A).returning(_A.c.id)
 _INSERT_ITEMS = insert(_I)
 
@@ -430,7 +428,7 @@ def start_attempt(
         )
         for position, (question_id, digest) in enumerate(drawn)
     ]
-    conn.execute(  # one multi-row INSERT
+    conn.execute(  # one statement for all the items (executemany)
         _INSERT_ITEMS,
         [
             {
