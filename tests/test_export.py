@@ -379,19 +379,24 @@ def test_only_the_creator_and_admins_see_and_download_a_job(app, client, session
     assert sorted(downloads) == sorted([people["compliance"].user.id, people["admin"].user.id])
 
 
-def test_job_page_refreshes_itself_only_while_the_job_runs(app, client, session, people):
-    login_as(client, people["compliance"])
+def _running_job(session, owner: Actor, **fields) -> Job:
+    """A running export job of ``owner``'s, as a worker would have left it."""
     job = Job(
         id=str(uuid.uuid4()),
         kind=export.KIND,
         status="running",
-        progress=2,
-        total=5,
         params={"filters": {"stores": ["S1"], "status": "valid"}},
-        created_by_id=people["compliance"].user.id,
+        created_by_id=owner.user.id,
+        **fields,
     )
     session.add(job)
     session.commit()
+    return job
+
+
+def test_job_page_refreshes_itself_only_while_the_job_runs(app, client, session, people):
+    login_as(client, people["compliance"])
+    job = _running_job(session, people["compliance"], progress=2, total=5)
     page = client.get(f"/jobs/{job.id}")
     html = page.get_data(as_text=True)
     assert page.status_code == 200
@@ -404,6 +409,58 @@ def test_job_page_refreshes_itself_only_while_the_job_runs(app, client, session,
     html = client.get(f"/jobs/{job.id}").get_data(as_text=True)
     assert 'http-equiv="refresh"' not in html
     assert "no longer available" in html  # done, but no file
+
+
+def test_a_job_whose_process_stopped_is_shown_as_failed(app, client, session, people):
+    """No sign of life for JOB_STALE_MINUTES: the job failed (its page stops saying running)."""
+    login_as(client, people["compliance"])
+    now = utcnow()
+
+    def running(minutes_quiet: int) -> Job:
+        return _running_job(
+            session,
+            people["compliance"],
+            created_at=now - timedelta(hours=1),
+            started_at=now - timedelta(hours=1),
+            heartbeat_at=now - timedelta(minutes=minutes_quiet),
+        )
+
+    alive, stopped = running(minutes_quiet=1), running(minutes_quiet=16)
+    assert client.get(f"/jobs/{alive.id}.json").get_json()["status"] == "running"
+    status = client.get(f"/jobs/{stopped.id}.json").get_json()
+    assert status["status"] == "failed" and "no progress for 15 minutes" in status["error"]
+    html = client.get(f"/jobs/{stopped.id}").get_data(as_text=True)
+    assert "The export failed" in html and 'http-equiv="refresh"' not in html
+    session.expire_all()
+    assert session.get(Job, stopped.id).finished_at is not None
+    assert session.get(Job, alive.id).status == "running"
+
+    # The export page lists recent jobs: a stopped one is marked there too.
+    quiet = running(minutes_quiet=30)
+    listed = client.get("/certificates/export", headers={"Accept-Language": "zh"})
+    assert listed.status_code == 200
+    session.expire_all()
+    assert session.get(Job, quiet.id).status == "failed"
+
+
+def test_progress_reports_are_signs_of_life(app, session, certs, tmp_path):
+    """Each progress report moves the job's heartbeat, so a long export is never taken for dead."""
+    seen = []
+
+    def handler(job_session, job, progress):
+        for done in range(3):
+            progress(done, 3)
+            seen.append(job_session.get(Job, job.id).heartbeat_at)
+        return None
+
+    jobs.register("test.heartbeat", handler)
+    job = jobs.enqueue(app, "test.heartbeat", {}, created_by=None)
+    jobs.drain(app, timeout=30)
+    session.expire_all()
+    finished = session.get(Job, job.id)
+    assert finished.status == "done" and finished.started_at is not None
+    assert seen == sorted(seen) and seen[0] >= finished.started_at
+    assert finished.heartbeat_at == seen[-1]
 
 
 def test_export_form_validation(app, client, session, people, certs):

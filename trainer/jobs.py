@@ -30,6 +30,7 @@ import uuid
 import weakref
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
+from datetime import datetime, timedelta
 from importlib import import_module
 from pathlib import Path
 from typing import Protocol
@@ -48,6 +49,9 @@ QUEUE_NAME = "trainer"
 DEFAULT_TIMEOUT = 6 * 3600
 #: Longest error text kept on a failed job.
 MAX_ERROR = 2000
+
+#: A running job that has not reported progress for this long has stopped (JOB_STALE_MINUTES).
+DEFAULT_STALE_MINUTES = 15
 
 QUEUED, RUNNING, DONE, FAILED = "queued", "running", "done", "failed"
 FINISHED = frozenset({DONE, FAILED})
@@ -152,10 +156,11 @@ def _perform(app: Flask, job_id: str) -> str | None:
     session: Session = app.extensions["sessionmaker"]()
     try:
         # Claim the job atomically: a job delivered twice (a retried RQ job …) runs once.
+        now = utcnow()
         claimed = session.execute(
             update(Job)
             .where(Job.id == job_id, Job.status == QUEUED)
-            .values(status=RUNNING, started_at=utcnow())
+            .values(status=RUNNING, started_at=now, heartbeat_at=now)
         ).rowcount
         session.commit()
         job = session.get(Job, job_id)
@@ -167,7 +172,7 @@ def _perform(app: Flask, job_id: str) -> str | None:
             return job.result_path
 
         def progress(done: int, total: int | None = None) -> None:
-            job.progress = done
+            job.progress, job.heartbeat_at = done, utcnow()
             if total is not None:
                 job.total = total
             session.commit()
@@ -203,6 +208,28 @@ def _finish(session: Session, job: Job, status: str, *, error: str | None = None
 def _error_text(exc: BaseException) -> str:
     text = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
     return text[:MAX_ERROR]
+
+
+def fail_if_stopped(app: Flask, job: Job, now: datetime | None = None) -> bool:
+    """Mark a running ``job`` failed when it has given no sign of life for JOB_STALE_MINUTES.
+
+    A job dies with the process that runs it (a restart of the web server for in-process
+    jobs, a worker killed without notice); without this its page would say "running" for
+    ever. Returns whether it was marked; the caller commits.
+    """
+    if job.status != RUNNING:
+        return False
+    minutes = app.config.get("JOB_STALE_MINUTES", DEFAULT_STALE_MINUTES)
+    last = job.heartbeat_at or job.started_at or job.created_at
+    now = now or utcnow()
+    if last is None or now - last < timedelta(minutes=minutes):
+        return False
+    job.status, job.finished_at = FAILED, now
+    job.error = (
+        f"no progress for {minutes} minutes: the process running the job stopped "
+        "(a restart or a crash)"
+    )
+    return True
 
 
 def mark_failed(app: Flask, job_id: str, error: str) -> None:

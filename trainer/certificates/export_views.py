@@ -97,12 +97,18 @@ def _fill_choices(form: ExportForm) -> None:
 
 
 def _job_or_404(job_id: str) -> Job:
-    """The job, for its creator and for administrators only (anyone else: 404)."""
-    job = get_session().get(Job, job_id[:36])
+    """The job, for its creator and for administrators only (anyone else: 404).
+
+    A job whose process stopped is marked failed here, so its page stops saying "running".
+    """
+    session = get_session()
+    job = session.get(Job, job_id[:36])
     if job is None:
         abort(404)
     if job.created_by_id != current_user.id and current_user.role is not Role.ADMIN:
         abort(404)
+    if jobs.fail_if_stopped(current_app, job):
+        session.commit()
     return job
 
 
@@ -131,6 +137,8 @@ def export():
         .order_by(Job.created_at.desc())
         .limit(10)
     ).all()
+    if [job for job in recent if jobs.fail_if_stopped(current_app, job)]:
+        session.commit()
     return render_template("certificates/export.html", form=form, recent=recent)
 
 

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-12-01 21:43:57.180255
+Create Date: 2026-12-02 00:16:45.677318
 """
 
 import sqlalchemy as sa
@@ -41,7 +41,7 @@ def upgrade() -> None:
         "question_bank",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("slug", sa.String(length=120), nullable=False),
-        sa.Column("title", sa.JSON(), nullable=False),
+        sa.Column("title", sa.JSON(none_as_null=True), nullable=False),
         sa.Column("origin", sa.String(length=20), nullable=False),
         sa.Column("imported_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_question_bank")),
@@ -52,8 +52,8 @@ def upgrade() -> None:
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("slug", sa.String(length=120), nullable=False),
         sa.Column("course_code", sa.String(length=80), nullable=True),
-        sa.Column("title", sa.JSON(), nullable=False),
-        sa.Column("definition", sa.JSON(), nullable=False),
+        sa.Column("title", sa.JSON(none_as_null=True), nullable=False),
+        sa.Column("definition", sa.JSON(none_as_null=True), nullable=False),
         sa.Column("active", sa.Boolean(), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_quiz")),
         sa.UniqueConstraint("slug", name=op.f("uq_quiz_slug")),
@@ -162,7 +162,7 @@ def upgrade() -> None:
         sa.Column("passed", sa.Boolean(), nullable=True),
         sa.Column("pass_mark", sa.Double(), nullable=False),
         sa.Column("review_policy", sa.String(length=20), nullable=False),
-        sa.Column("weak_topics", sa.JSON(), nullable=True),
+        sa.Column("weak_topics", sa.JSON(none_as_null=True), nullable=True),
         sa.ForeignKeyConstraint(["quiz_id"], ["quiz.id"], name=op.f("fk_attempt_quiz_id_quiz")),
         sa.ForeignKeyConstraint(["user_id"], ["user.id"], name=op.f("fk_attempt_user_id_user")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_attempt")),
@@ -180,7 +180,7 @@ def upgrade() -> None:
         sa.Column("action", sa.String(length=60), nullable=False),
         sa.Column("target_type", sa.String(length=40), nullable=True),
         sa.Column("target_id", sa.String(length=80), nullable=True),
-        sa.Column("details", sa.JSON(), nullable=False),
+        sa.Column("details", sa.JSON(none_as_null=True), nullable=False),
         sa.Column("ip", sa.String(length=64), nullable=True),
         sa.Column("prev_hash", sa.String(length=64), nullable=True),
         sa.Column("hash", sa.String(length=64), nullable=True),
@@ -257,14 +257,14 @@ def upgrade() -> None:
         sa.Column("content_hash", sa.String(length=64), nullable=False),
         sa.Column("current", sa.Boolean(), nullable=False),
         sa.Column("imported_at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("title", sa.JSON(), nullable=False),
-        sa.Column("summary", sa.JSON(), nullable=False),
-        sa.Column("audience", sa.JSON(), nullable=False),
+        sa.Column("title", sa.JSON(none_as_null=True), nullable=False),
+        sa.Column("summary", sa.JSON(none_as_null=True), nullable=False),
+        sa.Column("audience", sa.JSON(none_as_null=True), nullable=False),
         sa.Column("estimated_minutes", sa.Integer(), nullable=False),
-        sa.Column("required_quizzes", sa.JSON(), nullable=False),
-        sa.Column("required_drills", sa.JSON(), nullable=False),
+        sa.Column("required_quizzes", sa.JSON(none_as_null=True), nullable=False),
+        sa.Column("required_drills", sa.JSON(none_as_null=True), nullable=False),
         sa.Column("certificate_validity_months", sa.Integer(), nullable=False),
-        sa.Column("prerequisites", sa.JSON(), nullable=False),
+        sa.Column("prerequisites", sa.JSON(none_as_null=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["course_id"],
             ["course.id"],
@@ -281,12 +281,13 @@ def upgrade() -> None:
         sa.Column("status", sa.String(length=20), nullable=False),
         sa.Column("progress", sa.Integer(), nullable=False),
         sa.Column("total", sa.Integer(), nullable=False),
-        sa.Column("params", sa.JSON(), nullable=False),
+        sa.Column("params", sa.JSON(none_as_null=True), nullable=False),
         sa.Column("result_path", sa.Text(), nullable=True),
         sa.Column("error", sa.Text(), nullable=True),
         sa.Column("created_by_id", sa.Integer(), nullable=True),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("started_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("heartbeat_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("finished_at", sa.DateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(
             ["created_by_id"], ["user.id"], name=op.f("fk_job_created_by_id_user")
@@ -312,10 +313,10 @@ def upgrade() -> None:
         sa.Column("qid", sa.String(length=160), nullable=False),
         sa.Column("position", sa.Integer(), nullable=False),
         sa.Column("type", sa.String(length=20), nullable=False),
-        sa.Column("tags", sa.JSON(), nullable=False),
+        sa.Column("tags", sa.JSON(none_as_null=True), nullable=False),
         sa.Column("difficulty", sa.Integer(), nullable=False),
         sa.Column("points", sa.Double(), nullable=False),
-        sa.Column("data", sa.JSON(), nullable=False),
+        sa.Column("data", sa.JSON(none_as_null=True), nullable=False),
         sa.Column("content_hash", sa.String(length=64), nullable=False),
         sa.Column("active", sa.Boolean(), nullable=False),
         sa.ForeignKeyConstraint(
@@ -348,8 +349,8 @@ def upgrade() -> None:
         sa.Column("course_version_id", sa.Integer(), nullable=False),
         sa.Column("slug", sa.String(length=120), nullable=False),
         sa.Column("position", sa.Integer(), nullable=False),
-        sa.Column("title", sa.JSON(), nullable=False),
-        sa.Column("sources", sa.JSON(), nullable=False),
+        sa.Column("title", sa.JSON(none_as_null=True), nullable=False),
+        sa.Column("sources", sa.JSON(none_as_null=True), nullable=False),
         sa.Column("html_zh", sa.Text(), nullable=False),
         sa.Column("html_en", sa.Text(), nullable=False),
         sa.ForeignKeyConstraint(
@@ -365,7 +366,7 @@ def upgrade() -> None:
         "question_version",
         sa.Column("content_hash", sa.String(length=64), nullable=False),
         sa.Column("question_id", sa.Integer(), nullable=False),
-        sa.Column("data", sa.JSON(), nullable=False),
+        sa.Column("data", sa.JSON(none_as_null=True), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["question_id"], ["question.id"], name=op.f("fk_question_version_question_id_question")
@@ -384,13 +385,13 @@ def upgrade() -> None:
         sa.Column("position", sa.Integer(), nullable=False),
         sa.Column("question_id", sa.Integer(), nullable=False),
         sa.Column("question_hash", sa.String(length=64), nullable=False),
-        sa.Column("layout", sa.JSON(), nullable=False),
-        sa.Column("response", sa.JSON(), nullable=True),
+        sa.Column("layout", sa.JSON(none_as_null=True), nullable=False),
+        sa.Column("response", sa.JSON(none_as_null=True), nullable=True),
         sa.Column("saved_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("score", sa.Double(), nullable=True),
         sa.Column("max_score", sa.Double(), nullable=False),
         sa.Column("status", sa.String(length=20), nullable=True),
-        sa.Column("grade", sa.JSON(), nullable=True),
+        sa.Column("grade", sa.JSON(none_as_null=True), nullable=True),
         sa.Column("reviewed_by_id", sa.Integer(), nullable=True),
         sa.Column("reviewed_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
