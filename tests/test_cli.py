@@ -121,6 +121,13 @@ def test_config_from_environment(tmp_path):
     assert cfg["BABEL_DEFAULT_TIMEZONE"] == "Asia/Shanghai"
     with pytest.raises(ValueError, match="TRAINER_TIMEZONE='Mars/Olympus'"):
         load_config(tmp_path, {"TRAINER_TIMEZONE": "Mars/Olympus"})
+    assert cfg["EXPORT_RETENTION_DAYS"] == 30
+    assert (
+        load_config(tmp_path, {"TRAINER_EXPORT_RETENTION_DAYS": "7"})["EXPORT_RETENTION_DAYS"] == 7
+    )
+    for bad in ("0", "-3", "a week", "1.5"):
+        with pytest.raises(ValueError, match=f"TRAINER_EXPORT_RETENTION_DAYS='{bad}'"):
+            load_config(tmp_path, {"TRAINER_EXPORT_RETENTION_DAYS": bad})
 
 
 def test_sqlite_runs_in_wal_mode_with_busy_timeout(app, backend):

@@ -463,6 +463,39 @@ def test_progress_reports_are_signs_of_life(app, session, certs, tmp_path):
     assert finished.heartbeat_at == seen[-1]
 
 
+def test_old_export_files_are_deleted_when_a_new_export_starts(app, client, session, people):
+    """Files older than EXPORT_RETENTION_DAYS go; the jobs stay and say the file is gone."""
+    root = jobs.export_dir(app)
+    root.mkdir(parents=True, exist_ok=True)
+    now = utcnow()
+
+    def finished(days_ago: int) -> Job:
+        name = f"old-{days_ago}.zip"
+        (root / name).write_bytes(b"PK")
+        job = _running_job(
+            session,
+            people["compliance"],
+            result_path=name,
+            finished_at=now - timedelta(days=days_ago),
+        )
+        job.status = "done"
+        session.commit()
+        return job
+
+    old, recent = finished(days_ago=31), finished(days_ago=29)
+    jobs.register("test.nothing", lambda _session, _job, _progress: None)
+    jobs.enqueue(app, "test.nothing", {}, created_by=None)
+    jobs.drain(app, timeout=30)
+    session.expire_all()
+    assert not (root / "old-31.zip").exists() and session.get(Job, old.id).result_path is None
+    assert (root / "old-29.zip").exists() and session.get(Job, recent.id).result_path
+    assert jobs.prune_results(app, session, now=now + timedelta(days=2)) == 1
+    assert not (root / "old-29.zip").exists()
+    login_as(client, people["compliance"])
+    html = client.get(f"/jobs/{old.id}").get_data(as_text=True)
+    assert "no longer available" in html
+
+
 def test_export_form_validation(app, client, session, people, certs):
     login_as(client, people["compliance"])
     backwards = post(

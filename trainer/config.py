@@ -18,6 +18,7 @@ ENVIRONMENT = {
     "BASE_URL": "TRAINER_BASE_URL",
     "CONTENT_ROOT": "TRAINER_CONTENT_ROOT",
     "TIMEZONE": "TRAINER_TIMEZONE",
+    "EXPORT_RETENTION_DAYS": "TRAINER_EXPORT_RETENTION_DAYS",
 }
 
 LANGUAGES = ("zh", "en")
@@ -53,6 +54,8 @@ def load_config(instance: Path, environ: dict[str, str] | None = None) -> dict:
         "CONTENT_ROOT": str(Path(__file__).resolve().parents[1]),
         # Times are stored in UTC and shown in the stores' time zone.
         "TIMEZONE": "Asia/Shanghai",
+        # Export files are deleted this many days after they were made (the jobs stay).
+        "EXPORT_RETENTION_DAYS": "30",
     }
     for name, var in ENVIRONMENT.items():
         if env.get(var):
@@ -67,6 +70,13 @@ def load_config(instance: Path, environ: dict[str, str] | None = None) -> dict:
         raise ValueError(
             f"TRAINER_TIMEZONE={cfg['TIMEZONE']!r}: not a time zone name such as Asia/Shanghai"
         ) from None
+    days = str(cfg["EXPORT_RETENTION_DAYS"]).strip()
+    if not days.isdigit() or int(days) < 1:
+        raise ValueError(
+            f"TRAINER_EXPORT_RETENTION_DAYS={cfg['EXPORT_RETENTION_DAYS']!r}: "
+            "expected a whole number of days, 1 or more"
+        )
+    cfg["EXPORT_RETENTION_DAYS"] = int(days)
     if not cfg["SECRET_KEY"]:
         cfg["SECRET_KEY"] = _secret_key(instance)
     secure = cfg["BASE_URL"].startswith("https://")

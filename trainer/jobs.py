@@ -18,7 +18,12 @@ Files a job writes live under :func:`export_dir` (``EXPORT_DIR``, default
 ``<instance>/exports``). With several app servers or a separate worker host this **must be a
 shared folder** (NFS, SMB …) mounted on every server and worker, because the server that offers
 the download is not necessarily the one that ran the job. ``Job.result_path`` is stored relative
-to that folder, so it may be mounted at different paths on different hosts.
+to that folder, so it may be mounted at different paths on different hosts. Files older than
+``EXPORT_RETENTION_DAYS`` are deleted when the next job is queued (:func:`prune_results`).
+
+A running job reports signs of life (``Job.heartbeat_at``, on every progress call); one that
+gives none for ``JOB_STALE_MINUTES`` has lost its process and is marked failed when its page is
+read (:func:`fail_if_stopped`).
 """
 
 from __future__ import annotations
@@ -36,7 +41,7 @@ from pathlib import Path
 from typing import Protocol
 
 from flask import Flask, current_app, has_app_context
-from sqlalchemy import update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from trainer.db import utcnow
@@ -122,6 +127,7 @@ def enqueue(app: Flask, kind: str, params: dict, *, created_by: User | None) -> 
         session.add(job)
         session.commit()
         session.expunge(job)
+        prune_results(app, session)
     if app.config.get("REDIS_URL"):
         _rq_enqueue(app, job.id)
     else:
@@ -208,6 +214,31 @@ def _finish(session: Session, job: Job, status: str, *, error: str | None = None
 def _error_text(exc: BaseException) -> str:
     text = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
     return text[:MAX_ERROR]
+
+
+def prune_results(app: Flask, session: Session, now: datetime | None = None) -> int:
+    """Delete the files of jobs that finished more than EXPORT_RETENTION_DAYS ago.
+
+    Exports hold personal data and grow without end otherwise. The job rows (and the audit
+    log's record of each export) stay; a pruned job's page says its file is gone. Run on
+    every new export, so no scheduler is needed. Returns how many files were deleted.
+    """
+    days = app.config.get("EXPORT_RETENTION_DAYS", 30)
+    cutoff = (now or utcnow()) - timedelta(days=days)
+    old = session.scalars(
+        select(Job).where(
+            Job.status == DONE, Job.result_path.is_not(None), Job.finished_at < cutoff
+        )
+    ).all()
+    for job in old:
+        path = result_file(app, job)
+        if path is not None:
+            path.unlink(missing_ok=True)
+        job.result_path = None
+    if old:
+        session.commit()
+        log.info("deleted the files of %d export(s) older than %d days", len(old), days)
+    return len(old)
 
 
 def fail_if_stopped(app: Flask, job: Job, now: datetime | None = None) -> bool:
