@@ -7,9 +7,10 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 
 # WeasyPrint needs pango; libharfbuzz-subset0 keeps font subsetting fast (BASELINES.md);
-# WenQuanYi Micro Hei covers every GBK character, so any Chinese name renders.
+# WenQuanYi Micro Hei covers every GBK character, and HanaMin (fonts-hanazono) the rarer ones
+# beyond it (CJK Extensions A-F) that some names hold, so any Chinese name renders.
 RUN_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-wqy-microhei \
-	fonts-dejavu-core
+	fonts-hanazono fonts-dejavu-core
 # PDF checks (pdftotext, pdffonts, qpdf), QR decoding, and the real browser for journey tests.
 TEST_PACKAGES := poppler-utils qpdf zbar-tools chromium
 

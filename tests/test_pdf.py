@@ -208,6 +208,21 @@ def test_rare_characters_of_second_holder(merged_pdf: Path) -> None:
     assert all("WenQuanYi" in font["name"] for font in _fonts(merged_pdf))
 
 
+def test_names_beyond_gbk_render_with_the_fallback_font(out_dir: Path) -> None:
+    """Rare characters in names (CJK Extension A and B) get real glyphs, not empty boxes.
+
+    WenQuanYi Micro Hei stops at GBK; HanaMinA/HanaMinB (Debian fonts-hanazono) cover
+    Extensions A to F, and the stylesheet names them after it.
+    """
+    rare = dataclasses.replace(BASE, holder_name="王\U0002003e㐀", serial="CERT-2026-000126")
+    path = _write(out_dir, "rare.pdf", pdf.render_certificate(rare))
+    assert "王\U0002003e㐀" in _text(path)
+    names = {font["name"].split("+", 1)[-1] for font in _fonts(path)}
+    # Without a font that has them, the two characters would be drawn from WQY as .notdef.
+    assert any(name.startswith("HanaMin") for name in names), names
+    assert any("WenQuanYi" in name for name in names)  # everything else stays in WQY
+
+
 def test_page_size_is_a4_landscape(zh_pdf: Path) -> None:
     reader = pypdf.PdfReader(zh_pdf)
     assert len(reader.pages) == 1
