@@ -193,34 +193,34 @@ def _manual_links(question: Question) -> list[str]:
 # --- single / multiple ----------------------------------------------------------------------
 
 
-def _single_fractions(question: Question) -> dict[str, float]:
+def _options(question: Question) -> dict[str, Mapping[str, Any]]:
+    return _by_id(_items(question, "options"))
+
+
+def _single_fractions(options: Mapping[str, Mapping[str, Any]]) -> dict[str, float]:
     return {
-        oid: _fraction_of(o, 1.0 if o.get("correct") is True else 0.0)
-        for oid, o in _by_id(_items(question, "options")).items()
+        oid: _fraction_of(o, 1.0 if o.get("correct") is True else 0.0) for oid, o in options.items()
     }
 
 
-def _multiple_fractions(question: Question) -> tuple[dict[str, float], bool]:
-    options = _by_id(_items(question, "options"))
+def _multiple_fractions(options: Mapping[str, Mapping[str, Any]]) -> dict[str, float]:
     gift = any("fraction" in o for o in options.values())
     n_correct = sum(1 for o in options.values() if o.get("correct") is True)
     share = 1.0 / n_correct if n_correct else 0.0
     if gift:
-        fractions = {
+        return {
             oid: _fraction_of(o, share if o.get("correct") is True else 0.0)
             for oid, o in options.items()
         }
-    else:
-        fractions = {
-            oid: share if o.get("correct") is True else -share for oid, o in options.items()
-        }
-    return fractions, gift
+    return {oid: share if o.get("correct") is True else -share for oid, o in options.items()}
 
 
 def _option_parts(
-    question: Question, layout: Mapping[str, Any], selected: set[str], correct: set[str]
+    options: Mapping[str, Mapping[str, Any]],
+    layout: Mapping[str, Any],
+    selected: set[str],
+    correct: set[str],
 ) -> list[dict[str, Any]]:
-    options = _by_id(_items(question, "options"))
     return [
         {
             "id": oid,
@@ -233,54 +233,58 @@ def _option_parts(
     ]
 
 
-def _single_correct(question: Question) -> set[str]:
-    fractions = _single_fractions(question)
+def _best(fractions: Mapping[str, float]) -> set[str]:
+    """The single-choice options that earn the most (none when nothing earns anything)."""
     best = max(fractions.values(), default=0.0)
     return {oid for oid, f in fractions.items() if best > 0 and f >= best}
 
 
 def _grade_single(question: Question, response: Mapping[str, Any], layout: Any) -> _Outcome:
-    fractions = _single_fractions(question)
-    correct = _single_correct(question)
+    options = _options(question)
+    fractions = _single_fractions(options)
+    correct = _best(fractions)
     choice = response.get("choice")
     if choice is None or choice == "":
-        return _unanswered(_option_parts(question, layout, set(), correct))
+        return _unanswered(_option_parts(options, layout, set(), correct))
     if not isinstance(choice, str) or choice not in fractions:
-        return _invalid("unknown option", _option_parts(question, layout, set(), correct))
+        return _invalid("unknown option", _option_parts(options, layout, set(), correct))
     return _Outcome(
         fraction=_clamp(fractions[choice]),
-        feedback=_option_parts(question, layout, {choice}, correct),
+        feedback=_option_parts(options, layout, {choice}, correct),
     )
 
 
 def _grade_multiple(question: Question, response: Mapping[str, Any], layout: Any) -> _Outcome:
-    fractions, _gift = _multiple_fractions(question)
+    options = _options(question)
+    fractions = _multiple_fractions(options)
     correct = {oid for oid, f in fractions.items() if f > 0}
     choices = response.get("choices")
-    blank = _option_parts(question, layout, set(), correct)
     if choices is None or choices == []:
-        return _unanswered(blank)
+        return _unanswered(_option_parts(options, layout, set(), correct))
+    problem = None
     if not isinstance(choices, list) or not all(isinstance(c, str) for c in choices):
-        return _invalid("choices must be a list of option ids", blank)
-    if len(set(choices)) != len(choices):
-        return _invalid("an option was chosen twice", blank)
-    if any(c not in fractions for c in choices):
-        return _invalid("unknown option", blank)
+        problem = "choices must be a list of option ids"
+    elif len(set(choices)) != len(choices):
+        problem = "an option was chosen twice"
+    elif any(c not in fractions for c in choices):
+        problem = "unknown option"
+    if problem is not None:
+        return _invalid(problem, _option_parts(options, layout, set(), correct))
     return _Outcome(
         fraction=_clamp(sum(fractions[c] for c in choices)),
-        feedback=_option_parts(question, layout, set(choices), correct),
+        feedback=_option_parts(options, layout, set(choices), correct),
     )
 
 
 def _correct_single(question: Question) -> dict[str, str] | None:
-    options = _by_id(_items(question, "options"))
-    best = _single_correct(question)
+    options = _options(question)
+    best = _best(_single_fractions(options))
     return _join([localised(o.get("text")) for oid, o in options.items() if oid in best], _ALT_JOIN)
 
 
 def _correct_multiple(question: Question) -> dict[str, str] | None:
-    options = _by_id(_items(question, "options"))
-    fractions, _gift = _multiple_fractions(question)
+    options = _options(question)
+    fractions = _multiple_fractions(options)
     return _join(
         [localised(o.get("text")) for oid, o in options.items() if fractions[oid] > 0], _LIST_JOIN
     )
