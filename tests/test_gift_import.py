@@ -480,15 +480,41 @@ def _answers(item, correct: bool) -> dict:
     raise AssertionError(q["type"])
 
 
-def test_imported_questions_can_be_taken_and_graded(app, session, people):
-    assert import_cli(app, MOODLE, "moodle-demo").exit_code == 0
+def _quiz_of(session, bank: str, count: int) -> Quiz:
+    """A quiz drawing ``count`` questions from ``bank`` (pass mark 50%, no attempt limit)."""
     quiz = Quiz(
-        slug="moodle-quiz",
-        title={"zh": "Moodle", "en": "Moodle"},
-        definition={"pools": [{"bank": "moodle-demo", "count": 9}], "pass_mark": 50},
+        slug=f"{bank}-quiz",
+        title={"zh": bank, "en": bank},
+        definition={"pools": [{"bank": bank, "count": count}], "pass_mark": 50},
     )
     session.add(quiz)
     session.commit()
+    return quiz
+
+
+def test_a_reimport_reaches_the_next_attempt_of_every_worker(app, session, people, tmp_path):
+    """The drawable questions are cached per content revision, and every import bumps it."""
+    v1, v2 = tmp_path / "v1.gift", tmp_path / "v2.gift"
+    v1.write_text(V1, encoding="utf-8")
+    v2.write_text(V2, encoding="utf-8")
+    assert import_cli(app, v1, "drills").exit_code == 0
+    quiz = _quiz_of(session, "drills", count=3)
+    cashier = people["cashier"].user
+    with app.app_context():  # the cache lives on the app, as in a request
+        first = service.start_attempt(session, cashier, quiz)
+        assert {i.question["id"] for i in first.items} == {"void", "refund", "timeout"}
+        service.submit(session, first)
+        session.commit()
+        assert import_cli(app, v2, "drills").exit_code == 0  # another process, as far as we know
+        second = service.start_attempt(session, cashier, quiz)
+    assert {i.question["id"] for i in second.items} == {"void", "refund", "reversal"}
+    void = next(i for i in second.items if i.question["id"] == "void")
+    assert len(void.question["options"]) == 3  # the new version, not the cached one
+
+
+def test_imported_questions_can_be_taken_and_graded(app, session, people):
+    assert import_cli(app, MOODLE, "moodle-demo").exit_code == 0
+    quiz = _quiz_of(session, "moodle-demo", count=9)
     cashier = people["cashier"].user
 
     attempt = service.start_attempt(session, cashier, quiz)

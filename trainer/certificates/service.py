@@ -7,9 +7,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Select, or_, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import Session
 
 from trainer import audit
@@ -43,18 +41,9 @@ def add_months(moment: datetime, months: int) -> datetime:
 def next_serial(session: Session, when: datetime) -> str:
     """A human-readable serial such as TR-2026-000042, unique under concurrency.
 
-    The counter row is incremented with a single UPDATE … RETURNING, which PostgreSQL and
-    SQLite both run atomically: two transactions can never read the same value.
+    The year's counter row is incremented atomically (Counter.increment).
     """
-    name = f"certificate-{when.year}"
-    insert = pg_insert if session.bind.dialect.name == "postgresql" else sqlite_insert
-    session.execute(insert(Counter).values(name=name, value=0).on_conflict_do_nothing())
-    value = session.execute(
-        update(Counter)
-        .where(Counter.name == name)
-        .values(value=Counter.value + 1)
-        .returning(Counter.value)
-    ).scalar_one()
+    value = Counter.increment(session, f"certificate-{when.year}")
     return f"TR-{when.year}-{value:06d}"
 
 

@@ -16,6 +16,7 @@ from trainer import audit
 from trainer.domain.content import ContentError, ContentSet, Problem, load_content
 from trainer.domain.markdown import GLOSSARY_REF_RE
 from trainer.models import (
+    Counter,
     Course,
     CourseVersion,
     Lesson,
@@ -25,7 +26,7 @@ from trainer.models import (
     Section,
     User,
 )
-from trainer.models.content import question_hash, store_question_versions
+from trainer.models.content import CONTENT_REVISION, question_hash, store_question_versions
 
 # Keys the loader adds for error messages; not part of a question's content.
 _LOCATION_KEYS = ("file", "line", "bank")
@@ -138,6 +139,7 @@ def import_content(
         raise ContentError(problems)
     if not report.changed:
         return report  # re-importing unchanged content writes nothing, not even an audit event
+    Counter.increment(session, CONTENT_REVISION)
     audit.record(
         session,
         "content.imported",

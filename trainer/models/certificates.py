@@ -5,8 +5,10 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import Enum, ForeignKey, String
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import Enum, ForeignKey, String, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from trainer.db import Base, UTCDateTime, utcnow
 from trainer.models.people import Store, User
@@ -59,12 +61,25 @@ class Certificate(Base):
 
 
 class Counter(Base):
-    """Named counters; serials come from an atomic UPDATE … RETURNING, unique under concurrency."""
+    """Named counters (certificate serials, the content revision), see increment()."""
 
     __tablename__ = "counter"
 
     name: Mapped[str] = mapped_column(String(40), primary_key=True)
     value: Mapped[int] = mapped_column(default=0)
+
+    @classmethod
+    def increment(cls, session: Session, name: str) -> int:
+        """Add one to counter ``name`` (created at 0) and return the new value.
+
+        A single UPDATE … RETURNING, which PostgreSQL and SQLite both run atomically: two
+        transactions can never get the same value.
+        """
+        upsert = pg_insert if session.bind.dialect.name == "postgresql" else sqlite_insert
+        session.execute(upsert(cls).values(name=name, value=0).on_conflict_do_nothing())
+        return session.execute(
+            update(cls).where(cls.name == name).values(value=cls.value + 1).returning(cls.value)
+        ).scalar_one()
 
 
 class ApiClient(Base):

@@ -206,6 +206,11 @@ def store_question_versions(session: Session, questions: Iterable[Question]) -> 
     )
 
 
+#: The Counter that every content import bumps (YAML or GIFT): caches of what quizzes may draw
+#: are keyed by it, so an import reaches every worker's next attempt.
+CONTENT_REVISION = "content-revision"
+
+
 # Parsed question versions by hash, per process. Versions never change, so entries never go
 # stale; the bound keeps memory flat (a question is a few kilobytes of JSON). Reads take no lock
 # (a dict lookup is atomic); the oldest entries go first when it is full.

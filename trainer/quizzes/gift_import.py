@@ -29,8 +29,8 @@ from trainer.domain.gift import (
     to_bank_questions,
 )
 from trainer.domain.grading import max_points
-from trainer.models import Question, QuestionBank, User
-from trainer.models.content import question_hash, store_question_versions
+from trainer.models import Counter, Question, QuestionBank, User
+from trainer.models.content import CONTENT_REVISION, question_hash, store_question_versions
 
 __all__ = ["SLUG_RE", "GiftError", "GiftExport", "GiftReport", "export_bank", "import_gift"]
 
@@ -211,6 +211,7 @@ def import_gift(
             row.active = False
             report.retired += 1
     session.flush()
+    Counter.increment(session, CONTENT_REVISION)
     audit.record(
         session,
         "gift.imported",

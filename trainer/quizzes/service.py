@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, ClassVar
 
+from flask import current_app, has_app_context
 from sqlalchemy import and_, bindparam, case, func, insert, null, or_, select, update
 from sqlalchemy.engine import Connection, RowMapping
 from sqlalchemy.exc import IntegrityError
@@ -33,12 +34,13 @@ from trainer.models import (
     Attempt,
     AttemptItem,
     AttemptStatus,
+    Counter,
     Question,
     QuestionBank,
     Quiz,
     User,
 )
-from trainer.models.content import question_snapshots
+from trainer.models.content import CONTENT_REVISION, question_snapshots
 
 # Answers that arrive this long after the deadline were sent in time but delayed on the way.
 NETWORK_GRACE = timedelta(seconds=5)
@@ -105,6 +107,7 @@ class StartCheck:
     attempts_used: int = 0
     # Attempts whose time ran out while the learner was away, graded by this check.
     closed: list[AttemptState] = field(default_factory=list)
+    content_revision: int = 0  # see drawable()
 
 
 # --- the engine's statements, built once -----------------------------------------------------
@@ -236,10 +239,13 @@ def user_attempts(session: Session, user: User, quiz: Quiz) -> list[Attempt]:
 
 
 _MINE = and_(_A.c.user_id == bindparam("user_id"), _A.c.quiz_id == bindparam("quiz_id"))
+_COUNTER = Counter.__table__
 _START_FIGURES = select(
     func.count(),
     func.max(_A.c.submitted_at),
     func.coalesce(func.sum(case((_A.c.status == AttemptStatus.IN_PROGRESS, 1), else_=0)), 0),
+    # The content revision, for drawable()'s cache (asked here: no statement of its own).
+    select(_COUNTER.c.value).where(_COUNTER.c.name == CONTENT_REVISION).scalar_subquery(),
 ).where(_MINE)
 _IDS_UNDER_WAY = (
     select(_A.c.id)
@@ -259,7 +265,7 @@ def check_start(
     now = now or utcnow()
     conn = _connection(session)
     mine = {"user_id": user.id, "quiz_id": quiz.id}
-    used, last_submitted, in_progress = conn.execute(_START_FIGURES, mine).one()
+    used, last_submitted, in_progress, revision = conn.execute(_START_FIGURES, mine).one()
     closed = []
     if in_progress:
         for attempt_id in conn.execute(_IDS_UNDER_WAY, mine).scalars().all():
@@ -283,7 +289,7 @@ def check_start(
             return StartCheck(
                 False, "cooldown", wait_until=ready, attempts_used=used, closed=closed
             )
-    return StartCheck(True, attempts_used=used, closed=closed)
+    return StartCheck(True, attempts_used=used, closed=closed, content_revision=revision or 0)
 
 
 def _candidates_statement(with_tags: bool):
@@ -314,45 +320,90 @@ def _candidates_statement(with_tags: bool):
 _CANDIDATES = {with_tags: _candidates_statement(with_tags) for with_tags in (False, True)}
 
 
-def draw_questions(session: Session, quiz: Quiz, rng: random.Random) -> list[tuple[int, str]]:
-    """(question id, version hash) for a new attempt: fixed questions, then draws from each pool.
+@dataclass(frozen=True)
+class Drawable:
+    """What a quiz may draw: its fixed questions, and each pool's eligible questions.
 
-    One query reads every candidate's id, tags and hash (no question JSON); the chosen
-    questions' data then comes from the version cache.
+    Both as (question id, version hash), pools in the order of the quiz's definition.
     """
+
+    fixed: dict[str, tuple[int, str]]
+    pools: list[list[tuple[int, str]]]
+
+
+_DRAWABLE_LIMIT = 256  # (quiz, content revision) pairs kept per app
+
+
+def drawable(session: Session, quiz: Quiz, revision: int | None = None) -> Drawable:
+    """The quiz's drawable questions: one query, or the app's cache for this content revision.
+
+    Every content import bumps the revision (models.content.CONTENT_REVISION), so a cached
+    entry never outlives the content it was read from. Without a revision or an app context
+    (scripts, tests) the query always runs.
+    """
+    cache = None
+    if revision is not None and has_app_context():
+        cache = current_app.extensions.setdefault("trainer.drawable", {})
+        found = cache.get((quiz.id, revision))
+        if found is not None:
+            return found
     pools = quiz.definition.get("pools", [])
     fixed_qids = {qid for pool in pools for qid in pool.get("questions") or []}
     banks = {pool["bank"] for pool in pools if pool.get("bank") and pool.get("count")}
-    if not fixed_qids and not banks:
-        return []
-    statement = _CANDIDATES[any(pool.get("tags") for pool in pools)]
-    rows = (
-        _connection(session)
-        .execute(statement, {"banks": sorted(banks), "qids": sorted(fixed_qids)})
-        .all()
-    )
-    by_qid = {row.qid: row for row in rows}
+    rows = []
+    if fixed_qids or banks:
+        statement = _CANDIDATES[any(pool.get("tags") for pool in pools)]
+        rows = (
+            _connection(session)
+            .execute(statement, {"banks": sorted(banks), "qids": sorted(fixed_qids)})
+            .all()
+        )
     by_bank: dict[str, list] = {}
     for row in rows:
         by_bank.setdefault(row.slug, []).append(row)
-    chosen: dict[int, str] = {}  # insertion-ordered: the draw order
+    eligible = []
     for pool in pools:
-        for qid in pool.get("questions") or []:
-            if qid in by_qid:
-                chosen.setdefault(by_qid[qid].id, by_qid[qid].content_hash)
-        if pool.get("bank") and pool.get("count"):
-            types, levels = pool.get("types"), pool.get("difficulty")
-            wanted = set(pool.get("tags") or [])
-            candidates = [
-                row
-                for row in by_bank.get(pool["bank"], ())
-                if row.id not in chosen
-                and (not types or row.type in types)
+        types, levels = pool.get("types"), pool.get("difficulty")
+        wanted = set(pool.get("tags") or [])
+        from_bank = by_bank.get(pool.get("bank"), []) if pool.get("count") else []
+        eligible.append(
+            [
+                (row.id, row.content_hash)
+                for row in from_bank
+                if (not types or row.type in types)
                 and (not levels or row.difficulty in levels)
                 and (not wanted or wanted & set(row.tags or []))
             ]
-            for row in rng.sample(candidates, min(pool["count"], len(candidates))):
-                chosen[row.id] = row.content_hash
+        )
+    result = Drawable(
+        fixed={row.qid: (row.id, row.content_hash) for row in rows if row.qid in fixed_qids},
+        pools=eligible,
+    )
+    if cache is not None:
+        if len(cache) >= _DRAWABLE_LIMIT:
+            cache.clear()
+        cache[(quiz.id, revision)] = result
+    return result
+
+
+def draw_questions(
+    session: Session, quiz: Quiz, rng: random.Random, revision: int | None = None
+) -> list[tuple[int, str]]:
+    """(question id, version hash) for a new attempt: fixed questions, then draws from each pool.
+
+    The candidates come from drawable() (one query, or none when cached); the chosen
+    questions' data then comes from the version cache.
+    """
+    table = drawable(session, quiz, revision)
+    chosen: dict[int, str] = {}  # insertion-ordered: the draw order
+    for pool, eligible in zip(quiz.definition.get("pools", []), table.pools, strict=True):
+        for qid in pool.get("questions") or []:
+            if qid in table.fixed:
+                chosen.setdefault(*table.fixed[qid])
+        if pool.get("bank") and pool.get("count"):
+            candidates = [entry for entry in eligible if entry[0] not in chosen]
+            for question_id, digest in rng.sample(candidates, min(pool["count"], len(candidates))):
+                chosen[question_id] = digest
     drawn = list(chosen.items())
     if quiz.definition.get("shuffle_questions", True):
         rng.shuffle(drawn)
@@ -370,7 +421,7 @@ def start_attempt(
     if not check.allowed:
         raise QuizError(check.reason or "not allowed")
     rng = random.Random(secrets.randbits(64))  # noqa: S311 (shuffling, seeded from secrets)
-    drawn = draw_questions(session, quiz, rng)
+    drawn = draw_questions(session, quiz, rng, check.content_revision)
     if not drawn:
         raise QuizError("empty")
     versions = question_snapshots(session, [digest for _id, digest in drawn])
