@@ -15,12 +15,12 @@ busy machine slows every row alike. Rows:
 - ``result``: the result page after the submit (not in quiz_load.py; shown because the result
   page derives each question's feedback again, work a submit no longer does).
 
-The app is built as ``trainer serve`` builds it, rate limiter included (it runs on every
-request); sign-in happens once, well under the limit.
+The app is built as ``trainer serve`` builds it, rate limiter included; sign-in happens once,
+well under the limit.
 
 The "x bare" column divides by the bare insert. In quiz_load.py (gunicorn, 16 clients) an
-operation's req/s ratio has come out at about 1.5 / its "x bare" here (see QUIZ_LOAD.md), so
-half the bare insert's requests per second needs about 3x here. Exit status 0: it is a
+operation's req/s ratio has come out at about 2.1 / its "x bare" here (see QUIZ_LOAD.md), so
+half the bare insert's requests per second needs about 4x here. Exit status 0: it is a
 measurement, not a test.
 """
 
