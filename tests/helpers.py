@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import re
+import subprocess
 from dataclasses import dataclass
+from pathlib import Path
 
 from trainer.models import User
 
@@ -47,3 +49,17 @@ def login_as(client, actor: Actor):
     response = login(client, actor.user.username, actor.password)
     assert response.status_code == 302, response.get_data(as_text=True)[:500]
     return response
+
+
+def qr_code_of(pdf: Path, workdir: Path) -> str:
+    """The text of the QR code on a PDF's first page (rendered with pdftoppm, read by zbarimg)."""
+    page = workdir / "qr-page"
+    subprocess.run(
+        ["pdftoppm", "-r", "150", "-png", "-singlefile", str(pdf), str(page)], check=True
+    )
+    return subprocess.run(
+        ["zbarimg", "--raw", "-q", str(page.with_suffix(".png"))],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()

@@ -11,6 +11,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from markupsafe import Markup
 
+from trainer.i18n import current_language
 from trainer.models import Role
 
 # No inline scripts or styles anywhere, so the policy can stay strict.
@@ -94,8 +95,6 @@ def nav_items() -> list[NavItem]:
     The menu depends only on the role, the language, the mount point and the page, and every
     page shows it: each combination is built once per app.
     """
-    from trainer.i18n import current_language
-
     role = _current_role()
     key = (role, current_language(), request.script_root, request.endpoint)
     cache = current_app.extensions.setdefault("trainer.nav", {})

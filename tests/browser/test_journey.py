@@ -8,6 +8,7 @@ import subprocess
 import pytest
 from sqlalchemy import select
 
+from tests.helpers import qr_code_of
 from trainer.admin.service import create_user
 from trainer.courses.importer import import_shipped_content
 from trainer.demo import _correct_response
@@ -119,16 +120,7 @@ def test_new_cashier_journey(app, session, stores, live_server, page, tmp_path):
     assert "张淼" in text and certificate.serial in text
 
     # The QR code on the certificate leads to the public page, which says it is valid.
-    subprocess.run(
-        ["pdftoppm", "-r", "150", "-png", "-singlefile", str(pdf_path), str(tmp_path / "page")],
-        check=True,
-    )
-    url = subprocess.run(
-        ["zbarimg", "--raw", "-q", str(tmp_path / "page.png")],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout.strip()
+    url = qr_code_of(pdf_path, tmp_path)
     assert url == f"{live_server}/verify/{certificate.verify_code}"
     anyone = page.context.browser.new_context()  # not signed in: anyone can check
     visitor = anyone.new_page()

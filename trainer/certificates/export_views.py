@@ -137,7 +137,8 @@ def export():
         .order_by(Job.created_at.desc())
         .limit(10)
     ).all()
-    if [job for job in recent if jobs.fail_if_stopped(current_app, job)]:
+    stopped = [job for job in recent if jobs.fail_if_stopped(current_app, job)]
+    if stopped:  # marked failed just now
         session.commit()
     return render_template("certificates/export.html", form=form, recent=recent)
 

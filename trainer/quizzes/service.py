@@ -23,7 +23,7 @@ from typing import Any, ClassVar
 
 from flask import current_app, has_app_context
 from sqlalchemy import and_, bindparam, case, func, insert, null, or_, select, update
-from sqlalchemy.engine import Connection, RowMapping
+from sqlalchemy.engine import RowMapping
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, defer, selectinload
 
@@ -183,11 +183,7 @@ _STORE_GRADE = (
 )
 _INSERT_ATTEMPT = insert(_A).returning(_A.c.id)
 _INSERT_ITEMS = insert(_I)
-
-
-def _connection(session: Session) -> Connection:
-    """The request's connection, inside the session's transaction (one commit for both)."""
-    return session.connection()
+# The statements run on session.connection(): inside the session's transaction, one commit.
 
 
 def _attempt_state(row: RowMapping, items: list[ItemState]) -> AttemptState:
@@ -208,7 +204,7 @@ def load_attempt(
     With ``position``, ``items`` holds just that item (one query for both): the autosave of
     one question needs no other. Use it only for writes to that item.
     """
-    conn = _connection(session)
+    conn = session.connection()
     if position is not None:
         row = (
             conn.execute(_LOAD_ATTEMPT_AND_ITEM, {"attempt_id": attempt_id, "position": position})
@@ -263,7 +259,7 @@ def check_start(
     learner has taken the quiz. Attempts under way are loaded only when there are some.
     """
     now = now or utcnow()
-    conn = _connection(session)
+    conn = session.connection()
     mine = {"user_id": user.id, "quiz_id": quiz.id}
     used, last_submitted, in_progress, revision = conn.execute(_START_FIGURES, mine).one()
     closed = []
@@ -354,7 +350,7 @@ def drawable(session: Session, quiz: Quiz, revision: int | None = None) -> Drawa
     if fixed_qids or banks:
         statement = _CANDIDATES[any(pool.get("tags") for pool in pools)]
         rows = (
-            _connection(session)
+            session.connection()
             .execute(statement, {"banks": sorted(banks), "qids": sorted(fixed_qids)})
             .all()
         )
@@ -447,7 +443,7 @@ def start_attempt(
         quiz_title=quiz.title,
         quiz_course_code=quiz.course_code,
     )
-    conn = _connection(session)
+    conn = session.connection()
     columns = {c.name: getattr(attempt, c.name) for c in _A.c if c.name != "id"}
     try:
         attempt.id = conn.execute(_INSERT_ATTEMPT, columns).scalar_one()
@@ -455,7 +451,7 @@ def start_attempt(
         # Another tab started attempt N at the same moment: use that one.
         session.rollback()
         existing = (
-            _connection(session)
+            session.connection()
             .execute(_IDS_UNDER_WAY, {"user_id": user.id, "quiz_id": quiz.id})
             .scalar()
         )
@@ -523,7 +519,7 @@ def _hold_open(session: Session, attempt: AttemptState, now: datetime) -> None:
     """
     if not is_open(attempt, now):
         raise QuizError("closed")
-    if _connection(session).execute(_HOLD_OPEN, {"attempt_id": attempt.id}).rowcount != 1:
+    if session.connection().execute(_HOLD_OPEN, {"attempt_id": attempt.id}).rowcount != 1:
         raise QuizError("closed")
 
 
@@ -546,7 +542,7 @@ def _apply_responses(
 
 def _write_responses(session: Session, attempt: AttemptState, items: list[ItemState]) -> None:
     if items:
-        _connection(session).execute(
+        session.connection().execute(
             _SAVE_RESPONSE,
             [
                 {
@@ -622,7 +618,7 @@ def submit(
     # commit, so only the writes should happen under it.
     seen = {item.position: item.saved_at for item in attempt.items}
     result, late = _grade(attempt, posted)
-    conn = _connection(session)
+    conn = session.connection()
     claimed = conn.execute(
         _CLAIM_WITH_RESULT,
         {"attempt_id": attempt.id, "new_submitted_at": now, **_result_params(result)},
