@@ -43,17 +43,22 @@ NAV = [
 ]
 
 
+# What a dict instance has as attributes (dir of the type: a dict has no instance __dict__).
+_DICT_ATTRIBUTES = frozenset(dir(dict))
+
+
 class TemplateEnvironment(Environment):
     """Flask's Jinja environment, with a faster ``x.name`` on plain dicts.
 
     Jinja tries ``getattr(x, name)`` first and falls back to ``x[name]``. For a dict that
     raises and catches an AttributeError per lookup, and the attempt page does hundreds. A
     plain dict has no attributes beyond dict's own, so for any other name going straight to
-    the item gives exactly Jinja's result.
+    the item gives exactly Jinja's result. The names are a set: ``hasattr(dict, name)`` for a
+    missing name raises and catches an AttributeError too (the attempt page: 1.34 -> 1.04 ms).
     """
 
     def getattr(self, obj, attribute):
-        if type(obj) is dict and not hasattr(dict, attribute):
+        if type(obj) is dict and attribute not in _DICT_ATTRIBUTES:
             try:
                 return obj[attribute]
             except KeyError:
