@@ -61,11 +61,19 @@ def localised(value: Any) -> dict[str, str] | None:
 
 
 def in_lang(value: Any, lang: str) -> str:
-    """The text of a localised value in one language ("" for None)."""
-    loc = localised(value)
-    if loc is None:
+    """The text of a localised value in one language ("" for None).
+
+    The same as ``localised(value)[lang]`` (Chinese for any other language), without building
+    the dict: a page asks for about a hundred texts.
+    """
+    if value is None:
         return ""
-    return loc.get(lang, loc["zh"])
+    if not isinstance(value, dict):
+        return str(value)
+    zh, en = value.get("zh"), value.get("en")
+    zh_s = "" if zh is None else str(zh)
+    en_s = "" if en is None else str(en)
+    return (en_s or zh_s) if lang == "en" else (zh_s or en_s)
 
 
 def _text(value: Any, lang: str | None) -> Any:
