@@ -346,12 +346,13 @@ def test_export_of_unknown_bank_fails(app):
 # ---------------------------------------------------------------------------------------------
 
 
-def upload(client, data: bytes, bank: str, name: str = "questions.gift"):
+def upload(client, data: bytes, bank: str, name: str = "questions.gift", **kw):
     token = csrf_token(client, "/admin/gift/import")
     return client.post(
         "/admin/gift/import",
         data={"csrf_token": token, "bank": bank, "file": (BytesIO(data), name)},
         content_type="multipart/form-data",
+        **kw,
     )
 
 
@@ -410,6 +411,28 @@ def test_upload_page_rejects_a_bad_file_without_change(client, session, people):
     assert after == before
     assert count(session, QuestionBank) == 1
     assert count(session, AuditEvent) == events
+
+
+def test_upload_page_reports_problems_and_warnings_in_the_readers_language(client, people):
+    """The page translates each message and keeps its file:line; the CLI stays English."""
+    login_as(client, people["admin"])
+
+    def page(data: bytes, name: str, lang: str) -> str:
+        response = upload(client, data, "moodle-demo", name, headers={"Accept-Language": lang})
+        return response.get_data(as_text=True)
+
+    zh = page(MALFORMED.read_bytes(), "malformed.gift", "zh")
+    assert "malformed.gift:9: 匹配题答案 &#39;=two 2&#39; 中没有 &#39;-&gt;&#39;" in zh
+    assert "malformed.gift:19: 权重 33% 不是 Moodle 允许的分值（最接近的是 33.33333%）" in zh
+    assert "has no &#39;-&gt;&#39;" not in zh
+    en = page(MALFORMED.read_bytes(), "malformed.gift", "en")
+    assert "malformed.gift:9: matching answer &#39;=two 2&#39; has no &#39;-&gt;&#39;" in en
+    assert "匹配题" not in en
+
+    zh = page(MOODLE.read_bytes(), MOODLE.name, "zh")
+    assert f"{MOODLE.name}:41: 答案 &#39;*&#39; 中的 &#39;*&#39; 在 Moodle 中是通配符" in zh
+    en = page(MOODLE.read_bytes(), MOODLE.name, "en")
+    assert f"{MOODLE.name}:41: &#39;*&#39; in the answer &#39;*&#39; is a wildcard" in en
 
 
 def test_upload_requires_csrf(client, session, people):

@@ -24,6 +24,7 @@ from trainer.domain.gift import (
     parse_gift,
     to_bank_questions,
 )
+from trainer.domain.messages import LocatedMessage, Message
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "gift"
 
@@ -715,6 +716,36 @@ def test_malformed_fixture_reports_every_problem_with_its_line() -> None:
         "malformed.gift:33: not a number: 'x' in the range '1..x'",
     ]
     assert str(exc.value).splitlines() == exc.value.problems
+
+
+def test_problems_and_warnings_carry_their_location_and_msgid() -> None:
+    """Each is its English text; made again through gettext (no catalogue) it reads the same."""
+
+    def gettext(msgid: str, **params: Any) -> str:
+        return msgid % params if params else msgid
+
+    with pytest.raises(GiftError) as parsing:
+        load("malformed.gift")
+    with pytest.raises(GiftError) as converting:
+        to_bank_questions(parse("Q{~a ~b}\n\nR{=a -> 1 =b -> 2}"), id_prefix="t")
+    with pytest.raises(GiftError) as decoding:
+        decode_gift(b"\xff", "t.gift")
+    warnings = parse("Q{=a* b}\n\n[html]R{T####[plain]gf}\n\nS{=a =b ~c}").warnings
+    messages = [
+        *parsing.value.problems,
+        *converting.value.problems,
+        *decoding.value.problems,
+        *warnings,
+    ]
+    assert len(messages) == 13 + 2 + 1 + 3
+    for message in messages:
+        assert isinstance(message, LocatedMessage)
+        assert message.translated(gettext) == message
+    problem = parsing.value.problems[2]
+    assert (problem.file, problem.line) == ("malformed.gift", 9)
+    assert problem.message == Message(
+        "matching answer '=%(answer)s' has no '->'", {"answer": "two 2"}
+    )
 
 
 @pytest.mark.parametrize(

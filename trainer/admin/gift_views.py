@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import PurePosixPath
 
 from flask import Blueprint, Response, abort, render_template, request
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
@@ -77,6 +78,11 @@ def _banks():
     )
 
 
+def _translated(messages) -> list[str]:
+    """Import problems or warnings in the reader's language; a plain string is shown as is."""
+    return [m.translated(_) if hasattr(m, "translated") else str(m) for m in messages]
+
+
 def _upload_name(name: str | None) -> str:
     """The uploaded file's own name (no client path), for file:line messages."""
     return PurePosixPath((name or "").replace("\\", "/")).name or "upload.gift"
@@ -87,7 +93,7 @@ def _upload_name(name: str | None) -> str:
 def upload():
     """Upload a GIFT file: import it and report, or list every problem and import nothing."""
     form = GiftImportForm()
-    report = problems = None
+    report = problems = warnings = None
     status = 200
     if form.validate_on_submit():
         session = get_session()
@@ -102,9 +108,10 @@ def upload():
             )
         except GiftError as exc:
             session.rollback()
-            problems, status = exc.problems, 422
+            problems, status = _translated(exc.problems), 422
         else:
             session.commit()
+            warnings = _translated(report.warnings)
     elif request.method == "POST":
         status = 422
     return (
@@ -113,6 +120,7 @@ def upload():
             form=form,
             report=report,
             problems=problems,
+            warnings=warnings,
             banks=_banks(),
             type_labels=TYPE_LABELS,
         ),

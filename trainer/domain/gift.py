@@ -8,7 +8,8 @@ how grades are checked, what "Importing N questions" counts) and the question ty
 
 The rule for problems: what Moodle refuses to import is a *problem* (``GiftError``, every one
 reported as ``file:line: message``); what Moodle imports silently but is probably a mistake,
-or what this project's bank format cannot keep, is a *warning*.
+or what this project's bank format cannot keep, is a *warning*.  Import problems and warnings
+are ``LocatedMessage``s: English text for the CLI and tests, translatable for the upload page.
 
 Pure Python: no Flask, no SQLAlchemy.
 """
@@ -21,6 +22,8 @@ import unicodedata
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
+
+from trainer.domain.messages import N_, LocatedMessage, Message
 
 __all__ = [
     "FORMATS",
@@ -102,6 +105,29 @@ _RAW_FRACTIONS = (
 )
 _GRADES: tuple[float, ...] = (0.0, 1.0, *_RAW_FRACTIONS, *(-f for f in _RAW_FRACTIONS), -1.0)
 
+# A warning given by two question types.
+_NO_FULL_MARKS = N_("no answer is worth 100%, so no response gets full marks")
+# A text whose format differs from its question's, by the kind of text (one whole sentence
+# each, so that translators see it whole).
+_MIXED_FORMAT = {
+    "general feedback": N_(
+        "the general feedback is [%(format)s] but the question is [%(question_format)s]; "
+        "trainer renders the whole question as %(question_format)s"
+    ),
+    "answer": N_(
+        "the answer is [%(format)s] but the question is [%(question_format)s]; "
+        "trainer renders the whole question as %(question_format)s"
+    ),
+    "feedback": N_(
+        "the feedback is [%(format)s] but the question is [%(question_format)s]; "
+        "trainer renders the whole question as %(question_format)s"
+    ),
+    "subquestion": N_(
+        "the subquestion is [%(format)s] but the question is [%(question_format)s]; "
+        "trainer renders the whole question as %(question_format)s"
+    ),
+}
+
 
 # --------------------------------------------------------------------------------------------
 # Public data
@@ -109,7 +135,10 @@ _GRADES: tuple[float, ...] = (0.0, 1.0, *_RAW_FRACTIONS, *(-f for f in _RAW_FRAC
 
 
 class GiftError(ValueError):
-    """Malformed GIFT: ``problems`` lists every problem found, each ``file:line: message``."""
+    """Malformed GIFT: ``problems`` lists every problem found, each ``file:line: message``.
+
+    The problems are ``LocatedMessage``s (plain English strings that can also be translated).
+    """
 
     def __init__(self, problems: Sequence[str]) -> None:
         self.problems: list[str] = list(problems)
@@ -186,7 +215,8 @@ class GiftImport:
 
     ``questions`` are what Moodle would import ("Importing N questions" is ``len(questions)``:
     descriptions count, ``$CATEGORY:`` switches do not); ``categories`` are the distinct
-    categories in order of first appearance; ``warnings`` are ``file:line: message``.
+    categories in order of first appearance; ``warnings`` are ``file:line: message``
+    (``LocatedMessage``s).
     """
 
     questions: list[GiftQuestion]
@@ -391,12 +421,11 @@ def decode_gift(data: bytes, filename: str = "<gift>") -> str:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
-        raise GiftError(
-            [
-                f"{filename}:{line}: the file is not UTF-8 (byte 0x{data[exc.start]:02x}); "
-                "GIFT format files must use UTF-8"
-            ]
-        ) from None
+        message = Message(
+            N_("the file is not UTF-8 (byte %(byte)s); GIFT format files must use UTF-8"),
+            {"byte": f"0x{data[exc.start]:02x}"},
+        )
+        raise GiftError([LocatedMessage(filename, line, message)]) from None
     return text.removeprefix("\ufeff")
 
 
@@ -428,11 +457,11 @@ class _Parser:
         self.warnings: list[str] = []
         self.problems: list[str] = []
 
-    def warn(self, line: int, message: str) -> None:
-        self.warnings.append(f"{self.filename}:{line}: {message}")
+    def warn(self, line: int, msgid: str, /, **params: Any) -> None:
+        self.warnings.append(LocatedMessage(self.filename, line, Message(msgid, params)))
 
-    def problem(self, line: int, message: str) -> None:
-        self.problems.append(f"{self.filename}:{line}: {message}")
+    def problem(self, line: int, msgid: str, /, **params: Any) -> None:
+        self.problems.append(LocatedMessage(self.filename, line, Message(msgid, params)))
 
     # -- file level ---------------------------------------------------------------------------
 
@@ -444,14 +473,16 @@ class _Parser:
         block: list[tuple[int, str]] = []
         for number, raw in enumerate(raw_lines, start=1):
             if _NONCHARACTERS.search(raw):
-                self.problem(number, "the text contains a Unicode noncharacter (U+FDD0–U+FDEF)")
+                self.problem(number, N_("the text contains a Unicode noncharacter (U+FDD0–U+FDEF)"))
                 continue
             line = raw.strip(_PHP_WS)
             if line == "0":
                 self.warn(
                     number,
-                    "a line holding only '0' counts as a blank line in Moodle "
-                    "(PHP empty()): it ends the question and is dropped",
+                    N_(
+                        "a line holding only '0' counts as a blank line in Moodle "
+                        "(PHP empty()): it ends the question and is dropped"
+                    ),
                 )
             # readquestions: questions are separated by blank lines (comments do not separate).
             if _php_empty(line):
@@ -464,9 +495,9 @@ class _Parser:
             self.read_block(block)
         if not self.questions and not self.problems:
             if self.categories:
-                self.warn(1, "no questions in the file, only categories")
+                self.warn(1, N_("no questions in the file, only categories"))
             else:
-                self.problem(1, "there are no questions in the import file")
+                self.problem(1, N_("there are no questions in the import file"))
         if self.problems:
             raise GiftError(self.problems)
         return GiftImport(self.questions, self.categories, self.warnings, self.filename)
@@ -499,8 +530,11 @@ class _Parser:
         if src.s[:10].upper() == "$CATEGORY:":
             self.warn(
                 src.line,
-                f"'{src.s[:10]}' is not a category switch (the keyword is "
-                "case-sensitive: $CATEGORY:); Moodle reads this as a question",
+                N_(
+                    "'%(keyword)s' is not a category switch (the keyword is "
+                    "case-sensitive: $CATEGORY:); Moodle reads this as a question"
+                ),
+                keyword=src.s[:10],
             )
 
         q = GiftQuestion(
@@ -514,7 +548,7 @@ class _Parser:
             end = src.find("::")
             if end < 0:
                 # Moodle drops the opening '::' and names the question from its text.
-                self.warn(src.line, "the question title is not closed with '::'")
+                self.warn(src.line, N_("the question title is not closed with '::'"))
             else:
                 q.title = _clean_name(src.cut(0, end).raw())
                 src = src.cut(end + 2).strip()
@@ -526,17 +560,18 @@ class _Parser:
             qtext, answers = src, _literal("", src.line)
         elif start < 0:
             self.problem(
-                src.line_at(finish), "could not find {...} around answers: '}' without '{'"
+                src.line_at(finish), N_("could not find {...} around answers: '}' without '{'")
             )
             return
         elif finish < 0:
             self.problem(
-                src.line_at(start), "could not find {...} around answers: '{' is never closed"
+                src.line_at(start), N_("could not find {...} around answers: '{' is never closed")
             )
             return
         elif finish < start:
             self.problem(
-                src.line_at(finish), "could not find {...} around answers: '}' comes before '{'"
+                src.line_at(finish),
+                N_("could not find {...} around answers: '}' comes before '{'"),
             )
             return
         else:
@@ -552,14 +587,16 @@ class _Parser:
             if stray >= 0:
                 self.warn(
                     qtext.line_at(stray),
-                    "unescaped '{' or '}' in the question text: "
-                    "Moodle reads only the first {...} as answers "
-                    "and keeps the rest as text (write \\{ \\})",
+                    N_(
+                        "unescaped '{' or '}' in the question text: "
+                        "Moodle reads only the first {...} as answers "
+                        "and keeps the rest as text (write \\{ \\})"
+                    ),
                 )
             if "{" in answers.s:
                 self.warn(
                     answers.line_at(answers.find("{")),
-                    "unescaped '{' inside the answers (write \\{)",
+                    N_("unescaped '{' inside the answers (write \\{)"),
                 )
 
         # General feedback: after the last '####' in the answers.
@@ -577,7 +614,7 @@ class _Parser:
                 q.general_feedback,
                 q.general_feedback_format,
                 gfeedback.line,
-                "the general feedback",
+                "general feedback",
             )
         else:
             q.general_feedback_format = q.format
@@ -586,7 +623,7 @@ class _Parser:
 
         q.qtype = self.qtype_of(description, answers)
         if not q.text:
-            self.warn(q.line, "the question text is empty")
+            self.warn(q.line, N_("the question text is empty"))
         readers = {
             "numerical": self.read_numerical,
             "multichoice": self.read_multichoice,
@@ -601,15 +638,17 @@ class _Parser:
     def read_category(self, src: _Src) -> None:
         category = src.cut(10).text()
         if not category:
-            self.warn(src.line, "empty $CATEGORY: ignored")
+            self.warn(src.line, N_("empty $CATEGORY: ignored"))
             return
         if "\n" in category:
             # Moodle takes the whole block as the category name, so a question written right
             # under the $CATEGORY: line is swallowed into it.
             self.warn(
                 src.line,
-                "the text after the $CATEGORY: line is part of the category "
-                "name in Moodle (put a blank line after $CATEGORY:)",
+                N_(
+                    "the text after the $CATEGORY: line is part of the category "
+                    "name in Moodle (put a blank line after $CATEGORY:)"
+                ),
             )
         self.category = category
         if category not in self.categories:
@@ -635,8 +674,11 @@ class _Parser:
         if check.upper() in ("T", "TRUE", "F", "FALSE"):
             self.warn(
                 answers.line,
-                f"'{check.translate(_UNESCAPE)}' makes a short-answer question: Moodle's "
-                "true/false keywords are case-sensitive (T, TRUE, F, FALSE)",
+                N_(
+                    "'%(answer)s' makes a short-answer question: Moodle's "
+                    "true/false keywords are case-sensitive (T, TRUE, F, FALSE)"
+                ),
+                answer=check.translate(_UNESCAPE),
             )
         return "shortanswer"
 
@@ -654,8 +696,12 @@ class _Parser:
                 if name.lower() in FORMATS:
                     self.warn(
                         src.line,
-                        f"'[{name}]' is not a format tag (tags are lowercase, "
-                        f"[{name.lower()}]); Moodle keeps it as text",
+                        N_(
+                            "'[%(tag)s]' is not a format tag (tags are lowercase, "
+                            "[%(lowercase)s]); Moodle keeps it as text"
+                        ),
+                        tag=name,
+                        lowercase=name.lower(),
                     )
         return src.text(), default
 
@@ -672,11 +718,7 @@ class _Parser:
     def check_format(self, q: GiftQuestion, text: str, fmt: str, line: int, what: str) -> None:
         # The bank format has one `format` per question; Moodle keeps one per text.
         if text and fmt != q.format:
-            self.warn(
-                line,
-                f"{what} is [{fmt}] but the question is [{q.format}]; "
-                f"trainer renders the whole question as {q.format}",
-            )
+            self.warn(line, _MIXED_FORMAT[what], format=fmt, question_format=q.format)
 
     def weight(self, src: _Src) -> tuple[float | None, _Src]:
         """format.php answerweightparser + the import's grade check; src starts with %…%."""
@@ -684,15 +726,16 @@ class _Parser:
         inner = src.s[1:end]
         rest = src.cut(end + 1)
         if not _is_numeric(inner):  # e.g. %--50%: PHP 8 cannot divide it and the import dies
-            self.problem(src.line, f"bad answer weight '%{inner}%'")
+            self.problem(src.line, N_("bad answer weight '%(weight)s'"), weight=f"%{inner}%")
             return None, rest
         fraction = float(inner) / 100
         grade = _snap_grade(fraction)
         if grade is None:
             self.problem(
                 src.line,
-                f"weight {inner}% is not one of Moodle's grades (nearest: "
-                f"{_pct(_nearest_grade(fraction))}%)",
+                N_("weight %(weight)s%% is not one of Moodle's grades (nearest: %(nearest)s%%)"),
+                weight=inner,
+                nearest=_pct(_nearest_grade(fraction)),
             )
         return grade, rest
 
@@ -702,8 +745,10 @@ class _Parser:
         if p.s.startswith("%"):
             self.warn(
                 p.line,
-                "'%' at the start of the answer is not a weight (%50%, %-100%, "
-                "%33.33333%); Moodle keeps it as text",
+                N_(
+                    "'%' at the start of the answer is not a weight (%50%, %-100%, "
+                    "%33.33333%); Moodle keeps it as text"
+                ),
             )
         return default, p
 
@@ -712,13 +757,14 @@ class _Parser:
     def first_answer(self, pieces: list[_Src], bare: str | None = None) -> list[_Src]:
         """Drop an empty text before the first separator, as format.php does with $answers[0].
 
-        ``bare`` names what a non-empty leading text is taken for (a warning), or None.
+        ``bare`` is the warning (a msgid with ``%(answer)s``) for a non-empty leading text, or
+        None when there is nothing to say.
         """
         first = pieces[0].strip()
         if _php_empty(first.s):
             return pieces[1:]
         if bare:
-            self.warn(first.line, f"the answer '{first.text()}' has no {bare}")
+            self.warn(first.line, bare, answer=first.text())
         return [first, *pieces[1:]]
 
     def read_multichoice(self, q: GiftQuestion, answers: _Src) -> bool:
@@ -726,9 +772,12 @@ class _Parser:
         q.single = "=" in answers.s
         # str_replace("=", "~=") then explode("~"): '~' ends an answer, '=' starts one.
         pieces = answers.replace("=", "~=").split("~")
-        pieces = self.first_answer(pieces, "'~' or '=' before it: Moodle reads it as wrong")
+        pieces = self.first_answer(
+            pieces,
+            N_("the answer '%(answer)s' has no '~' or '=' before it: Moodle reads it as wrong"),
+        )
         if len(pieces) < 2:
-            self.problem(answers.line, "not enough answers: multiple choice needs at least 2")
+            self.problem(answers.line, N_("not enough answers: multiple choice needs at least 2"))
             return False
         ok = True
         for piece in pieces:
@@ -740,8 +789,10 @@ class _Parser:
                 if _WEIGHT_RE.match(p.s.lstrip(_PHP_WS)):
                     self.warn(
                         line,
-                        "a weight after '=' is ignored in multiple choice ('=' is "
-                        "always 100%; write ~%50%answer for partial credit)",
+                        N_(
+                            "a weight after '=' is ignored in multiple choice ('=' is "
+                            "always 100%; write ~%50%answer for partial credit)"
+                        ),
                     )
             else:
                 fraction, p = self.leading_weight(p, 0.0)
@@ -751,44 +802,59 @@ class _Parser:
                 continue
             if not text:
                 # qtype_multichoice::save_question_options skips blank answers.
-                self.warn(line, "an empty answer is ignored")
+                self.warn(line, N_("an empty answer is ignored"))
                 continue
-            self.check_format(q, text, fmt, line, "the answer")
-            self.check_format(q, feedback, fbfmt, line, "the feedback")
+            self.check_format(q, text, fmt, line, "answer")
+            self.check_format(q, feedback, fbfmt, line, "feedback")
             q.answers.append(GiftAnswer(text, fraction, fmt, feedback, fbfmt, line=line))
         if not ok:
             return False
         if len(q.answers) < 2:
             # save_question_options: notenoughanswers is an error, the import stops.
-            self.problem(answers.line, "multiple choice needs at least 2 non-empty answers")
+            self.problem(answers.line, N_("multiple choice needs at least 2 non-empty answers"))
             return False
         fractions = [a.fraction for a in q.answers]
         if q.single:
             full = sum(f == 1.0 for f in fractions)
             if full == 0:
                 # fractionsnomax is only a "noticeyesno", which the import ignores.
-                self.warn(answers.line, "no answer is worth 100%, so no response gets full marks")
+                self.warn(answers.line, _NO_FULL_MARKS)
             elif full > 1:
                 self.warn(
-                    answers.line, f"{full} answers are worth 100%; any one of them gets full marks"
+                    answers.line,
+                    N_("%(count)d answers are worth 100%%; any one of them gets full marks"),
+                    count=full,
                 )
         else:
             total = round(sum(f for f in fractions if f > 0), 2)
             if total != 1.0:
                 self.warn(
                     answers.line,
-                    f"the positive weights add up to {_pct(total)}%, not "
-                    "100% (Moodle imports it anyway)",
+                    N_(
+                        "the positive weights add up to %(total)s%%, not "
+                        "100%% (Moodle imports it anyway)"
+                    ),
+                    total=_pct(total),
                 )
         return True
 
     def read_shortanswer(self, q: GiftQuestion, answers: _Src) -> bool:
         pieces = answers.split("=")
         lone_zero = pieces[0].strip().s == "0"
-        pieces = self.first_answer(pieces, "'=' before it: Moodle accepts it as correct")
+        pieces = self.first_answer(
+            pieces, N_("the answer '%(answer)s' has no '=' before it: Moodle accepts it as correct")
+        )
         if not pieces:
-            hint = " (Moodle drops a lone '0'; write {=0})" if lone_zero else ""
-            self.problem(answers.line, f"not enough answers for a short-answer question{hint}")
+            if lone_zero:
+                self.problem(
+                    answers.line,
+                    N_(
+                        "not enough answers for a short-answer question "
+                        "(Moodle drops a lone '0'; write {=0})"
+                    ),
+                )
+            else:
+                self.problem(answers.line, N_("not enough answers for a short-answer question"))
             return False
         ok = True
         for piece in pieces:
@@ -800,20 +866,25 @@ class _Parser:
                 ok = False
                 continue
             if not text:
-                self.warn(p.line, "an empty answer")
+                self.warn(p.line, N_("an empty answer"))
             if "*" in text:
                 self.warn(
                     p.line,
-                    f"'*' in the answer '{text}' is a wildcard in Moodle; trainer compares short "
-                    "answers ignoring punctuation, so there it is not a wildcard",
+                    N_(
+                        "'*' in the answer '%(answer)s' is a wildcard in Moodle; trainer compares "
+                        "short answers ignoring punctuation, so there it is not a wildcard"
+                    ),
+                    answer=text,
                 )
-            self.check_format(q, feedback, fbfmt, p.line, "the feedback")
+            self.check_format(q, feedback, fbfmt, p.line, "feedback")
             q.answers.append(GiftAnswer(text, fraction, q.format, feedback, fbfmt, line=p.line))
         if ok and max(a.fraction for a in q.answers) != 1.0:
             # qtype_shortanswer::save_question_options: fractionsnomax is an error.
+            # Not "100% so" in the msgid: catalogue checks would take "% s" for a placeholder.
             self.problem(
                 answers.line,
-                "one of the answers must be worth 100% so that full marks are possible",
+                N_("one of the answers must be worth %(full)s so that full marks are possible"),
+                full="100%",
             )
             return False
         return ok
@@ -828,10 +899,16 @@ class _Parser:
         lone_zero = pieces[0].strip().s == "0"
         pieces = self.first_answer(pieces)
         if not pieces:
-            hint = ""
             if lone_zero:
-                hint = " (Moodle drops a lone '0' before the first '='; write {#=0})"
-            self.problem(answers.line, f"no answers found for numerical question{hint}")
+                self.problem(
+                    answers.line,
+                    N_(
+                        "no answers found for numerical question "
+                        "(Moodle drops a lone '0' before the first '='; write {#=0})"
+                    ),
+                )
+            else:
+                self.problem(answers.line, N_("no answers found for numerical question"))
             return False
         ok = True
         for piece in pieces:
@@ -845,19 +922,19 @@ class _Parser:
                 continue
             answer.fraction = fraction
             answer.feedback, answer.feedback_format = feedback, fbfmt
-            self.check_format(q, feedback, fbfmt, line, "the feedback")
+            self.check_format(q, feedback, fbfmt, line, "feedback")
             q.answers.append(answer)
         if wrong is not None:
             head = wrong.split("#", 1)[0].cut(1).text()
             if head:
-                self.warn(wrong.line, f"'{head}' between '~' and '#' is ignored")
+                self.warn(wrong.line, N_("'%(text)s' between '~' and '#' is ignored"), text=head)
             _text, _fmt, feedback, fbfmt = self.comment(wrong, q.format)
-            self.check_format(q, feedback, fbfmt, wrong.line, "the feedback")
+            self.check_format(q, feedback, fbfmt, wrong.line, "feedback")
             q.answers.append(
                 GiftAnswer("*", 0.0, q.format, feedback, fbfmt, any=True, line=wrong.line)
             )
         if ok and not any(a.fraction == 1.0 for a in q.answers):
-            self.warn(answers.line, "no answer is worth 100%, so no response gets full marks")
+            self.warn(answers.line, _NO_FULL_MARKS)
         return ok
 
     def numeric_answer(self, text: str, line: int) -> GiftAnswer | None:
@@ -867,11 +944,22 @@ class _Parser:
             low, high = text[:dots].strip(_PHP_WS), text[dots + 2 :].strip(_PHP_WS)
             bad = [v for v in (low, high) if not _is_numeric(v)]
             if bad:
-                self.problem(line, f"not a number: '{bad[0]}' in the range '{text}'")
+                self.problem(
+                    line,
+                    N_("not a number: '%(value)s' in the range '%(range)s'"),
+                    value=bad[0],
+                    range=text,
+                )
                 return None
             lo, hi = float(low), float(high)
             if lo > hi:
-                self.warn(line, f"the range {text} runs backwards; read as {high}..{low}")
+                self.warn(
+                    line,
+                    N_("the range %(range)s runs backwards; read as %(high)s..%(low)s"),
+                    range=text,
+                    high=high,
+                    low=low,
+                )
                 lo, hi = hi, lo
             value = (lo + hi) / 2
             return GiftAnswer(
@@ -885,15 +973,20 @@ class _Parser:
         # any non-number silently becomes '*' (matches everything).  We keep the intent: only a
         # real '*' is a wildcard, anything else that is not a number is refused.
         if value_text != "*" and not _is_numeric(value_text):
-            self.problem(line, f"not a number: '{value_text}'")
+            self.problem(line, N_("not a number: '%(value)s'"), value=value_text)
             return None
         if not _is_numeric(tol_text):
-            self.problem(line, f"the tolerance is not a number: '{tol_text}'")
+            self.problem(line, N_("the tolerance is not a number: '%(value)s'"), value=tol_text)
             return None
         tolerance = float(tol_text)
         if tolerance < 0:
             # qtype_numerical_answer uses abs($tolerance).
-            self.warn(line, f"negative tolerance {tol_text} is read as {tol_text[1:]}")
+            self.warn(
+                line,
+                N_("negative tolerance %(tolerance)s is read as %(absolute)s"),
+                tolerance=tol_text,
+                absolute=tol_text[1:],
+            )
             tolerance = -tolerance
         if value_text == "*":
             return GiftAnswer("*", 1.0, any=True, tolerance=tolerance, line=line)
@@ -902,27 +995,33 @@ class _Parser:
     def read_matching(self, q: GiftQuestion, answers: _Src) -> bool:
         pieces = self.first_answer(answers.split("="))
         if len(pieces) < 2:
-            self.problem(answers.line, "not enough answers: matching needs at least 2 pairs")
+            self.problem(answers.line, N_("not enough answers: matching needs at least 2 pairs"))
             return False
         ok = True
         for piece in pieces:
             p = piece.strip()
             arrow = p.find("->")
             if arrow < 0:
-                self.problem(p.line, f"matching answer '={p.text()}' has no '->'")
+                self.problem(
+                    p.line, N_("matching answer '=%(answer)s' has no '->'"), answer=p.text()
+                )
                 ok = False
                 continue
             left, lfmt = self.text_format(p.cut(0, arrow), q.format)
             right = p.cut(arrow + 2).text()  # the right-hand side has no format of its own
             if not left and not right:
-                self.warn(p.line, "an empty matching pair is ignored")
+                self.warn(p.line, N_("an empty matching pair is ignored"))
                 continue
             if left and not right:
                 # save_question_options: nomatchinganswer is a notice that ends the import.
-                self.problem(p.line, f"the subquestion '{left}' has no matching answer")
+                self.problem(
+                    p.line,
+                    N_("the subquestion '%(subquestion)s' has no matching answer"),
+                    subquestion=left,
+                )
                 ok = False
                 continue
-            self.check_format(q, left, lfmt, p.line, "the subquestion")
+            self.check_format(q, left, lfmt, p.line, "subquestion")
             q.pairs.append(GiftPair(left, right, lfmt, p.line))
         if not ok:
             return False
@@ -930,8 +1029,12 @@ class _Parser:
         if stems < 2 or len(q.pairs) < 3:
             self.warn(
                 answers.line,
-                f"Moodle's editing form needs at least 2 subquestions and 3 "
-                f"answers; this has {stems} and {len(q.pairs)}",
+                N_(
+                    "Moodle's editing form needs at least 2 subquestions and 3 "
+                    "answers; this has %(subquestions)d and %(answers)d"
+                ),
+                subquestions=stems,
+                answers=len(q.pairs),
             )
         return True
 
@@ -943,10 +1046,10 @@ class _Parser:
         right, right_fmt = ("", q.format)
         if len(bits) > 1:
             wrong, wrong_fmt = self.text_format(bits[1].strip(), q.format)
-            self.check_format(q, wrong, wrong_fmt, bits[1].line, "the feedback")
+            self.check_format(q, wrong, wrong_fmt, bits[1].line, "feedback")
         if len(bits) > 2:
             right, right_fmt = self.text_format(bits[2].strip(), q.format)
-            self.check_format(q, right, right_fmt, bits[2].line, "the feedback")
+            self.check_format(q, right, right_fmt, bits[2].line, "feedback")
         q.correct_answer = value in ("T", "TRUE")
         if q.correct_answer:
             q.feedback_true, q.feedback_true_format = right, right_fmt
@@ -1005,7 +1108,7 @@ def to_bank_questions(imp: GiftImport, *, id_prefix: str) -> list[dict[str, Any]
         try:
             out.append(_bank_question(q, qid))
         except _Skip as exc:
-            problems.append(f"{imp.filename}:{q.line}: {exc}")
+            problems.append(LocatedMessage(imp.filename, q.line, exc.message))
     if problems:
         raise GiftError(problems)
     return out
@@ -1059,7 +1162,7 @@ def _bank_question(q: GiftQuestion, qid: str) -> dict[str, Any]:
                 option["correct"] = True
             options.append(_with_feedback(option, a.feedback))
         if not any(o.get("correct") for o in options):
-            raise _Skip("no option is correct (trainer needs at least one)")
+            raise _Skip(N_("no option is correct (trainer needs at least one)"))
         d["options"] = options
     elif kind == "truefalse":
         d["answer"] = bool(q.correct_answer)
@@ -1086,7 +1189,9 @@ def _bank_question(q: GiftQuestion, qid: str) -> dict[str, Any]:
     elif kind == "matching":
         real = sum(1 for p in q.pairs if p.left)
         if real < 3:
-            raise _Skip(f"matching needs at least 3 pairs in trainer; this one has {real}")
+            raise _Skip(
+                N_("matching needs at least 3 pairs in trainer; this one has %(count)d"), count=real
+            )
         # A distractor (Moodle: subquestion without text) is a pair with an empty left.
         d["pairs"] = [{"left": _loc(p.left), "right": _loc(p.right)} for p in q.pairs]
     return d
@@ -1098,7 +1203,15 @@ def _bank_question(q: GiftQuestion, qid: str) -> dict[str, Any]:
 
 
 class _Skip(Exception):
-    """A question that cannot be written (export) or kept (import conversion)."""
+    """A question that cannot be written (export) or kept (import conversion).
+
+    Import reasons are N_() msgids, shown translated on the upload page.  Export reasons are
+    plain English texts: export warnings are read only at the command line.
+    """
+
+    def __init__(self, reason: str, **params: Any) -> None:
+        self.message = Message(reason, params)
+        super().__init__(str(self.message))
 
 
 _Writer = Callable[[Any, str], str]

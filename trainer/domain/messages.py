@@ -29,3 +29,29 @@ class Message:
     def translated(self, gettext) -> str:
         """The message in the reader's language, given a gettext function."""
         return gettext(self.msgid, **self.params) if self.params else gettext(self.msgid)
+
+
+class LocatedMessage(str):
+    """A Message found at ``file:line``, e.g. a problem in an imported file.
+
+    It is a str whose value is the English ``file:line: message``, because the CLI, its
+    ``--json`` output, logs and tests read these messages as plain English text and keep doing
+    so unchanged; the web page calls ``translated()`` to show them in the reader's language.
+    """
+
+    file: str
+    line: int
+    message: Message
+
+    def __new__(cls, file: str, line: int, message: Message) -> LocatedMessage:
+        self = super().__new__(cls, f"{file}:{line}: {message}")
+        self.file, self.line, self.message = file, line, message
+        return self
+
+    def __getnewargs__(self) -> tuple[str, int, Message]:  # type: ignore[override]
+        # copy and pickle rebuild a str subclass from these arguments, not from the text.
+        return (self.file, self.line, self.message)
+
+    def translated(self, gettext) -> str:
+        """``file:line: message`` with the message in the reader's language."""
+        return f"{self.file}:{self.line}: {self.message.translated(gettext)}"

@@ -3,9 +3,10 @@
 ``import_gift`` reads one GIFT file into one question bank of origin ``gift``, in the caller's
 transaction: every problem (Moodle's refusals, questions the bank format cannot hold, ids taken
 by other banks, a content bank as the target) raises ``GiftError`` before anything is written,
-each message ``file:line: message``.  Importing into the same bank again replaces its questions:
-changed ones are updated, new ones added, and ones no longer in the file are retired (they stop
-being drawn; attempts keep their versions).  ``export_bank`` writes a bank back as GIFT.
+each message ``file:line: message`` (a ``LocatedMessage``, which the upload page translates).
+Importing into the same bank again replaces its questions: changed ones are updated, new ones
+added, and ones no longer in the file are retired (they stop being drawn; attempts keep their
+versions).  ``export_bank`` writes a bank back as GIFT.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from trainer.domain.gift import (
     to_bank_questions,
 )
 from trainer.domain.grading import max_points
+from trainer.domain.messages import N_, LocatedMessage, Message
 from trainer.models import Counter, Question, QuestionBank, User
 from trainer.models.content import CONTENT_REVISION, question_hash, store_question_versions
 
@@ -48,8 +50,8 @@ class GiftReport:
 
     ``imported`` is Moodle's "Importing N questions" count (descriptions count, ``$CATEGORY:``
     switches do not); ``by_type`` counts them per Moodle question type (all seven keys);
-    ``warnings`` are ``file:line: message``.  ``added``/``updated``/``unchanged``/``retired``
-    say what changed in the bank (not part of ``to_json``).
+    ``warnings`` are ``file:line: message`` (``LocatedMessage``s).  ``added``/``updated``/
+    ``unchanged``/``retired`` say what changed in the bank (not part of ``to_json``).
     """
 
     bank: str
@@ -101,18 +103,32 @@ def import_gift(
     every problem as ``file:line: message``.
     """
     problems: list[str] = []
+
+    def problem(line: int, msgid: str, /, **params: Any) -> None:
+        problems.append(LocatedMessage(filename, line, Message(msgid, params)))
+
     slug_ok = bool(SLUG_RE.fullmatch(bank_slug)) and len(bank_slug) <= _SLUG_MAX
     if not slug_ok:
-        problems.append(
-            f"{filename}:1: bank {bank_slug!r}: a bank name is lowercase letters, digits and "
-            f"hyphens (at most {_SLUG_MAX} characters)"
+        problem(
+            1,
+            N_(
+                "bank %(bank)s: a bank name is lowercase letters, digits and hyphens "
+                "(at most %(max)d characters)"
+            ),
+            bank=repr(bank_slug),
+            max=_SLUG_MAX,
         )
     bank = session.scalar(select(QuestionBank).where(QuestionBank.slug == bank_slug))
     if bank is not None and bank.origin != "gift":
-        problems.append(
-            f"{filename}:1: bank {bank_slug!r} holds {bank.origin} questions (from "
-            f"quizzes/banks/{bank_slug}.yaml); a GIFT file can only be imported into a GIFT "
-            "bank: choose another bank name"
+        problem(
+            1,
+            N_(
+                "bank %(bank)s holds %(origin)s questions (from quizzes/banks/%(slug)s.yaml); "
+                "a GIFT file can only be imported into a GIFT bank: choose another bank name"
+            ),
+            bank=repr(bank_slug),
+            origin=bank.origin,
+            slug=bank_slug,
         )
     try:
         imp = parse_gift(decode_gift(data, filename), filename)
@@ -128,9 +144,11 @@ def import_gift(
         if parsed.category is not None:
             q[CATEGORY_KEY] = parsed.category
         if len(q["id"]) > _QID_MAX:
-            problems.append(
-                f"{filename}:{parsed.line}: question id {q['id']!r} is longer than "
-                f"{_QID_MAX} characters; use a shorter bank name"
+            problem(
+                parsed.line,
+                N_("question id %(id)s is longer than %(max)d characters; use a shorter bank name"),
+                id=repr(q["id"]),
+                max=_QID_MAX,
             )
 
     ids = [q["id"] for q in questions]
@@ -149,10 +167,14 @@ def import_gift(
     for q, parsed in zip(questions, imp.questions, strict=True):
         found = existing.get(q["id"])
         if found is not None and found[1] != bank_slug:
-            problems.append(
-                f"{filename}:{parsed.line}: question id {q['id']!r} already belongs to bank "
-                f"{found[1]!r}; give the question another ::title:: (ids are made from titles) "
-                "or import the file into that bank"
+            problem(
+                parsed.line,
+                N_(
+                    "question id %(id)s already belongs to bank %(bank)s; give the question "
+                    "another ::title:: (ids are made from titles) or import the file into that bank"
+                ),
+                id=repr(q["id"]),
+                bank=repr(found[1]),
             )
     if problems:
         raise GiftError(problems)
