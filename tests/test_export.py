@@ -463,6 +463,65 @@ def test_progress_reports_are_signs_of_life(app, session, certs, tmp_path):
     assert finished.heartbeat_at == seen[-1]
 
 
+def test_jobs_left_queued_by_a_stopped_server_run_when_it_starts_again(
+    app, session, people, monkeypatch
+):
+    """Embedded jobs queue in the server process: the next process picks up what it left."""
+    ran = []
+    jobs.register("test.resumed", lambda _session, job, _progress: ran.append(job.id))
+    left = []
+    for minutes_ago in (2, 1):  # as enqueue() writes them, before the process stopped
+        job = Job(
+            id=str(uuid.uuid4()),
+            kind="test.resumed",
+            status="queued",
+            params={},
+            created_by_id=people["compliance"].user.id,
+            created_at=utcnow() - timedelta(minutes=minutes_ago),
+        )
+        session.add(job)
+        left.append(job.id)
+    session.commit()
+
+    # Every gunicorn worker resumes at start-up (two here), and both may hand a job to their
+    # pools before either runs it: the pools are held back until both have resumed.
+    submitted = []
+
+    class HeldPool:
+        def submit(self, fn, *args):
+            submitted.append((fn, args))
+
+    with monkeypatch.context() as held:
+        held.setattr(jobs, "_executor", lambda _app: HeldPool())
+        assert jobs.resume_queued(app) == 2
+        assert jobs.resume_queued(app) == 2
+    for fn, args in submitted:
+        fn(*args)
+    assert ran == left  # once each (the claim), oldest first
+    session.expire_all()
+    assert [session.get(Job, job_id).status for job_id in left] == ["done", "done"]
+    assert jobs.resume_queued(app) == 0
+
+
+def test_with_redis_queued_jobs_are_left_to_the_queue(app, session, monkeypatch):
+    session.add(Job(id=str(uuid.uuid4()), kind="test.resumed", status="queued", params={}))
+    session.commit()
+    monkeypatch.setitem(app.config, "REDIS_URL", "redis://127.0.0.1:6379/15")
+    assert jobs.resume_queued(app) == 0
+
+
+def test_each_server_worker_resumes_queued_jobs_when_it_loads_the_app(app, monkeypatch):
+    import trainer
+    from trainer.serve import _Gunicorn
+
+    resumed = []
+    monkeypatch.setattr(trainer, "create_app", lambda: app)
+    monkeypatch.setattr(jobs, "resume_queued", resumed.append)
+    server = _Gunicorn.__new__(_Gunicorn)  # load() only: no gunicorn configuration needed
+    assert server.load() is app
+    assert resumed == [app]
+
+
 def test_old_export_files_are_deleted_when_a_new_export_starts(app, client, session, people):
     """Files older than EXPORT_RETENTION_DAYS go; the jobs stay and say the file is gone."""
     root = jobs.export_dir(app)

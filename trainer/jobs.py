@@ -9,8 +9,10 @@ job id.
 Where jobs run:
 
 * Embedded (default, no ``TRAINER_REDIS_URL``): in the web server process, on a thread pool of
-  one worker per app, inside an app context and with a database session of its own. A job is lost
-  if that process stops; fine for one server and the odd export.
+  one worker per app, inside an app context and with a database session of its own. Jobs still
+  queued when that process stops are started again by the next server process
+  (:func:`resume_queued`, called by ``trainer serve``); one that was running is marked failed
+  (see below). Fine for one server and the odd export.
 * With ``TRAINER_REDIS_URL``: on the RQ queue ``trainer``; ``trainer worker`` (:func:`run_worker`)
   runs :func:`perform` for each job. Several web servers and workers can then share the work.
 
@@ -42,6 +44,7 @@ from typing import Protocol
 
 from flask import Flask, current_app, has_app_context
 from sqlalchemy import select, update
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from trainer.db import utcnow
@@ -133,6 +136,33 @@ def enqueue(app: Flask, kind: str, params: dict, *, created_by: User | None) -> 
     else:
         _executor(app).submit(_perform_in_app, app, job.id)
     return job
+
+
+def resume_queued(app: Flask) -> int:
+    """Hand the jobs still queued to this process's pool (embedded mode); returns how many.
+
+    An in-process queue ends with its process: without this, a job queued just before a
+    restart would say "queued" for ever. Every server worker calls it when it starts; the
+    claim in :func:`_perform` lets only one of them run each job, and a job some live worker
+    has queued too runs once, in whichever gets to it first. With Redis the queue outlives
+    the process, so nothing is resumed here.
+    """
+    app = _real(app)
+    if app.config.get("REDIS_URL"):
+        return 0
+    try:
+        with app.extensions["sessionmaker"]() as session:
+            waiting = session.scalars(
+                select(Job.id).where(Job.status == QUEUED).order_by(Job.created_at)
+            ).all()
+    except SQLAlchemyError:  # e.g. a database not migrated yet: serve anyway, say why
+        log.exception("could not look for queued jobs to resume")
+        return 0
+    for job_id in waiting:
+        _executor(app).submit(_perform_in_app, app, job_id)
+    if waiting:
+        log.info("resumed %d queued job(s)", len(waiting))
+    return len(waiting)
 
 
 def _real(app: Flask) -> Flask:

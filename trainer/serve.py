@@ -15,9 +15,12 @@ class _Gunicorn(BaseApplication):
             self.cfg.set(key, value)
 
     def load(self):
-        from trainer import create_app
+        from trainer import create_app, jobs
 
-        return create_app()
+        app = create_app()
+        # Each worker loads the app (no preload): embedded jobs queued before a restart run now.
+        jobs.resume_queued(app)
+        return app
 
 
 def serve(*, host: str, port: int, workers: int) -> None:
