@@ -179,17 +179,20 @@ def test_each_step_of_an_attempt_issues_few_statements(client, people, content, 
         count_statements, lambda: _post(client, f"/attempts/{attempt_id}/submit", {})
     )
     assert submitted.status_code == 302
+    # Holding the audit chain is a statement on PostgreSQL (an advisory lock); on SQLite the
+    # attempt's own writes already hold the database's write lock (audit._hold_chain).
+    hold = 1 if client.application.extensions["engine"].dialect.name == "postgresql" else 0
     # user; quiz; the learner's attempts and the content revision (one aggregate); insert
-    # attempt; insert items; hold the audit chain; its head; insert audit event. The
+    # attempt; insert items; (hold the audit chain;) its head; insert audit event. The
     # candidates come from the cache the first start filled (an import empties it).
-    assert start == 8
+    assert start == 7 + hold
     # user; attempt with its quiz's title; items.
     assert view == 3
     # user; attempt with the one item; hold the attempt open; update the item.
     assert save == 4
     # user; attempt; items; claim with the result; saved-at check; item grades (one batch);
-    # hold the audit chain; its head; insert audit event. (This quiz gives no certificate.)
-    assert submit == 9
+    # (hold the audit chain;) its head; insert audit event. (This quiz gives no certificate.)
+    assert submit == 8 + hold
 
 
 def test_scenario_panels_show_in_each_language(client, session, people, content):

@@ -6,10 +6,11 @@ import itertools
 import threading
 import time
 
+import pytest
 from sqlalchemy import select
 
 from trainer import audit
-from trainer.models import AuditEvent
+from trainer.models import AuditEvent, Counter
 
 
 def _chain(session) -> list[AuditEvent]:
@@ -17,8 +18,13 @@ def _chain(session) -> list[AuditEvent]:
     return list(session.scalars(select(AuditEvent).order_by(AuditEvent.id)))
 
 
-def test_concurrent_writers_do_not_fork_the_chain(app, session, monkeypatch):
-    """Each event links to the one before it, however the writers interleave."""
+@pytest.mark.parametrize("wrote_first", [False, True], ids=["event only", "after a write"])
+def test_concurrent_writers_do_not_fork_the_chain(app, session, monkeypatch, wrote_first):
+    """Each event links to the one before it, however the writers interleave.
+
+    Also when the event follows other writes in its transaction (as a started or submitted
+    attempt's does): on SQLite those writes hold the lock, and no lock statement is run.
+    """
     digest = audit._digest
 
     def slow_digest(prev, event):  # widens the gap between reading the head and appending
@@ -33,6 +39,8 @@ def test_concurrent_writers_do_not_fork_the_chain(app, session, monkeypatch):
         try:
             for i in range(8):
                 own = maker()
+                if wrote_first:
+                    Counter.increment(own, f"test.writer.{n}")
                 audit.record(own, "test.concurrent", details={"writer": n, "i": i})
                 own.commit()
                 own.close()

@@ -6,7 +6,7 @@ import hashlib
 import json
 
 from flask import has_request_context, request
-from sqlalchemy import false, func, insert, select, update
+from sqlalchemy import Connection, false, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from trainer.db import utcnow
@@ -18,7 +18,7 @@ _INSERT_EVENT = insert(_EVENTS)
 # Appending to the chain is serialised: a writer holds the chain until its transaction ends,
 # so two writers cannot both read the same last event and fork the chain. PostgreSQL: an
 # advisory lock for the transaction. SQLite: any write takes the database's one write lock
-# until the commit, and this one changes nothing.
+# until the commit, and this one changes nothing (see _hold_chain).
 _CHAIN_LOCK_KEY = 0x61756469  # "audi"
 _LOCK_POSTGRESQL = select(func.pg_advisory_xact_lock(_CHAIN_LOCK_KEY))
 _LOCK_SQLITE = update(_EVENTS).where(false()).values(id=_EVENTS.c.id)
@@ -39,6 +39,15 @@ def _digest(prev: str | None, event: dict) -> str:
         default=str,
     )
     return hashlib.sha256(payload.encode()).hexdigest()
+
+
+def _hold_chain(conn: Connection) -> None:
+    if conn.dialect.name == "postgresql":
+        conn.execute(_LOCK_POSTGRESQL)
+    elif not conn.connection.dbapi_connection.in_transaction:
+        # pysqlite opens a transaction only just before a write, and the write takes the lock:
+        # a transaction under way (an attempt just inserted …) holds it already.
+        conn.execute(_LOCK_SQLITE)
 
 
 def record(
@@ -62,7 +71,7 @@ def record(
         target_id = str(getattr(target, "serial", None) or getattr(target, "id", None))
     session.flush()  # rows this event refers to go first (no autoflush on the connection)
     conn = session.connection()
-    conn.execute(_LOCK_POSTGRESQL if conn.dialect.name == "postgresql" else _LOCK_SQLITE)
+    _hold_chain(conn)
     prev = conn.execute(_LAST_HASH).scalar()
     event = {
         "at": utcnow(),

@@ -182,6 +182,9 @@ _STORE_GRADE = (
     .values(**{name: bindparam(f"new_{name}", type_=_I.c[name].type) for name in _GRADE_NAMES})
 )
 _INSERT_ATTEMPT = insert(_A).returning(_A.c.id)
+# A new item has only these; the others (response, score …) start NULL. Fewer columns in the
+# executemany: 15 items bind 7 values each, not 12 (about 0.2 ms less per start).
+_NEW_ITEM_NAMES = ("position", "question_id", "question_hash", "layout", "max_score")
 _INSERT_ITEMS = insert(_I)
 # The statements run on session.connection(): inside the session's transaction, one commit.
 
@@ -481,7 +484,7 @@ def start_attempt(
             {
                 "attempt_id": attempt.id,
                 "created_at": now,
-                **{name: getattr(item, name) for name in _ITEM_NAMES},
+                **{name: getattr(item, name) for name in _NEW_ITEM_NAMES},
             }
             for item in attempt.items
         ],
