@@ -18,9 +18,9 @@ busy machine slows every row alike. Rows:
 The app is built as ``trainer serve`` builds it, rate limiter included; sign-in happens once,
 well under the limit.
 
-The "x bare" column divides by the bare insert. In quiz_load.py (gunicorn, 16 clients) an
-operation's req/s ratio has come out at about 2.1 / its "x bare" here (see QUIZ_LOAD.md), so
-half the bare insert's requests per second needs about 4x here. Exit status 0: it is a
+The "x bare" column divides by the bare insert. quiz_load.py (gunicorn, 16 clients) is CPU-bound,
+and gunicorn adds the same cost to every request of both apps, so half the bare insert's
+requests per second needs about 3.2x here (QUIZ_LOAD.md shows the sum). Exit status 0: it is a
 measurement, not a test.
 """
 
