@@ -11,6 +11,9 @@ busy machine slows every row alike. Rows:
 - ``signed-in no-op``: a JSON view added by this script behind ``@signed_in``: the session
   cookie, the user loader and the role policy, and nothing else;
 - ``signed-in empty page``: the same, rendering an empty page on ``base.html``;
+- ``signed-in form post``: a POST behind ``@signed_in`` with a submit's form (the CSRF token and
+  an answer to each question), answered with a redirect: what start, save and submit cost
+  before their own work;
 - ``start``, ``view``, ``save``, ``submit``: the quiz flow of quiz_load.py on ``placement``;
 - ``result``: the result page after the submit (not in quiz_load.py; shown because the result
   page derives each question's feedback again, work a submit no longer does).
@@ -58,6 +61,7 @@ ROWS = (
     "healthz",
     "signed-in no-op",
     "signed-in empty page",
+    "signed-in form post",
     "start",
     "view",
     "save",
@@ -88,7 +92,7 @@ class Timer:
 def trainer_client(instance: Path, env: dict[str, str]):
     """The app with two probe views (no-op JSON, empty page), and a signed-in test client."""
     os.environ.update({k: v for k, v in env.items() if k.startswith("TRAINER_")})
-    from flask import render_template
+    from flask import redirect, render_template
     from sqlalchemy import event
 
     from trainer import create_app
@@ -98,6 +102,9 @@ def trainer_client(instance: Path, env: dict[str, str]):
     empty = app.jinja_env.from_string("{% extends 'base.html' %}{% block content %}{% endblock %}")
     app.add_url_rule("/_probe/noop", "probe_noop", signed_in(lambda: {"ok": True}))
     app.add_url_rule("/_probe/page", "probe_page", signed_in(lambda: render_template(empty)))
+    app.add_url_rule(
+        "/_probe/post", "probe_post", signed_in(lambda: redirect("/_probe/noop")), methods=["POST"]
+    )
     client = app.test_client()
     page = client.get("/login").get_data(as_text=True)
     form = {
@@ -171,12 +178,16 @@ def main(argv: list[str] | None = None) -> int:
             "healthz": lambda: client.get("/healthz"),
             "signed-in no-op": lambda: client.get("/_probe/noop"),
             "signed-in empty page": lambda: client.get("/_probe/page"),
+            # The answers of the latest attempt's page (quiz_flow reads them), as a submit posts.
+            "signed-in form post": lambda: client.post(
+                "/_probe/post", data=MultiDict(user.answers())
+            ),
         }
         warm = Timer()
+        quiz_flow(client, warm, user)  # first: the form post needs an attempt's questions
         for call in fixed.values():  # imports, compiled templates and statement caches
             for _ in range(20):
                 call()
-        quiz_flow(client, warm, user)
         for _round in range(args.rounds):
             for row, call in fixed.items():
                 for _ in range(args.requests):
