@@ -16,14 +16,16 @@ def content(app, tmp_path, session, people):
     return import_quiz_content(app, tmp_path, session, people)
 
 
-def _sign_in_and_start(page, live_server, actor) -> None:
+def sign_in_and_start(page, live_server, actor, quiz: str = "scenario-first") -> int:
+    """Sign ``actor`` in, start ``quiz`` and return the attempt's id (its page is open)."""
     page.goto(f"{live_server}/login")
     page.fill("#username", actor.user.username)
     page.fill("#password", actor.password)
     page.locator("form button[type=submit]").last.click()
-    page.goto(f"{live_server}/quizzes/scenario-first")
+    page.goto(f"{live_server}/quizzes/{quiz}")
     page.locator("main form button.primary").click()
     page.wait_for_url("**/attempts/*")
+    return int(page.url.rstrip("/").rsplit("/", 1)[1])
 
 
 def _boxes(page):
@@ -38,7 +40,7 @@ def _boxes(page):
 def test_the_panel_sits_beside_the_question_on_a_wide_screen(browser, live_server, people, content):
     context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-GB")
     page = context.new_page()
-    _sign_in_and_start(page, live_server, people["cashier"])
+    sign_in_and_start(page, live_server, people["cashier"])
     panel, question = _boxes(page)
     assert panel["x"] + panel["width"] <= question["x"]  # side by side
     assert abs(panel["y"] - question["y"]) < 40  # and level with each other
@@ -46,7 +48,7 @@ def test_the_panel_sits_beside_the_question_on_a_wide_screen(browser, live_serve
 
 
 def test_the_panel_comes_first_on_a_phone(page, live_server, people, content):
-    _sign_in_and_start(page, live_server, people["cashier"])
+    sign_in_and_start(page, live_server, people["cashier"])
     panel, question = _boxes(page)
     assert panel["y"] + panel["height"] <= question["y"]  # stacked, panel first
     assert page.evaluate("document.documentElement.scrollWidth") <= 390  # no sideways scrolling

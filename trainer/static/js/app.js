@@ -25,8 +25,12 @@ if (attemptForm) {
   const dirty = new Set();
   const save = async () => {
     const data = new FormData(attemptForm);
-    if (dirty.size === 1) data.append("only", [...dirty][0]);
+    const pending = [...dirty];
+    if (pending.length === 1) data.append("only", pending[0]);
     dirty.clear();
+    // A save that fails leaves its questions to the next one: an answer changed while the
+    // connection was down must not be skipped when a later change names only its own question.
+    const keep = () => pending.forEach((position) => dirty.add(position));
     try {
       const response = await fetch(attemptForm.dataset.autosave, {
         method: "POST", body: data, headers: { "X-Requested-With": "fetch" },
@@ -36,12 +40,18 @@ if (attemptForm) {
       if (body.ok) {
         state.textContent = `${attemptForm.dataset.savedText} ${new Date().toLocaleTimeString()}`;
       } else {
+        keep();
         state.textContent = body.message;
       }
     } catch (err) {
+      keep();
       state.textContent = attemptForm.dataset.offlineText;
     }
   };
+  // Back online: save what could not be saved, without waiting for the next change.
+  window.addEventListener("online", () => {
+    if (dirty.size) save();
+  });
   const touched = (event) => {
     const question = event.target.closest("[data-position]");
     if (question) dirty.add(question.dataset.position);
