@@ -91,3 +91,45 @@ def test_answers_are_saved_as_picked_and_kept_through_a_dropped_connection(
     saved = _saved(session, attempt_id)
     assert saved[position] == _response(again)
     assert saved[other] == _response(later)
+
+
+def test_saves_go_one_at_a_time_so_the_newest_answer_is_the_one_kept(
+    page, live_server, session, people, content
+):
+    """A slow save must not land after a newer one and put the older answer back."""
+    attempt_id = sign_in_and_start(page, live_server, people["cashier"], "no-essay")
+    saved_text = page.locator("#attempt-form").get_attribute("data-saved-text")
+    question = page.locator("section[data-position]:has(input[type=radio])").first
+    position = int(question.get_attribute("data-position"))
+    older, newer = (
+        question.locator("input[type=radio]").first,
+        question.locator("input[type=radio]").last,
+    )
+    held, sent = [], []
+
+    def hold_the_first(route) -> None:  # the first save hangs; later ones go through
+        sent.append(route.request.url)
+        if held:
+            route.continue_()
+        else:
+            held.append(route)
+
+    page.route("**/save", hold_the_first)
+    older.check()
+    page.wait_for_timeout(800)  # the debounce fires: the first save is held
+    assert len(sent) == 1
+    newer.check()
+    page.wait_for_timeout(800)  # the second change's save would be sent by now
+    assert len(sent) == 1 and _saved(session, attempt_id)[position] is None
+    page.evaluate("document.querySelector('[data-save-state]').textContent = ''")
+    held[0].continue_()  # the slow save arrives; only then does the next one go
+    page.wait_for_function(
+        "text => document.querySelector('[data-save-state]').textContent.startsWith(text)",
+        arg=saved_text,
+    )
+    for _ in range(50):  # then the newer answer's save: wait for it to be stored
+        if len(sent) == 2 and _saved(session, attempt_id)[position] == _response(newer):
+            break
+        page.wait_for_timeout(100)
+    assert _saved(session, attempt_id)[position] == _response(newer)
+    assert len(sent) == 2

@@ -23,7 +23,7 @@ if (attemptForm) {
   let timer = null;
   // Questions changed since the last save; when only one did, the server loads only it.
   const dirty = new Set();
-  const save = async () => {
+  const send = async () => {
     const data = new FormData(attemptForm);
     const pending = [...dirty];
     if (pending.length === 1) data.append("only", pending[0]);
@@ -48,6 +48,10 @@ if (attemptForm) {
       state.textContent = attemptForm.dataset.offlineText;
     }
   };
+  // One save at a time, in order, each sending the form as it is when its turn comes: two in
+  // flight could arrive in the other order, and the older answers would overwrite the newer.
+  let queue = Promise.resolve();
+  const save = () => (queue = queue.then(send));
   // Back online: save what could not be saved, without waiting for the next change.
   window.addEventListener("online", () => {
     if (dirty.size) save();
