@@ -284,3 +284,64 @@ def search(session: Session, query: str, lang: str, limit: int = 30) -> list[Sea
             )
         )
     return hits
+
+
+@dataclass(frozen=True)
+class ManualLink:
+    """A ``course/lesson#anchor`` link of a question, with what the reader will find there."""
+
+    code: str
+    slug: str
+    anchor: str | None
+    title: str | None  # the section's (or lesson's) title; None when it no longer exists
+
+
+def manual_links(session: Session, links: list[str], lang: str) -> dict[str, ManualLink]:
+    """Each ``course/lesson#anchor`` link with its title in ``lang``, in one query.
+
+    A result page names where each link goes: a row of identical "read the manual" links says
+    nothing, and screen readers list links by their text. Titles come from the courses'
+    current versions; a link whose lesson or section is gone keeps ``title`` None.
+    """
+    parsed = {}
+    for link in dict.fromkeys(links):
+        path, _, anchor = link.partition("#")
+        code, _, slug = path.partition("/")
+        if code and slug:
+            parsed[link] = (code, slug, anchor or None)
+    if not parsed:
+        return {}
+    rows = session.execute(
+        select(
+            Course.code,
+            Lesson.slug,
+            Lesson.title,
+            Section.anchor,
+            Section.title_zh,
+            Section.title_en,
+        )
+        .join(CourseVersion, CourseVersion.course_id == Course.id)
+        .join(Lesson, Lesson.course_version_id == CourseVersion.id)
+        .outerjoin(Section, Section.lesson_id == Lesson.id)
+        .where(
+            CourseVersion.current,
+            Course.code.in_({code for code, _slug, _anchor in parsed.values()}),
+            Lesson.slug.in_({slug for _code, slug, _anchor in parsed.values()}),
+        )
+    ).all()
+    lessons: dict[tuple[str, str], str] = {}
+    sections: dict[tuple[str, str, str], str] = {}
+    for code, slug, lesson_title, anchor, title_zh, title_en in rows:
+        lessons[(code, slug)] = (lesson_title or {}).get(lang) or (lesson_title or {}).get("en")
+        if anchor is not None:
+            sections[(code, slug, anchor)] = title_zh if lang == "zh" else title_en
+    return {
+        link: ManualLink(
+            code,
+            slug,
+            anchor,
+            # A section renamed away still leaves its lesson worth opening.
+            (anchor and sections.get((code, slug, anchor))) or lessons.get((code, slug)),
+        )
+        for link, (code, slug, anchor) in parsed.items()
+    }

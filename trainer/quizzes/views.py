@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from flask import (
     Blueprint,
     abort,
@@ -21,6 +23,7 @@ from flask_login import current_user
 from markupsafe import Markup
 from sqlalchemy import bindparam, select
 
+from trainer.courses.service import manual_links
 from trainer.db import get_session
 from trainer.domain import grading
 from trainer.forms import EmptyForm
@@ -41,6 +44,35 @@ QUIZ_ERRORS = {  # lazy: translated when shown, in the reader's language
     "too_long": _l("An answer is too long to save. Please shorten it."),
     "not_scenario": _l("That choice is not available."),
 }
+
+
+# The skills the shipped question banks tag (quizzes/banks/*.yaml), named for "what to review".
+# Entry-error cases (C1-C20) and emergencies (D1-D7) are named by their code; any other tag
+# (a GIFT import's, say) is shown as written.
+TOPIC_LABELS = {
+    "card-data-security": _l("Card data security"),
+    "correction": _l("Correcting a payment"),
+    "customer-care": _l("Talking with the customer"),
+    "escalation": _l("When to call a supervisor"),
+    "fraud-awareness": _l("Spotting fraud and cash-out"),
+    "records": _l("Receipts and records"),
+    "terminal-care": _l("Terminal care"),
+    "timing": _l("Before or after settlement"),
+}
+_CASE_TAG = re.compile(r"([CD])(\d{1,2})")
+
+
+def topic_label(tag: str | None) -> str:
+    """A review topic's name in the reader's language."""
+    if tag is None:
+        return _("Other")
+    if tag in TOPIC_LABELS:
+        return str(TOPIC_LABELS[tag])
+    case = _CASE_TAG.fullmatch(tag)
+    if case:
+        kind = _("Entry error %(code)s") if case[1] == "C" else _("Emergency %(code)s")
+        return kind % {"code": tag}
+    return tag
 
 
 def _message(exc: Exception) -> str:
@@ -350,13 +382,16 @@ def result(attempt_id: int):
     if attempt.status is AttemptStatus.IN_PROGRESS:
         return redirect(url_for("quizzes.attempt", attempt_id=attempt.id))
     show_feedback = attempt.review_policy == "after_submission"
+    graded = [(item, service.item_grade(item)) for item in attempt.items] if show_feedback else []
+    links = [link for topic in attempt.weak_topics or [] for link in topic["manual"]]
+    links += [link for _item, grade in graded for link in grade.manual]
     return render_template(
         "quizzes/result.html",
         attempt=attempt,
-        graded=[(item, service.item_grade(item)) for item in attempt.items]
-        if show_feedback
-        else [],
+        graded=graded,
         show_feedback=show_feedback,
+        manual=manual_links(get_session(), links, current_language()),
+        topic_label=topic_label,
     )
 
 
