@@ -852,6 +852,26 @@ CASES: list[tuple[str, str, str, str, int | tuple[str, str | None], str]] = [
         'question "b-void-single": unknown glossary term "voids"',
     ),
     (
+        "unknown-tag",
+        BANK,
+        "tags: [C1, timing]",
+        "tags: [C1, timng]",
+        ("tags: [C1, timng]", None),
+        'question "b-void-single": unknown tag "timng": use a skill (card-data-security, '
+        "correction, customer-care, escalation, fraud-awareness, records, terminal-care, "
+        "timing), an entry-error case C1-C20 or an emergency D1-D7",
+    ),
+    (
+        "case-tag-out-of-range",
+        BANK,
+        "tags: [C1, timing]",
+        "tags: [C21, timing]",
+        ("tags: [C21, timing]", None),
+        'question "b-void-single": unknown tag "C21": use a skill (card-data-security, '
+        "correction, customer-care, escalation, fraud-awareness, records, terminal-care, "
+        "timing), an entry-error case C1-C20 or an emergency D1-D7",
+    ),
+    (
         "manual-unknown-course",
         BANK,
         "manual: basics/01-void-or-refund#check-the-batch",

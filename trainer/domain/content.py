@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from trainer.domain import topics
 from trainer.domain.attempt_layout import QUESTION_TYPES
 from trainer.domain.markdown import (
     GLOSSARY_REF_RE,
@@ -585,6 +586,8 @@ class _Checker:
         *,
         slug: bool = False,
         ids: bool = False,
+        known: Callable[[str], bool] | None = None,
+        known_hint: str = "",
     ) -> list[str]:
         items = self.seq(node, key, file, who)
         if items is None:
@@ -603,6 +606,8 @@ class _Checker:
                 continue
             if slug and not SLUG_RE.match(item):
                 self.add(file, line, f'{who}: "{key}" item "{item}" must use only {SLUG_HINT}')
+            if known is not None and not known(item):
+                self.add(file, line, f'{who}: unknown {key[:-1]} "{item}": use {known_hint}')
             if item in result:
                 self.add(file, line, f'{who}: "{key}" lists "{item}" twice')
                 continue
@@ -957,7 +962,9 @@ class _Checker:
             "file": file,
             "line": line,
             "format": fmt,
-            "tags": self.str_list(node, "tags", file, who),
+            "tags": self.str_list(
+                node, "tags", file, who, known=topics.is_known, known_hint=topics.KNOWN
+            ),
             "difficulty": self.integer(node, "difficulty", file, who, minimum=1, maximum=3) or 1,
             "points": self.number(node, "points", file, who, minimum=0),
             "manual": None,

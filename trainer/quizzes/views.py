@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-
 from flask import (
     Blueprint,
     abort,
@@ -25,7 +23,7 @@ from sqlalchemy import bindparam, select
 
 from trainer.courses.service import manual_links
 from trainer.db import get_session
-from trainer.domain import grading
+from trainer.domain import grading, topics
 from trainer.forms import EmptyForm
 from trainer.i18n import current_language
 from trainer.models import AttemptItem, AttemptStatus, Quiz, Role
@@ -46,33 +44,9 @@ QUIZ_ERRORS = {  # lazy: translated when shown, in the reader's language
 }
 
 
-# The skills the shipped question banks tag (quizzes/banks/*.yaml), named for "what to review".
-# Entry-error cases (C1-C20) and emergencies (D1-D7) are named by their code; any other tag
-# (a GIFT import's, say) is shown as written.
-TOPIC_LABELS = {
-    "card-data-security": _l("Card data security"),
-    "correction": _l("Correcting a payment"),
-    "customer-care": _l("Talking with the customer"),
-    "escalation": _l("When to call a supervisor"),
-    "fraud-awareness": _l("Spotting fraud and cash-out"),
-    "records": _l("Receipts and records"),
-    "terminal-care": _l("Terminal care"),
-    "timing": _l("Before or after settlement"),
-}
-_CASE_TAG = re.compile(r"([CD])(\d{1,2})")
-
-
 def topic_label(tag: str | None) -> str:
-    """A review topic's name in the reader's language."""
-    if tag is None:
-        return _("Other")
-    if tag in TOPIC_LABELS:
-        return str(TOPIC_LABELS[tag])
-    case = _CASE_TAG.fullmatch(tag)
-    if case:
-        kind = _("Entry error %(code)s") if case[1] == "C" else _("Emergency %(code)s")
-        return kind % {"code": tag}
-    return tag
+    """A review topic's name in the reader's language (see domain.topics)."""
+    return topics.label(tag, _)
 
 
 def _message(exc: Exception) -> str:
