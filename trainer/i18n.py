@@ -73,11 +73,18 @@ def datetime_filter(value: datetime | None, style: str = "medium") -> str:
     return format_datetime(value, style)
 
 
-# Flask-Babel finds the catalogue through several context proxies for every string, and a page
-# translates dozens: templates take it from their render context instead (set once per render
-# by the context processor below; macros imported without context fall back to the lookup).
+# Flask-Babel finds the catalogue (and the locale) through several context proxies for every
+# string, and a page translates dozens: templates take both from their render context instead
+# (set once per render by the context processor below; macros imported without context fall
+# back to the lookup).
 def _catalogue(context):
     return context.get("_translations") or get_translations()
+
+
+@pass_context
+def _localised(context, text, lang=None):
+    # The language comes from the render context too: a result page localises ~100 texts.
+    return localised(text, lang or context.get("_language"))
 
 
 @pass_context
@@ -110,9 +117,11 @@ def init_app(app: Flask) -> None:
         npgettext=_npgettext,
         newstyle=True,
     )
-    app.context_processor(lambda: {"_translations": get_translations()})
+    app.context_processor(
+        lambda: {"_translations": get_translations(), "_language": current_language()}
+    )
     app.jinja_env.filters.update(
-        localised=localised,
+        localised=_localised,
         money=money,
         percent=percent,
         date=date_filter,
