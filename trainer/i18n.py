@@ -32,7 +32,8 @@ def select_locale() -> str:
 
 def current_language() -> str:
     """'zh' or 'en' for the current request."""
-    return str(get_locale().language) if get_locale() else "zh"
+    locale = get_locale()
+    return str(locale.language) if locale else "zh"
 
 
 def localised(text: dict | str | None, lang: str | None = None) -> str:
