@@ -301,7 +301,8 @@ def manual_links(session: Session, links: list[str], lang: str) -> dict[str, Man
 
     A result page names where each link goes: a row of identical "read the manual" links says
     nothing, and screen readers list links by their text. Titles come from the courses'
-    current versions; a link whose lesson or section is gone keeps ``title`` None.
+    current versions. A link whose section is gone gets its lesson's title; one whose lesson is
+    gone keeps ``title`` None (the page then shows a generic text).
     """
     parsed = {}
     for link in dict.fromkeys(links):
