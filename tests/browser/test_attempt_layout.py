@@ -5,27 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from tests.test_quizzes import import_quiz_content
+from tests.browser.conftest import sign_in_and_start
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture
-def content(app, tmp_path, session, people):
-    """The quiz tests' content tree (its b-void-single question has a terminal panel)."""
-    return import_quiz_content(app, tmp_path, session, people)
-
-
-def sign_in_and_start(page, live_server, actor, quiz: str = "scenario-first") -> int:
-    """Sign ``actor`` in, start ``quiz`` and return the attempt's id (its page is open)."""
-    page.goto(f"{live_server}/login")
-    page.fill("#username", actor.user.username)
-    page.fill("#password", actor.password)
-    page.locator("form button[type=submit]").last.click()
-    page.goto(f"{live_server}/quizzes/{quiz}")
-    page.locator("main form button.primary").click()
-    page.wait_for_url("**/attempts/*")
-    return int(page.url.rstrip("/").rsplit("/", 1)[1])
 
 
 def _boxes(page):

@@ -6,16 +6,10 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from tests.browser.test_attempt_layout import sign_in_and_start
-from tests.test_quizzes import import_quiz_content
+from tests.browser.conftest import sign_in_and_start
 from trainer.models import AttemptItem
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture
-def content(app, tmp_path, session, people):
-    return import_quiz_content(app, tmp_path, session, people)
 
 
 def _saved(session, attempt_id: int) -> dict[int, dict | None]:

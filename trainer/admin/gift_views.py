@@ -17,6 +17,7 @@ from wtforms.validators import DataRequired, Length, Regexp
 from trainer import audit
 from trainer.db import get_session
 from trainer.domain.gift import GiftError
+from trainer.domain.messages import LocatedMessage
 from trainer.models import Question, QuestionBank, Role
 from trainer.quizzes.gift_import import export_bank, import_gift
 from trainer.security import roles
@@ -78,9 +79,9 @@ def _banks():
     )
 
 
-def _translated(messages) -> list[str]:
-    """Import problems or warnings in the reader's language; a plain string is shown as is."""
-    return [m.translated(_) if hasattr(m, "translated") else str(m) for m in messages]
+def _translated(messages: list[LocatedMessage]) -> list[str]:
+    """Import problems or warnings in the reader's language."""
+    return [m.translated(_) for m in messages]
 
 
 def _upload_name(name: str | None) -> str:

@@ -140,8 +140,8 @@ class GiftError(ValueError):
     The problems are ``LocatedMessage``s (plain English strings that can also be translated).
     """
 
-    def __init__(self, problems: Sequence[str]) -> None:
-        self.problems: list[str] = list(problems)
+    def __init__(self, problems: Sequence[LocatedMessage]) -> None:
+        self.problems: list[LocatedMessage] = list(problems)
         super().__init__("\n".join(self.problems))
 
 
@@ -221,7 +221,7 @@ class GiftImport:
 
     questions: list[GiftQuestion]
     categories: list[str]
-    warnings: list[str]
+    warnings: list[LocatedMessage]
     filename: str = "<gift>"
 
 
@@ -454,8 +454,8 @@ class _Parser:
         self.questions: list[GiftQuestion] = []
         self.categories: list[str] = []
         self.category: str | None = None
-        self.warnings: list[str] = []
-        self.problems: list[str] = []
+        self.warnings: list[LocatedMessage] = []
+        self.problems: list[LocatedMessage] = []
 
     def warn(self, line: int, msgid: str, /, **params: Any) -> None:
         self.warnings.append(LocatedMessage(self.filename, line, Message(msgid, params)))
@@ -1096,7 +1096,7 @@ def to_bank_questions(imp: GiftImport, *, id_prefix: str) -> list[dict[str, Any]
     used: set[str] = set()
     next_suffix: dict[str, int] = {}
     out: list[dict[str, Any]] = []
-    problems: list[str] = []
+    problems: list[LocatedMessage] = []
     for n, q in enumerate(imp.questions, start=1):
         base = _slug(q.title) if q.title else ""
         base = base or f"{prefix}-{n}"

@@ -58,7 +58,7 @@ class GiftReport:
     imported: int
     by_type: dict[str, int]
     categories: list[str]
-    warnings: list[str]
+    warnings: list[LocatedMessage]
     added: int = 0
     updated: int = 0
     unchanged: int = 0
@@ -102,7 +102,7 @@ def import_gift(
     Writes into ``session`` without committing; raises ``GiftError`` (nothing written) listing
     every problem as ``file:line: message``.
     """
-    problems: list[str] = []
+    problems: list[LocatedMessage] = []
 
     def problem(line: int, msgid: str, /, **params: Any) -> None:
         problems.append(LocatedMessage(filename, line, Message(msgid, params)))

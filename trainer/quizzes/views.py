@@ -356,9 +356,11 @@ def result(attempt_id: int):
     if attempt.status is AttemptStatus.IN_PROGRESS:
         return redirect(url_for("quizzes.attempt", attempt_id=attempt.id))
     show_feedback = attempt.review_policy == "after_submission"
-    graded = [(item, service.item_grade(item)) for item in attempt.items] if show_feedback else []
-    links = [link for topic in attempt.weak_topics or [] for link in topic["manual"]]
-    links += [link for _item, grade in graded for link in grade.manual]
+    graded, links = [], []
+    if show_feedback:  # the review section and its links show only with the feedback
+        graded = [(item, service.item_grade(item)) for item in attempt.items]
+        links = [link for topic in attempt.weak_topics or [] for link in topic["manual"]]
+        links += [link for _item, grade in graded for link in grade.manual]
     return render_template(
         "quizzes/result.html",
         attempt=attempt,
