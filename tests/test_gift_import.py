@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy import func, select
 
 from tests.helpers import csrf_token, login_as
-from trainer.domain import grading
+from trainer.domain import questions as grading
 from trainer.models import AttemptStatus, AuditEvent, Question, QuestionBank, Quiz
 from trainer.quizzes import service
 

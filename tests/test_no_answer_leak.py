@@ -23,9 +23,10 @@ from sqlalchemy import select
 
 from tests.helpers import csrf_token, login_as
 from trainer.courses.importer import import_tree
-from trainer.domain import grading
-from trainer.domain.attempt_layout import in_lang, scenario_steps, walk_path
+from trainer.domain import questions as grading
 from trainer.domain.markdown import render_markdown
+from trainer.domain.questions import in_lang
+from trainer.domain.questions.scenario import scenario_steps, walk_path
 from trainer.models import Attempt, Question, User
 
 SHIPPED = Path(__file__).parents[1]

@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import Any
 
 from trainer.domain import topics
-from trainer.domain.attempt_layout import QUESTION_TYPES
 from trainer.domain.markdown import (
     GLOSSARY_REF_RE,
     LANGS,
@@ -18,6 +17,7 @@ from trainer.domain.markdown import (
     Section,
     render_markdown,
 )
+from trainer.domain.questions import QUESTION_TYPES
 from trainer.domain.yamlsource import Problem, YamlDict, YamlList, load_yaml, parse_yaml
 
 __all__ = [

@@ -10,7 +10,17 @@ from typing import Any
 import yaml
 from yaml.nodes import MappingNode, Node, SequenceNode
 
-__all__ = ["Problem", "YamlDict", "YamlList", "load_yaml", "parse_yaml"]
+__all__ = [
+    "Problem",
+    "YamlDict",
+    "YamlList",
+    "describe",
+    "fmt_number",
+    "is_int",
+    "is_yaml_number",
+    "load_yaml",
+    "parse_yaml",
+]
 
 _MERGE_TAG = "tag:yaml.org,2002:merge"
 
@@ -145,3 +155,38 @@ def load_yaml(path: Path, file: str) -> tuple[Any, list[Problem]]:
     except OSError as exc:
         return None, [Problem(file, 1, f"cannot read file: {exc.strerror}")]
     return parse_yaml(text, file)
+
+
+# --- describing values in problem messages ---------------------------------------------------
+
+
+def describe(value: Any) -> str:
+    """A YAML value as a problem message names it: 'number 3', 'text "abc"', 'a list'."""
+    if value is None:
+        return "nothing"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return f"number {value}"
+    if isinstance(value, str):
+        return f'text "{value}"' if len(value) <= 40 else "a long text"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "a mapping"
+    return type(value).__name__
+
+
+def is_int(value: Any) -> bool:
+    """A YAML integer (true and false are not)."""
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def is_yaml_number(value: Any) -> bool:
+    """A YAML number (true and false are not; .nan and .inf are)."""
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def fmt_number(value: float) -> str:
+    """A number as a problem message shows it (3, 0.5, 1e+06)."""
+    return f"{value:g}"

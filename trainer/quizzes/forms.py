@@ -1,9 +1,16 @@
-"""Reading answers from the attempt page's form (the same for autosave and plain posts)."""
+"""Reading answers from the attempt page's form (the same for autosave and plain posts).
+
+Each question type reads its own fields (QuestionType.read_form / form_values).
+"""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from werkzeug.datastructures import MultiDict
 
+from trainer.domain.questions import TYPES
+from trainer.domain.questions.ordering import opaque_ids
 from trainer.quizzes.service import ItemState
 
 
@@ -12,63 +19,21 @@ def ordering_ids(item: ItemState) -> list[str]:
 
     The authored step ids can hint at the answer ("step1"), so the page never shows them.
     """
-    return [f"s{i}" for i in range(len(item.layout.get("steps", [])))]
+    return opaque_ids(item.layout)
 
 
 def response_from_form(item: ItemState, form: MultiDict) -> dict | None:
     """The response dict grading expects, from the fields named after the item's position."""
-    name = f"q{item.position}"
-    qtype = item.question.get("type")
-    if qtype == "single":
-        value = form.get(name)
-        return {"choice": value} if value else None
-    if qtype == "multiple":
-        values = form.getlist(name)
-        return {"choices": values} if values else None
-    if qtype == "truefalse":
-        value = form.get(name)
-        return {"value": value == "true"} if value in ("true", "false") else None
-    if qtype == "ordering":
-        real = item.layout.get("steps", [])
-        ranks = {}
-        for opaque, step_id in zip(ordering_ids(item), real, strict=True):
-            rank = form.get(f"{name}-{opaque}", type=int)
-            if rank is not None:
-                ranks[step_id] = rank
-        if not ranks:
-            return None
-        if sorted(ranks.values()) != list(range(1, len(real) + 1)):
-            # Steps left out or a number used twice: not an order yet (it grades as not
-            # answered), but kept so the page shows what was chosen.
-            return {"ranks": ranks}
-        return {"order": sorted(ranks, key=ranks.__getitem__)}
-    if qtype == "matching":
-        lefts = len(item.question.get("pairs", []))
-        pairs = {str(i): form.get(f"{name}-{i}", "") for i in range(lefts)}
-        return {"pairs": pairs} if any(pairs.values()) else None
-    if qtype in ("numeric", "short", "essay"):
-        text = form.get(name, "").strip()
-        if not text:
-            return None
-        return {"value": text} if qtype == "numeric" else {"text": text}
-    return None
+    qtype = TYPES.get(item.question.get("type"))
+    if qtype is None:
+        return None
+    return qtype.read_form(item.question, item.layout, form, f"q{item.position}")
 
 
-def present_response(item: ItemState) -> dict:
+def present_response(item: ItemState) -> Mapping:
     """The saved response in the page's terms, to pre-fill the form after a reload."""
     response = item.response or {}
-    qtype = item.question.get("type")
-    if qtype == "ordering" and (response.get("order") or response.get("ranks")):
-        if response.get("order"):
-            rank = {step_id: i + 1 for i, step_id in enumerate(response["order"])}
-        else:
-            rank = response["ranks"]
-        shown = {
-            opaque: rank.get(step_id)
-            for opaque, step_id in zip(
-                ordering_ids(item), item.layout.get("steps", []), strict=True
-            )
-        }
-        # "incomplete" cannot clash with the opaque ids (s0, s1 …).
-        return {**shown, "incomplete": not response.get("order")}
-    return response
+    qtype = TYPES.get(item.question.get("type"))
+    if qtype is None:
+        return response
+    return qtype.form_values(item.question, item.layout, response)

@@ -29,8 +29,8 @@ from trainer.domain.gift import (
     parse_gift,
     to_bank_questions,
 )
-from trainer.domain.grading import max_points
 from trainer.domain.messages import N_, LocatedMessage, Message
+from trainer.domain.questions import max_points
 from trainer.models import Counter, Question, QuestionBank, User
 from trainer.models.content import CONTENT_REVISION, question_hash, store_question_versions
 

@@ -29,7 +29,7 @@ from sqlalchemy.orm import Session, defer, selectinload
 
 from trainer import audit
 from trainer.db import utcnow
-from trainer.domain import grading
+from trainer.domain import questions
 from trainer.models import (
     Attempt,
     AttemptItem,
@@ -467,11 +467,11 @@ def start_attempt(
             position=position,
             question_id=question_id,
             question_hash=digest,
-            layout=grading.make_layout(versions[digest], rng, shuffle),
+            layout=questions.make_layout(versions[digest], rng, shuffle),
             response=None,
             saved_at=None,
             score=None,
-            max_score=grading.max_points(versions[digest]),
+            max_score=questions.max_points(versions[digest]),
             status=None,
             grade=None,
             question=versions[digest],
@@ -589,7 +589,7 @@ def advance_scenario(
     _hold_open(session, attempt, now)
     path = (item.response or {}).get("path", [])
     try:
-        new_path = grading.scenario_advance(item.question, path, step_id, option_id)
+        new_path = questions.scenario_advance(item.question, path, step_id, option_id)
     except ValueError as exc:
         raise QuizError(str(exc)) from exc
     item.response, item.saved_at = {"path": new_path}, now
@@ -669,7 +669,7 @@ def submit(
 
 def _grade(
     attempt: AttemptState, responses: dict[int, dict | None] | None
-) -> tuple[grading.AttemptResult, set[int]]:
+) -> tuple[questions.AttemptResult, set[int]]:
     """Grade the saved answers (plus those posted with the submit); late saves count as none.
 
     Returns the result and the positions of the items whose answer came too late.
@@ -685,10 +685,10 @@ def _grade(
             response = None
         graded.append((item.question, response, item.layout))
     # Only scores and statuses are stored: the texts are derived again for the result page.
-    return grading.grade_attempt(graded, attempt.pass_mark, texts=False), late
+    return questions.grade_attempt(graded, attempt.pass_mark, texts=False), late
 
 
-def _result_params(result: grading.AttemptResult) -> dict[str, Any]:
+def _result_params(result: questions.AttemptResult) -> dict[str, Any]:
     status = AttemptStatus.AWAITING_REVIEW if result.needs_review else AttemptStatus.GRADED
     return {
         "new_score": result.score,
@@ -700,7 +700,7 @@ def _result_params(result: grading.AttemptResult) -> dict[str, Any]:
     }
 
 
-def _stored_grade(grade: grading.Grade, *, late: bool = False) -> dict | None:
+def _stored_grade(grade: questions.Grade, *, late: bool = False) -> dict | None:
     """What a grade adds to its item's row beyond score and status (see the module docstring)."""
     stored: dict[str, Any] = {}
     if late:
@@ -714,7 +714,7 @@ def _stored_grade(grade: grading.Grade, *, late: bool = False) -> dict | None:
     return stored or None
 
 
-def item_grade(item: ItemState | AttemptItem) -> grading.Grade:
+def item_grade(item: ItemState | AttemptItem) -> questions.Grade:
     """A submitted item's grade with all its feedback, derived again from what is stored.
 
     The version, layout and response give the feedback; the score and status are the ones
@@ -722,7 +722,7 @@ def item_grade(item: ItemState | AttemptItem) -> grading.Grade:
     """
     stored = item.grade or {}
     response = None if stored.get("late") else item.response
-    derived = grading.grade(item.question, response, item.layout)
+    derived = questions.grade(item.question, response, item.layout)
     return dataclasses.replace(
         derived,
         score=derived.score if item.score is None else item.score,
@@ -738,13 +738,13 @@ def regrade_attempt(attempt: Attempt) -> None:
     grades = [item_grade(item) for item in attempt.items]
     maximum = sum(g.max_score for g in grades)
     score = sum(g.score for g in grades)
-    needs_review = any(g.status == grading.NEEDS_REVIEW for g in grades)
+    needs_review = any(g.status == questions.NEEDS_REVIEW for g in grades)
     percent = round(score * 100 / maximum, 1) if maximum else 100.0
     attempt.score, attempt.max_score, attempt.percent = round(score, 2), maximum, percent
     attempt.passed = None if needs_review else percent >= attempt.pass_mark
     attempt.status = AttemptStatus.AWAITING_REVIEW if needs_review else AttemptStatus.GRADED
     # Points lost on a graded essay belong in "what to review" too.
-    attempt.weak_topics = grading.weak_topics(grades)
+    attempt.weak_topics = questions.weak_topics(grades)
 
 
 def review_queue(session: Session, reviewer: User) -> list[AttemptItem]:
@@ -756,7 +756,7 @@ def review_queue(session: Session, reviewer: User) -> list[AttemptItem]:
         .join(Attempt)
         .where(
             Attempt.status == AttemptStatus.AWAITING_REVIEW,
-            AttemptItem.status == grading.NEEDS_REVIEW,
+            AttemptItem.status == questions.NEEDS_REVIEW,
         )
         .order_by(Attempt.submitted_at, AttemptItem.position)
     )
@@ -786,7 +786,7 @@ def grade_essay(
 ) -> None:
     """A supervisor's grade for one essay answer; the attempt is totalled again."""
     try:
-        graded = grading.manual_grade(item_grade(item), score, comment)
+        graded = questions.manual_grade(item_grade(item), score, comment)
     except ValueError as exc:
         raise QuizError(str(exc)) from exc
     item.grade, item.score, item.status = _stored_grade(graded), graded.score, graded.status

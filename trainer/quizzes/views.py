@@ -23,7 +23,8 @@ from sqlalchemy import bindparam, select
 
 from trainer.courses.service import manual_links
 from trainer.db import get_session
-from trainer.domain import grading, topics
+from trainer.domain import topics
+from trainer.domain.questions import UNANSWERED, present
 from trainer.forms import EmptyForm
 from trainer.i18n import current_language
 from trainer.models import AttemptItem, AttemptStatus, Quiz, Role
@@ -151,7 +152,7 @@ def _presented(attempt):
     for number, item in enumerate(attempt.items, start=1):
         question = item.question
         path = (item.response or {}).get("path") if question.get("type") == "scenario" else None
-        view = grading.present(question, item.layout, lang, path=path)
+        view = present(question, item.layout, lang, path=path)
         fmt = view["format"]
         view["stem_html"] = rich(view["stem"], fmt)
         view["panel_html"] = _panel_html(item.question_hash, lang, None, view["scenario"])
@@ -400,7 +401,7 @@ def grade_item(item_id: int):
         or item.question.get("type") != "essay"
         or item.attempt.status is AttemptStatus.IN_PROGRESS  # not submitted: nothing to grade
         or item.status is None
-        or item.status == grading.UNANSWERED
+        or item.status == UNANSWERED
         or not service.can_review(session, current_user, item.attempt)
     ):
         abort(404)

@@ -20,9 +20,10 @@ import random
 from pathlib import Path
 from typing import Any
 
-from trainer.domain import grading
-from trainer.domain.attempt_layout import normalise_layout
+from trainer.domain import questions as engine
 from trainer.domain.gift import export_gift, parse_gift, to_bank_questions
+from trainer.domain.questions import normalise_layout
+from trainer.domain.questions.scenario import best_path_points
 
 ROOT = Path(__file__).resolve().parents[3]
 CORPUS = ROOT / "tests" / "fixtures" / "grading_corpus.json"
@@ -38,7 +39,7 @@ def _ids(items: Any) -> list[str]:
 
 def _layouts(q: dict[str, Any]) -> list[Any]:
     rng = random.Random(f"layout:{q.get('id')}")
-    made = [grading.make_layout(q, rng, True), grading.make_layout(q, rng, False)]
+    made = [engine.make_layout(q, rng, True), engine.make_layout(q, rng, False)]
     broken: list[Any] = [None, {"options": ["zz", 3]}, {"steps": _ids(q.get("steps"))}]
     if q.get("type") == "matching":
         n = len(q.get("pairs") or [])
@@ -175,18 +176,16 @@ def _grade_record(g: Any) -> dict[str, Any]:
 
 def _scenario(q: dict[str, Any], layout: Any, path: Any) -> dict[str, Any]:
     record: dict[str, Any] = {
-        "state": {
-            lang: _safe(grading.scenario_state, q, path, lang) for lang in ("en", "zh", None)
-        },
-        "present": _safe(grading.present, q, layout, "en", path=path),
+        "state": {lang: _safe(engine.scenario_state, q, path, lang) for lang in ("en", "zh", None)},
+        "present": _safe(engine.present, q, layout, "en", path=path),
     }
     try:
-        step = grading.scenario_state(q, path, "en")["step"]
+        step = engine.scenario_state(q, path, "en")["step"]
     except ValueError:
         step = None
     if step:
         choices = [(step["id"], o["id"]) for o in step["options"]] + [("zz", "zz")]
-        record["advance"] = [_safe(grading.scenario_advance, q, path, s, o) for s, o in choices]
+        record["advance"] = [_safe(engine.scenario_advance, q, path, s, o) for s, o in choices]
     return record
 
 
@@ -195,9 +194,9 @@ def observe(q: dict[str, Any]) -> dict[str, Any]:
     rng = random.Random(f"responses:{q.get('id')}")
     scenario = q.get("type") == "scenario"
     out: dict[str, Any] = {
-        "max_points": _safe(grading.max_points, q),
-        "best_path_points": grading.best_path_points(q) if scenario else None,
-        "correct_answer": grading.grade(q, None, None).correct_answer,
+        "max_points": _safe(engine.max_points, q),
+        "best_path_points": best_path_points(q) if scenario else None,
+        "correct_answer": engine.grade(q, None, None).correct_answer,
         "gift": {lang: list(export_gift([q], lang=lang)) for lang in ("en", "zh")},
         "layouts": [],
     }
@@ -206,16 +205,14 @@ def observe(q: dict[str, Any]) -> dict[str, Any]:
         entry: dict[str, Any] = {
             "layout": layout,
             "normalised": fitted,
-            "present": {lang: _safe(grading.present, q, layout, lang) for lang in ("en", "zh")},
+            "present": {lang: _safe(engine.present, q, layout, lang) for lang in ("en", "zh")},
             "grades": [],
         }
         for response in _responses(q, fitted, rng):
-            g = grading.grade(q, response, layout)
+            g = engine.grade(q, response, layout)
             record: dict[str, Any] = {"response": response, "grade": _grade_record(g)}
-            record["texts_false"] = digest(
-                grading.grade(q, response, layout, texts=False).to_dict()
-            )
-            if q.get("type") == "essay" and g.status == grading.NEEDS_REVIEW:
+            record["texts_false"] = digest(engine.grade(q, response, layout, texts=False).to_dict())
+            if q.get("type") == "essay" and g.status == engine.NEEDS_REVIEW:
                 scores = (0, g.max_score / 2, g.max_score, g.max_score + 1)
                 record["manual"] = [_manual(g, score) for score in scores]
             if scenario and isinstance(response, dict):
@@ -227,7 +224,7 @@ def observe(q: dict[str, Any]) -> dict[str, Any]:
 
 def _manual(g: Any, score: float) -> Any:
     try:
-        return {"ok": digest(grading.manual_grade(g, score, " ok ").to_dict())}
+        return {"ok": digest(engine.manual_grade(g, score, " ok ").to_dict())}
     except ValueError as exc:
         return {"error": str(exc)}
 
@@ -247,7 +244,7 @@ def attempts(questions: list[dict[str, Any]]) -> list[Any]:
                 responses = _responses(q, normalise_layout(q, layout), rng)
                 items.append((q, rng.choice(responses[:12]), layout))
             for mark in (0, 75, 100):
-                result = grading.grade_attempt(items, mark, texts=k % 2 == 0)
+                result = engine.grade_attempt(items, mark, texts=k % 2 == 0)
                 data = result.to_dict()
                 summary = {key: data[key] for key in ("score", "max_score", "percent", "passed")}
                 out.append(
