@@ -1,0 +1,80 @@
+"""Load and validate all training content, one module per kind of content.
+
+Each kind is a module with two functions, run in the order of ``KINDS``:
+
+- ``load(c: Checker)`` reads the kind's files, records problems on ``c`` (with file and
+  line) and keeps what it built on ``c`` (``c.courses``, ``c.banks`` …);
+- ``resolve(c: Checker)`` runs once every kind is loaded and checks references to other
+  kinds (a quiz's course, a course's required quizzes, a question's manual link).
+
+Adding a kind (drills, simulator scenarios): write ``content/<kind>.py`` with ``load`` and
+``resolve``, keep what it builds on the Checker (``core.Checker.__init__``) and in
+``ContentSet`` (model.py), add it to ``KINDS`` after the kinds it refers to, and give it a
+test module beside tests/domain/content/.  The shared typed getters (``c.text``,
+``c.string``, ``c.keys`` …) and ``c.add(file, line, message)`` live in core.py.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from trainer.domain.content import banks, courses, glossary, quizzes, sources
+from trainer.domain.content.banks import FORMATS
+from trainer.domain.content.core import AssetUrlFactory, Checker
+from trainer.domain.content.model import (
+    Bank,
+    ContentError,
+    ContentSet,
+    Course,
+    Lesson,
+    Pool,
+    Quiz,
+    Source,
+    content_hash,
+)
+from trainer.domain.content.quizzes import GRADING, REVIEW
+from trainer.domain.questions.panel import SCENARIO_KINDS
+from trainer.domain.questions.registry import QUESTION_TYPES
+from trainer.domain.yamlsource import Problem
+
+__all__ = [
+    "FORMATS",
+    "GRADING",
+    "KINDS",
+    "QUESTION_TYPES",
+    "REVIEW",
+    "SCENARIO_KINDS",
+    "Bank",
+    "ContentError",
+    "ContentSet",
+    "Course",
+    "Lesson",
+    "Pool",
+    "Problem",
+    "Quiz",
+    "Source",
+    "check_content",
+    "content_hash",
+    "load_content",
+]
+
+#: The kinds of content, in the order they are read: the glossary first (every text may link
+#: a term), banks before the quizzes that draw from them.
+KINDS = (glossary, sources, courses, banks, quizzes)
+
+
+def check_content(root: Path) -> list[Problem]:
+    """Validate the content tree under ``root``; return every problem found (empty when valid)."""
+    return Checker(Path(root), None).run(KINDS)[0]
+
+
+def load_content(root: Path, *, asset_url: AssetUrlFactory | None = None) -> ContentSet:
+    """Load the content tree under ``root``, raising ContentError listing every problem.
+
+    ``asset_url(course_code, relative_path)`` gives the URL of a lesson image; without it the
+    image src stays the relative path as written.
+    """
+    problems, content = Checker(Path(root), asset_url).run(KINDS)
+    if problems:
+        raise ContentError(problems)
+    return content
