@@ -103,7 +103,7 @@ def content_import_gift(file: str, bank_slug: str, as_json: bool) -> None:
     from pathlib import Path
 
     from trainer.db import get_session
-    from trainer.domain.gift import GiftError
+    from trainer.domain.questions.gift import GiftError
     from trainer.quizzes.gift_import import import_gift
 
     session = get_session()

@@ -1,4 +1,4 @@
-"""Moodle GIFT import/export (trainer.domain.gift), checked against Moodle's own behaviour.
+"""Moodle GIFT import/export (trainer.domain.questions.gift), checked against Moodle's behaviour.
 
 Expected values for the Moodle fixtures come from Moodle's giftformat_test.php and its behat
 features ("Importing 9 questions", "Importing 4 questions", the UTF-8 refusal).
@@ -13,7 +13,8 @@ from typing import Any
 
 import pytest
 
-from trainer.domain.gift import (
+from trainer.domain.messages import LocatedMessage, Message
+from trainer.domain.questions.gift import (
     QTYPES,
     GiftError,
     GiftImport,
@@ -24,7 +25,6 @@ from trainer.domain.gift import (
     parse_gift,
     to_bank_questions,
 )
-from trainer.domain.messages import LocatedMessage, Message
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "gift"
 

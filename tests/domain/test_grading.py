@@ -1230,12 +1230,12 @@ def test_grade_attempt_edge_cases() -> None:
             grade_attempt([], bad)
 
 
-# --- what Moodle GIFT imports produce (trainer.domain.gift.to_bank_questions) ----------------
+# --- what Moodle GIFT imports produce (questions.gift.to_bank_questions) ---------------------
 
 
 def gift(text: str) -> list[dict[str, Any]]:
     """Bank questions from GIFT text, as the importer stores them."""
-    from trainer.domain.gift import parse_gift, to_bank_questions
+    from trainer.domain.questions.gift import parse_gift, to_bank_questions
 
     return to_bank_questions(parse_gift(text, "t.gift"), id_prefix="g")
 

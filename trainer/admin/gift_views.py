@@ -16,8 +16,8 @@ from wtforms.validators import DataRequired, Length, Regexp
 
 from trainer import audit
 from trainer.db import get_session
-from trainer.domain.gift import GiftError
 from trainer.domain.messages import LocatedMessage
+from trainer.domain.questions.gift import GiftError
 from trainer.models import Question, QuestionBank, Role
 from trainer.quizzes.gift_import import export_bank, import_gift
 from trainer.security import roles

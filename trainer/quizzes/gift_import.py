@@ -1,4 +1,4 @@
-"""Moodle GIFT files in and out of the question bank (the database side of trainer.domain.gift).
+"""Moodle GIFT files in and out of the question bank (the database side of questions.gift).
 
 ``import_gift`` reads one GIFT file into one question bank of origin ``gift``, in the caller's
 transaction: every problem (Moodle's refusals, questions the bank format cannot hold, ids taken
@@ -20,7 +20,9 @@ from sqlalchemy.orm import Session
 
 from trainer import audit
 from trainer.db import utcnow
-from trainer.domain.gift import (
+from trainer.domain.messages import N_, LocatedMessage, Message
+from trainer.domain.questions import max_points
+from trainer.domain.questions.gift import (
     GiftError,
     GiftExport,
     by_type_counts,
@@ -29,8 +31,6 @@ from trainer.domain.gift import (
     parse_gift,
     to_bank_questions,
 )
-from trainer.domain.messages import N_, LocatedMessage, Message
-from trainer.domain.questions import max_points
 from trainer.models import Counter, Question, QuestionBank, User
 from trainer.models.content import CONTENT_REVISION, question_hash, store_question_versions
 

@@ -21,8 +21,8 @@ from pathlib import Path
 from typing import Any
 
 from trainer.domain import questions as engine
-from trainer.domain.gift import export_gift, parse_gift, to_bank_questions
 from trainer.domain.questions import normalise_layout
+from trainer.domain.questions.gift import export_gift, parse_gift, to_bank_questions
 from trainer.domain.questions.scenario import best_path_points
 
 ROOT = Path(__file__).resolve().parents[3]
