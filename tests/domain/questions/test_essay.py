@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
 
+from tests.domain.content.tree import (
+    BANK,
+    Case,
+    assert_reported,
+    broken_cases,
+)
 from tests.domain.questions.builders import (
     S,
     essay,
@@ -69,3 +76,24 @@ def test_gift_essay_without_rubric() -> None:
     g = grade(q, {"text": "First I check…"}, {})
     assert (g.status, g.rubric, g.max_score) == (NEEDS_REVIEW, None, 1.0)
     assert manual_grade(g, 1).status == CORRECT
+
+
+# --- one broken thing at a time (see tests/domain/content/tree.py) -------------------------
+
+CASES: list[Case] = [
+    (
+        "essay-no-rubric",
+        BANK,
+        "    rubric: {zh: 提到",
+        "    notes: {zh: 提到",
+        ("- id: b-timeout-essay", None),
+        'question "b-timeout-essay": missing required key "rubric"',
+    ),
+]
+
+
+@broken_cases(CASES)
+def test_broken_content_is_reported(
+    tree: Path, file: str, old: str, new: str, where: int | tuple[str, str | None], message: str
+) -> None:
+    assert_reported(tree, file, old, new, where, message)

@@ -3,10 +3,17 @@
 from __future__ import annotations
 
 import random
+from pathlib import Path
 from typing import Any
 
 import pytest
 
+from tests.domain.content.tree import (
+    BANK,
+    Case,
+    assert_reported,
+    broken_cases,
+)
 from tests.domain.questions.builders import (
     L,
     assert_no_leak,
@@ -114,3 +121,25 @@ def test_gift_matching_distractor_is_offered_but_not_asked() -> None:
     assert (forged.score, forged.status) == (0.0, INCORRECT)
     assert "never" not in right.correct_answer["en"]
     assert right.correct_answer["en"].count("→") == 3
+
+
+# --- one broken thing at a time (see tests/domain/content/tree.py) -------------------------
+
+CASES: list[Case] = [
+    (
+        "matching-two-pairs",
+        BANK,
+        "      - {left: {zh: 结算, en: settlement}, "
+        "right: {zh: 批次上送, en: sending the batch}}\n",
+        "",
+        ("pairs:", None),
+        'question "b-terms-matching": a matching question needs at least 3 pairs (found 2)',
+    ),
+]
+
+
+@broken_cases(CASES)
+def test_broken_content_is_reported(
+    tree: Path, file: str, old: str, new: str, where: int | tuple[str, str | None], message: str
+) -> None:
+    assert_reported(tree, file, old, new, where, message)

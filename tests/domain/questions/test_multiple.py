@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
 
+from tests.domain.content.tree import (
+    BANK,
+    Case,
+    assert_reported,
+    broken_cases,
+)
 from tests.domain.questions.builders import (
     gift,
     layout_of,
@@ -106,3 +113,41 @@ def test_gift_multiple_with_one_correct_answer() -> None:
     assert grade(q, {}, layout).correct_answer == {"zh": "only this", "en": "only this"}
     view = present(q, layout, "en")
     assert view["type"] == "multiple" and len(view["options"]) == 3
+
+
+# --- one broken thing at a time (see tests/domain/content/tree.py) -------------------------
+
+CASES: list[Case] = [
+    (
+        "multiple-one-correct",
+        BANK,
+        "        text: {zh: 交易金额, en: The amount}\n        correct: true\n",
+        "        text: {zh: 交易金额, en: The amount}\n",
+        ("options:", "b-void-multiple"),
+        'question "b-void-multiple": a multiple-choice question needs at least 2 correct options '
+        "(found 1)",
+    ),
+    (
+        "option-duplicate-id",
+        BANK,
+        "      - id: c\n",
+        "      - id: b\n",
+        ("- id: b", "The amount"),
+        'question "b-void-multiple": option id "b" is used twice',
+    ),
+    (
+        "option-fraction-range",
+        BANK,
+        "        text: {zh: 交易金额, en: The amount}\n",
+        "        text: {zh: 交易金额, en: The amount}\n        fraction: 1.5\n",
+        ("fraction: 1.5", None),
+        'question "b-void-multiple": option "b": "fraction" must be from -1 to 1 (found 1.5)',
+    ),
+]
+
+
+@broken_cases(CASES)
+def test_broken_content_is_reported(
+    tree: Path, file: str, old: str, new: str, where: int | tuple[str, str | None], message: str
+) -> None:
+    assert_reported(tree, file, old, new, where, message)

@@ -3,10 +3,17 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import pytest
 
+from tests.domain.content.tree import (
+    BANK,
+    Case,
+    assert_reported,
+    broken_cases,
+)
 from tests.domain.questions.builders import (
     S,
     gift,
@@ -143,3 +150,60 @@ def test_gift_numeric_any_number_with_full_marks() -> None:
     assert grade(q, {"value": "¥0.01"}, {}).status == CORRECT
     assert grade(q, {"value": ""}, {}).status == UNANSWERED
     assert grade(q, {}, {}).correct_answer == {"zh": "任意数字", "en": "any number"}
+
+
+# --- one broken thing at a time (see tests/domain/content/tree.py) -------------------------
+
+CASES: list[Case] = [
+    (
+        "numeric-no-answers",
+        BANK,
+        "    answers:\n      - {value: 35.00, tolerance: 0.0}\n"
+        "      - {min: 30, max: 40, fraction: 0.5, feedback: {zh: 接近了。, en: Close.}}\n",
+        "    answers: []\n",
+        ("answers:", "b-change-numeric"),
+        'question "b-change-numeric" has no answers',
+    ),
+    (
+        "numeric-negative-tolerance",
+        BANK,
+        "tolerance: 0.0",
+        "tolerance: -1",
+        ("tolerance: -1", None),
+        'question "b-change-numeric": answer 1: tolerance must be a number of at least 0 '
+        "(found number -1)",
+    ),
+    (
+        "numeric-text-tolerance",
+        BANK,
+        "tolerance: 0.0",
+        "tolerance: small",
+        ("tolerance: small", None),
+        'question "b-change-numeric": answer 1: tolerance must be a number of at least 0 '
+        '(found text "small")',
+    ),
+    (
+        "numeric-min-above-max",
+        BANK,
+        "{min: 30, max: 40,",
+        "{min: 50, max: 40,",
+        ("min: 50", None),
+        'question "b-change-numeric": answer 2: min 50 is greater than max 40',
+    ),
+    (
+        "numeric-no-value",
+        BANK,
+        "{value: 35.00, tolerance: 0.0}",
+        "{fraction: 1.0}",
+        ("{fraction: 1.0}", None),
+        'question "b-change-numeric": answer 1: needs value (with optional tolerance) '
+        "or min and max",
+    ),
+]
+
+
+@broken_cases(CASES)
+def test_broken_content_is_reported(
+    tree: Path, file: str, old: str, new: str, where: int | tuple[str, str | None], message: str
+) -> None:
+    assert_reported(tree, file, old, new, where, message)

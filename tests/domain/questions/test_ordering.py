@@ -3,10 +3,17 @@
 from __future__ import annotations
 
 import random
+from pathlib import Path
 from typing import Any
 
 import pytest
 
+from tests.domain.content.tree import (
+    BANK,
+    Case,
+    assert_reported,
+    broken_cases,
+)
 from tests.domain.questions.builders import (
     layout_of,
     ordering,
@@ -77,3 +84,24 @@ def test_ordering_layout_is_never_identity(n: int) -> None:
         assert sorted(layout["steps"]) == sorted(identity)
         seen.add(tuple(layout["steps"]))
     assert len(seen) > 1 or n == 2
+
+
+# --- one broken thing at a time (see tests/domain/content/tree.py) -------------------------
+
+CASES: list[Case] = [
+    (
+        "ordering-two-steps",
+        BANK,
+        "      - {id: void, text: {zh: 撤销, en: Void it}}\n",
+        "",
+        ("steps:", "b-void-ordering"),
+        'question "b-void-ordering": an ordering question needs at least 3 steps (found 2)',
+    ),
+]
+
+
+@broken_cases(CASES)
+def test_broken_content_is_reported(
+    tree: Path, file: str, old: str, new: str, where: int | tuple[str, str | None], message: str
+) -> None:
+    assert_reported(tree, file, old, new, where, message)

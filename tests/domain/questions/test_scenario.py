@@ -3,10 +3,17 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
 
+from tests.domain.content.tree import (
+    BANK,
+    Case,
+    assert_reported,
+    broken_cases,
+)
 from tests.domain.questions.builders import (
     L,
     S,
@@ -178,3 +185,64 @@ def test_present_scenario_mid_path_shows_only_taken_consequences() -> None:
     assert set(view["step"]["options"][0]) == {"id", "text"}
     with pytest.raises(ValueError):
         present(scenario(), {}, "en", path=[["s3", "e"]])
+
+
+# --- one broken thing at a time (see tests/domain/content/tree.py) -------------------------
+
+CASES: list[Case] = [
+    (
+        "scenario-unknown-next",
+        BANK,
+        "next: s2",
+        "next: s9",
+        ("next: s9", None),
+        'question "b-timeout-scenario": step "s1" option "a": next step "s9" does not exist',
+    ),
+    (
+        "scenario-unknown-start",
+        BANK,
+        "start: s1",
+        "start: s0",
+        ("start: s0", None),
+        'question "b-timeout-scenario": start step "s0" does not exist',
+    ),
+    (
+        "scenario-unreachable",
+        BANK,
+        "next: s2",
+        "next: null",
+        ("- id: s2", None),
+        'question "b-timeout-scenario": step "s2" cannot be reached from start step "s1"',
+    ),
+    (
+        "scenario-cycle",
+        BANK,
+        "            points: 1\n",
+        "            points: 1\n            next: s1\n",
+        ("- id: s2", None),
+        'question "b-timeout-scenario": steps loop back: s1 → s2 → s1',
+    ),
+    (
+        "scenario-duplicate-step",
+        BANK,
+        "- id: s2",
+        "- id: s1",
+        ("- id: s1", "charged twice"),
+        'question "b-timeout-scenario": step id "s1" is used twice',
+    ),
+    (
+        "scenario-no-points",
+        BANK,
+        "points: 2\n            next: s2",
+        "points: 0",
+        ("    steps:", "b-timeout-scenario"),
+        'question "b-timeout-scenario": no path through the steps earns points',
+    ),
+]
+
+
+@broken_cases(CASES)
+def test_broken_content_is_reported(
+    tree: Path, file: str, old: str, new: str, where: int | tuple[str, str | None], message: str
+) -> None:
+    assert_reported(tree, file, old, new, where, message)

@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
 
+from tests.domain.content.tree import (
+    BANK,
+    Case,
+    assert_reported,
+    broken_cases,
+)
 from tests.domain.questions.builders import (
     S,
     short,
@@ -74,3 +81,34 @@ def test_short_unanswered(response: Any) -> None:
 def test_normalise_short() -> None:
     assert normalise_short("  Ｐｒｅ-Auth，OK。 ") == "preauthok"
     assert normalise_short("“撤销”、退货") == "撤销退货"
+
+
+# --- one broken thing at a time (see tests/domain/content/tree.py) -------------------------
+
+CASES: list[Case] = [
+    (
+        "short-no-answers",
+        BANK,
+        "    answers:\n      - {text: 撤销, fraction: 1.0}\n      - {text: void, fraction: 1.0}\n"
+        "      - {text: cancel, fraction: 0.5, "
+        "feedback: {zh: 用正式名称。, en: Use the proper name.}}\n",
+        "    answers: []\n",
+        ("answers:", "b-void-short"),
+        'question "b-void-short" has no answers',
+    ),
+    (
+        "short-no-full-credit",
+        BANK,
+        "      - {text: 撤销, fraction: 1.0}\n      - {text: void, fraction: 1.0}\n",
+        "",
+        ("answers:", "b-void-short"),
+        'question "b-void-short": no answer gives full credit (fraction 1.0)',
+    ),
+]
+
+
+@broken_cases(CASES)
+def test_broken_content_is_reported(
+    tree: Path, file: str, old: str, new: str, where: int | tuple[str, str | None], message: str
+) -> None:
+    assert_reported(tree, file, old, new, where, message)

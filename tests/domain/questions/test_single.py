@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
 
+from tests.domain.content.tree import (
+    BANK,
+    Case,
+    assert_reported,
+    broken_cases,
+)
 from tests.domain.questions.builders import (
     L,
     S,
@@ -99,3 +106,59 @@ def test_gift_single_with_several_full_marks_answers() -> None:
     assert grade(q, {"choice": "d"}, layout).score == 0.5
     assert grade(q, {"choice": "c"}, layout).status == INCORRECT
     assert grade(q, {}, layout).correct_answer == {"zh": "red / white", "en": "red / white"}
+
+
+# --- one broken thing at a time (see tests/domain/content/tree.py) -------------------------
+
+CASES: list[Case] = [
+    (
+        "option-no-english-feedback",
+        BANK,
+        ", en: A refund is for after settlement.}",
+        "}",
+        ("feedback: {zh: 结算后才用退货。}", None),
+        'question "b-void-single": option "b" has no English feedback',
+    ),
+    (
+        "option-no-chinese-feedback",
+        BANK,
+        "feedback: {zh: 结算后才用退货。, en:",
+        "feedback: {en:",
+        ("A refund is for after", None),
+        'question "b-void-single": option "b" has no Chinese feedback',
+    ),
+    (
+        "option-no-feedback",
+        BANK,
+        "        feedback: {zh: 结算后才用退货。, en: A refund is for after settlement.}\n",
+        "",
+        ("- id: b", "Void the sale"),
+        'question "b-void-single": option "b": missing required key "feedback"',
+    ),
+    # question types
+    (
+        "single-two-correct",
+        BANK,
+        "        text: {zh: 做退货, en: Refund the sale}\n",
+        "        text: {zh: 做退货, en: Refund the sale}\n        correct: true\n",
+        ("options:", "b-void-single"),
+        'question "b-void-single": a single-choice question needs exactly one correct option '
+        "(found 2)",
+    ),
+    (
+        "single-no-correct",
+        BANK,
+        "        text: {zh: 撤销这笔交易, en: Void the sale}\n        correct: true\n",
+        "        text: {zh: 撤销这笔交易, en: Void the sale}\n",
+        ("options:", "b-void-single"),
+        'question "b-void-single": a single-choice question needs exactly one correct option '
+        "(found 0)",
+    ),
+]
+
+
+@broken_cases(CASES)
+def test_broken_content_is_reported(
+    tree: Path, file: str, old: str, new: str, where: int | tuple[str, str | None], message: str
+) -> None:
+    assert_reported(tree, file, old, new, where, message)

@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
 
+from tests.domain.content.tree import (
+    BANK,
+    Case,
+    assert_reported,
+    broken_cases,
+)
 from tests.domain.questions.builders import (
     S,
     gift,
@@ -46,3 +53,24 @@ def test_gift_truefalse_without_feedback() -> None:
     wrong = grade(q, {"value": True}, {})
     assert (wrong.status, wrong.feedback[0]["feedback"]) == (INCORRECT, None)
     assert grade(q, {"value": False}, {}).status == CORRECT
+
+
+# --- one broken thing at a time (see tests/domain/content/tree.py) -------------------------
+
+CASES: list[Case] = [
+    (
+        "truefalse-answer-not-bool",
+        BANK,
+        "    answer: false",
+        "    answer: nope",
+        ("answer: nope", None),
+        'question "b-rerun-truefalse": "answer" must be true or false (found text "nope")',
+    ),
+]
+
+
+@broken_cases(CASES)
+def test_broken_content_is_reported(
+    tree: Path, file: str, old: str, new: str, where: int | tuple[str, str | None], message: str
+) -> None:
+    assert_reported(tree, file, old, new, where, message)

@@ -26,7 +26,7 @@ from trainer.domain.questions.gift import (
     to_bank_questions,
 )
 
-FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "gift"
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "gift"
 
 
 def load(name: str, encoding: str | None = None) -> GiftImport:

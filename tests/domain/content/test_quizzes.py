@@ -1,0 +1,170 @@
+"""Quizzes (content/quizzes.py): pools, settings and their defaults."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tests.domain.content.tree import (
+    FIXTURE,
+    QUIZ,
+    Case,
+    assert_reported,
+    broken_cases,
+)
+from trainer.domain.content import (
+    Pool,
+    Quiz,
+    load_content,
+)
+
+
+def test_load_quiz() -> None:
+    quiz = load_content(FIXTURE).quizzes["basics-quiz"]
+    assert isinstance(quiz, Quiz)
+    assert quiz.course == "basics"
+    assert quiz.pools == [
+        Pool(
+            "basics",
+            ["C1", "C3"],
+            ["single", "multiple", "ordering", "numeric", "short"],
+            [1, 2],
+            3,
+            [],
+        ),
+        Pool(None, [], [], [], 2, ["b-rerun-truefalse", "b-timeout-scenario"]),
+    ]
+    assert (quiz.pass_mark, quiz.max_attempts, quiz.cooldown_minutes) == (80, 3, 30)
+    assert (quiz.time_limit_minutes, quiz.grading, quiz.review) == (
+        20,
+        "highest",
+        "after_submission",
+    )
+
+
+def test_quiz_defaults_are_filled(tree: Path) -> None:
+    (tree / QUIZ).write_text(
+        "id: basics-quiz\ntitle: {zh: 测验, en: Quiz}\npools:\n  - bank: basics\n    count: 1\n"
+        "pass_mark: 70\n",
+        encoding="utf-8",
+    )
+    quiz = load_content(tree).quizzes["basics-quiz"]
+    assert quiz.description is None
+    assert quiz.course is None
+    assert quiz.shuffle_questions is True
+    assert quiz.shuffle_options is True
+    assert quiz.time_limit_minutes is None
+    assert quiz.max_attempts is None
+    assert quiz.cooldown_minutes == 0
+    assert quiz.grading == "highest"
+    assert quiz.review == "after_submission"
+
+
+# --- one broken thing at a time (see tests/domain/content/tree.py) -------------------------
+
+CASES: list[Case] = [
+    # quizzes
+    (
+        "quiz-unknown-bank",
+        QUIZ,
+        "  - bank: basics",
+        "  - bank: basic",
+        ("bank: basic", None),
+        'quiz "basics-quiz": pool 1: unknown bank "basic"',
+    ),
+    (
+        "quiz-unknown-question",
+        QUIZ,
+        "b-rerun-truefalse, b-timeout-scenario",
+        "b-rerun-truefalse, b-nope",
+        ("b-nope", None),
+        'quiz "basics-quiz": pool 2: unknown question "b-nope"',
+    ),
+    (
+        "quiz-count-too-big",
+        QUIZ,
+        "count: 3",
+        "count: 9",
+        ("count: 9", None),
+        'quiz "basics-quiz": pool 1 asks for 9 questions but bank "basics" has only 5 matching',
+    ),
+    (
+        "quiz-unknown-type",
+        QUIZ,
+        "types: [single,",
+        "types: [choice,",
+        ("types:", None),
+        'quiz "basics-quiz": pool 1: unknown question type "choice"',
+    ),
+    (
+        "quiz-pool-both",
+        QUIZ,
+        "  - questions: [",
+        "  - bank: basics\n    questions: [",
+        ("bank: basics", "count: 3"),
+        'quiz "basics-quiz": pool 2: a pool takes either bank or questions, not both',
+    ),
+    (
+        "quiz-pool-no-count",
+        QUIZ,
+        "    count: 3\n",
+        "",
+        ("- bank: basics", None),
+        'quiz "basics-quiz": pool 1: missing required key "count" (how many to draw)',
+    ),
+    (
+        "pass-mark-above-100",
+        QUIZ,
+        "pass_mark: 80",
+        "pass_mark: 120",
+        ("pass_mark", None),
+        'quiz "basics-quiz": pass_mark must be a percentage from 0 to 100 (found number 120)',
+    ),
+    (
+        "pass-mark-negative",
+        QUIZ,
+        "pass_mark: 80",
+        "pass_mark: -5",
+        ("pass_mark", None),
+        'quiz "basics-quiz": pass_mark must be a percentage from 0 to 100 (found number -5)',
+    ),
+    (
+        "grading-unknown",
+        QUIZ,
+        "grading: highest",
+        "grading: best",
+        ("grading", None),
+        'quiz "basics-quiz": grading must be "highest" or "latest" (found text "best")',
+    ),
+    (
+        "review-unknown",
+        QUIZ,
+        "review: after_submission",
+        "review: never",
+        ("review", None),
+        'quiz "basics-quiz": review must be "after_submission" or "score_only" '
+        '(found text "never")',
+    ),
+    (
+        "quiz-unknown-course",
+        QUIZ,
+        "course: basics",
+        "course: basic",
+        ("course:", None),
+        'quiz "basics-quiz": unknown course "basic"',
+    ),
+    (
+        "quiz-id-mismatch",
+        QUIZ,
+        "id: basics-quiz",
+        "id: basics-test",
+        ("id:", None),
+        'quiz id "basics-test" does not match its file name "basics-quiz.yaml"',
+    ),
+]
+
+
+@broken_cases(CASES)
+def test_broken_content_is_reported(
+    tree: Path, file: str, old: str, new: str, where: int | tuple[str, str | None], message: str
+) -> None:
+    assert_reported(tree, file, old, new, where, message)
