@@ -1,7 +1,7 @@
 """Moodle GIFT files into question banks and back: the CLI, the upload page, quizzes.
 
 The counts for Moodle's own fixtures are Moodle's ("Importing 9 questions", "Importing 4
-questions"); tests/domain/test_gift.py checks the parser itself.
+questions"); tests/domain/questions/test_gift.py checks the parser itself.
 """
 
 from __future__ import annotations
