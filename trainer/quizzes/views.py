@@ -24,7 +24,7 @@ from sqlalchemy import bindparam, select
 from trainer.courses.service import manual_links
 from trainer.db import get_session
 from trainer.domain import topics
-from trainer.domain.questions import UNANSWERED, present
+from trainer.domain.questions import TYPES, UNANSWERED, present
 from trainer.forms import EmptyForm
 from trainer.i18n import current_language
 from trainer.models import AttemptItem, AttemptStatus, Quiz, Role
@@ -179,7 +179,7 @@ def _presented(attempt):
                 "saved": present_response(item),
                 "heading": f"{heading % {'n': number, 'total': total}} · {points_labels[points]}",
                 # A description asks nothing; a scenario counts once a step is chosen.
-                "answerable": view["type"] != "description",
+                "answerable": TYPES[view["type"]].answerable,
                 "answered": bool(item.response)
                 and (view["type"] != "scenario" or bool(item.response.get("path"))),
             }

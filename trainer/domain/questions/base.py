@@ -72,6 +72,9 @@ class QuestionType:
     - ``required`` / ``optional``: its YAML keys besides the common ones (id, type, stem, tags…);
     - ``needs_stem``: False when the stem lives elsewhere (a scenario's steps have stems);
     - ``scored``: False for a type worth no points (a description);
+    - ``answerable``: False when there is nothing to answer (a description): any response,
+      even junk, leaves it correct, and the page does not count it as a question;
+    - ``graded_by_hand``: True when a supervisor grades it against its rubric (an essay);
     - ``gift_qtype``: the Moodle GIFT type it maps to, None when GIFT cannot express it;
     - ``gift_drops``: (key, label) of data GIFT has no place for, warned about on export.
     """
@@ -81,6 +84,8 @@ class QuestionType:
     optional: ClassVar[tuple[str, ...]] = ()
     needs_stem: ClassVar[bool] = True
     scored: ClassVar[bool] = True
+    answerable: ClassVar[bool] = True
+    graded_by_hand: ClassVar[bool] = False
     gift_qtype: ClassVar[str | None] = None
     gift_drops: ClassVar[tuple[tuple[str, str], ...]] = ()
 

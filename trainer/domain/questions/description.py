@@ -18,6 +18,7 @@ class Description(QuestionType):
 
     name = "description"
     scored = False
+    answerable = False
     gift_qtype = "description"
 
     def check(

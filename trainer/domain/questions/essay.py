@@ -27,6 +27,7 @@ class Essay(QuestionType):
     required = ("rubric",)
     gift_qtype = "essay"
     gift_drops = (("rubric", "rubric"),)
+    graded_by_hand = True
 
     def check(
         self, c: Checker, node: YamlDict, file: str, who: str, md: bool, question: dict[str, Any]

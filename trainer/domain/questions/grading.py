@@ -20,7 +20,7 @@ from trainer.domain.questions.base import (
     localised,
 )
 from trainer.domain.questions.layout import max_points, normalise_layout
-from trainer.domain.questions.registry import get_type
+from trainer.domain.questions.registry import TYPES, get_type
 
 _SCORE_STEP = Decimal("0.01")
 _PERCENT_STEP = Decimal("0.1")
@@ -119,9 +119,8 @@ def grade(
     qtype = get_type(question.get("type"))
     points = max_points(question)
     layout = normalise_layout(question, layout)
-    # A type worth nothing (a description) has nothing to answer, so any response (even
-    # junk) leaves it "correct".
-    malformed = qtype.scored and response is not None and not isinstance(response, dict)
+    # A type with nothing to answer (a description) is "correct" whatever the response.
+    malformed = qtype.answerable and response is not None and not isinstance(response, dict)
     outcome = qtype.grade(question, response if isinstance(response, dict) else {}, layout)
     if malformed:
         outcome.status = None
@@ -146,14 +145,15 @@ def grade(
         critical=outcome.critical,
         tags=[t for t in tags if isinstance(t, str)] if isinstance(tags, list) else [],
         manual=_manual_links(question),
-        rubric=localised(question.get("rubric")) if texts and qtype.name == "essay" else None,
+        rubric=localised(question.get("rubric")) if texts and qtype.graded_by_hand else None,
         note=outcome.note,
     )
 
 
 def manual_grade(grade: Grade, score: float, comment: str | None = None) -> Grade:
     """A supervisor's score for an essay (0 ≤ score ≤ max_score), returned as a new Grade."""
-    if grade.type != "essay":
+    qtype = TYPES.get(grade.type)
+    if qtype is None or not qtype.graded_by_hand:
         raise ValueError("only essay answers are graded by hand")
     if grade.status == UNANSWERED:
         raise ValueError("the essay was not answered; there is nothing to grade")
