@@ -23,6 +23,7 @@ from tests.domain.content.tree import (
     reported,
 )
 from trainer.domain.content import (
+    KINDS,
     ContentError,
     Problem,
     check_content,
@@ -234,3 +235,16 @@ def test_broken_content_is_reported(
     tree: Path, file: str, old: str, new: str, where: int | tuple[str, str | None], message: str
 ) -> None:
     assert_reported(tree, file, old, new, where, message)
+
+
+def test_every_kind_loads_and_resolves() -> None:
+    """A kind of content is a module with load(c) and resolve(c) (see content/__init__.py)."""
+    assert [kind.__name__.rsplit(".", 1)[1] for kind in KINDS] == [
+        "glossary",
+        "sources",
+        "courses",
+        "banks",
+        "quizzes",
+    ]
+    for kind in KINDS:
+        assert callable(kind.load) and callable(kind.resolve), kind.__name__
