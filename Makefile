@@ -19,9 +19,8 @@ TEST_PACKAGES := poppler-utils qpdf zbar-tools chromium
 
 run: system-run $(VENV)/.installed compile-translations
 	$(BIN)/trainer db upgrade
-	$(BIN)/trainer demo
-	@echo "Serving on http://$(HOST):$(PORT) — press Ctrl+C to stop."
-	$(BIN)/trainer serve --host $(HOST) --port $(PORT)
+	TRAINER_HOST=$(HOST) TRAINER_PORT=$(PORT) $(BIN)/trainer demo
+	TRAINER_HOST=$(HOST) TRAINER_PORT=$(PORT) $(BIN)/trainer serve
 
 test: system-run system-test $(VENV)/.installed-test compile-translations
 	$(BIN)/ruff check .
