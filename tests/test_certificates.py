@@ -245,6 +245,10 @@ def test_holder_downloads_pdf_with_qr_to_verify_url(client, session, people, iss
     login_as(client, people["cashier"])
     response = client.get(f"/certificates/{issued.serial}.pdf?lang=zh")
     assert response.status_code == 200 and response.data.startswith(b"%PDF")
+    # The two language versions do not overwrite each other in a downloads folder.
+    assert f'filename="{issued.serial}-zh.pdf"' in response.headers["Content-Disposition"]
+    english = client.get(f"/certificates/{issued.serial}.pdf?lang=en")
+    assert f'filename="{issued.serial}-en.pdf"' in english.headers["Content-Disposition"]
     text = _pdf_text(response.data, tmp_path)
     assert "李堃" in text and issued.serial in text
     decoded = qr_code_of(tmp_path / "c.pdf", tmp_path)
