@@ -361,6 +361,29 @@ def test_admin_creates_api_token_page(client, session, people):
     )
 
 
+def test_api_page_documents_the_endpoints_with_a_working_example(client, people, issued):
+    """The page shows the endpoints and an example whose fields are those the API really sends."""
+    import html
+
+    login_as(client, people["admin"])
+    page = post(
+        client, "/admin/api-clients", {"name": "Audit tool"}, token_from="/admin/api-clients"
+    ).get_data(as_text=True)
+    token = re.search(r'<code class="secret">(trn_[^<]+)</code>', page).group(1)
+    for endpoint in ("/api/v1/certificates", "/api/v1/certificates/&lt;serial&gt;.pdf"):
+        assert endpoint in page
+    assert "README" not in page
+    # The example request names this site and the token just created.
+    assert f'curl -H "Authorization: Bearer {token}"' in page
+    assert "http://localhost/api/v1/certificates?status=valid" in page
+    samples = re.findall(r'<pre class="sample"><code>(\{.*?)</code></pre>', page, re.S)
+    example = json.loads(html.unescape(samples[0]))
+    real = client.get("/api/v1/certificates", headers={"Authorization": f"Bearer {token}"}).json
+    assert example.keys() == real.keys()
+    assert example["data"][0].keys() == real["data"][0].keys()
+    assert example["data"][0]["holder"].keys() == real["data"][0]["holder"].keys()
+
+
 def test_profile_lists_the_holders_certificates(client, people, issued):
     login_as(client, people["cashier"])
     page = client.get("/profile").get_data(as_text=True)

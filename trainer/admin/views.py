@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, or_, select
@@ -305,7 +305,13 @@ def api_clients():
             _client, token = create_client(session, name, actor=current_user)
             session.commit()
     clients = session.scalars(select(ApiClient).order_by(ApiClient.created_at.desc())).all()
-    return render_template("admin/api_clients.html", clients=clients, form=form, token=token)
+    return render_template(
+        "admin/api_clients.html",
+        clients=clients,
+        form=form,
+        token=token,
+        base_url=current_app.config["BASE_URL"],
+    )
 
 
 @bp.post("/api-clients/<int:client_id>/revoke")
