@@ -207,6 +207,17 @@ def test_verification_states(client, session, people, issued):
     assert "Issued in error" in page and "private note" not in page
 
 
+def test_holder_download_of_a_revoked_certificate_is_stamped(
+    client, session, people, issued, tmp_path
+):
+    login_as(client, people["cashier"])
+    admin = session.get(User, people["compliance"].user.id)
+    service.revoke(session, issued, reason=RevocationReason.LEFT_ORGANISATION, note="", actor=admin)
+    session.commit()
+    text = _pdf_text(client.get(f"/certificates/{issued.serial}.pdf?lang=en").data, tmp_path)
+    assert "REVOKED" in text and "已吊销" in text and "Left the organisation" in text
+
+
 def test_unknown_codes_and_serial_form(client, issued):
     assert client.get("/verify/not-a-real-code").status_code == 404
     assert client.get("/api/v1/verify/not-a-real-code").status_code == 404
