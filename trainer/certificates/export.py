@@ -46,12 +46,16 @@ MANIFEST_COLUMNS = [
     "holder",
     "employee_no",
     "store",
+    "store_name",
     "course",
+    "course_title",
     "version",
     "score",
     "issued",
     "expires",
     "status",
+    "revoked",
+    "revocation_reason",
     "sha256",
     "file",
 ]
@@ -202,17 +206,22 @@ def _manifest_row(
     certificate: Certificate, data: CertificateData, status: str, sha256: str, name: str
 ) -> list[str]:
     store: Store | None = certificate.store
+    title = data.course_title_zh if data.language == "zh" else data.course_title_en
     return [
         certificate.serial,
         _cell(certificate.holder_name),
         _cell(data.employee_no),
         _cell(store.code if store else ""),
+        _cell(store.name if store else ""),
         data.course_code,
+        _cell(title),
         certificate.course_version,
         "" if certificate.score_percent is None else f"{certificate.score_percent:g}",
         local_day(certificate.issued_at).isoformat(),
         local_day(certificate.expires_at).isoformat() if certificate.expires_at else "",
         status,
+        local_day(certificate.revoked_at).isoformat() if certificate.revoked_at else "",
+        certificate.revoked_reason.value if certificate.revoked_reason else "",
         sha256,
         name,
     ]

@@ -80,6 +80,11 @@ def local_day(moment: datetime | None):
     return moment.astimezone(_zone()).date()
 
 
+def local_time(moment: datetime) -> datetime:
+    """A stored UTC moment in the stores' time zone (TRAINER_TIMEZONE)."""
+    return moment.astimezone(_zone())
+
+
 def day_start(day) -> datetime:
     """The first moment of a calendar day in the stores' time zone, for date filters."""
     from datetime import time
