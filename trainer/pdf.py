@@ -121,6 +121,28 @@ REASON_LABELS: dict[str, dict[str, str]] = {
     "other": {"zh": "其他原因", "en": "Other reason"},
 }
 
+SLIP_LABELS: dict[str, dict[str, str]] = {
+    "zh": {
+        "title": "首次登录凭条",
+        "name": "姓名",
+        "stores": "门店",
+        "username": "用户名",
+        "password": "一次性密码",
+        "how": "扫码或打开下面的地址登录，然后设置你自己的密码。一次性密码只能用一次。",
+        "keep": "本凭条只交给本人；设置新密码后请销毁。",
+    },
+    "en": {
+        "title": "First sign-in slip",
+        "name": "Name",
+        "stores": "Store",
+        "username": "Username",
+        "password": "One-time password",
+        "how": "Scan the code or open the address below, sign in, then choose your own "
+        "password. The one-time password works once.",
+        "keep": "Hand this slip to its holder only; destroy it once the new password is set.",
+    },
+}
+
 MANUAL_LABELS: dict[str, dict[str, str]] = {
     "zh": {"kind": "课程手册", "contents": "目录", "version": "版本"},
     "en": {"kind": "COURSE MANUAL", "contents": "Contents", "version": "version"},
@@ -447,6 +469,38 @@ def _pages_by_certificate(document: Any, count: int) -> list[list[Any]]:
     if any(not group for group in groups):
         raise RuntimeError("certificate batch layout: a certificate produced no page")
     return groups
+
+
+def render_signin_slips(
+    slips: Iterable[Mapping[str, str]], *, lang: str, site: str, url: str
+) -> bytes:
+    """Printable first sign-in slips, eight to an A4 page: name, stores, username, one-time
+    password, and the sign-in address as text and as a QR code."""
+    if lang not in SLIP_LABELS:
+        raise ValueError(f"unsupported slip language {lang!r}")
+    meta = {
+        "title": SLIP_LABELS[lang]["title"],
+        "authors": [site],
+        "description": site,
+        "keywords": ["sign-in"],
+        "generator": GENERATOR,
+        "created": _now_w3c(),
+        "lang": LANG_TAGS[lang],
+    }
+    source = (
+        _jinja()
+        .get_template("pdf/signin_slips.html")
+        .render(
+            meta=meta,
+            slips=list(slips),
+            labels=SLIP_LABELS[lang],
+            site=site,
+            url=url,
+            qr_svg=_qr_svg(url),
+        )
+    )
+    with _render_lock:
+        return _write(_html(source), None)
 
 
 def render_manual(course: Mapping[str, Any], lang: str, *, assets_dir: Path | None = None) -> bytes:

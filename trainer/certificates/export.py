@@ -32,6 +32,7 @@ from trainer import audit
 from trainer.certificates.service import day_start, local_day, pdf_data, status_of, with_status
 from trainer.db import utcnow
 from trainer.models import Certificate, Course, Job, Store, User
+from trainer.spreadsheets import safe_cell
 
 if TYPE_CHECKING:
     from trainer.pdf import CertificateData
@@ -197,11 +198,6 @@ def file_name(certificate: Certificate) -> str:
     return f"{certificate.serial}_{safe_name(certificate.holder_name)}.pdf"
 
 
-def _cell(value: str) -> str:
-    # Spreadsheets run cells starting with = + - @ as formulas; a quote keeps them text.
-    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
-
-
 def _manifest_row(
     certificate: Certificate, data: CertificateData, status: str, sha256: str, name: str
 ) -> list[str]:
@@ -209,12 +205,12 @@ def _manifest_row(
     title = data.course_title_zh if data.language == "zh" else data.course_title_en
     return [
         certificate.serial,
-        _cell(certificate.holder_name),
-        _cell(data.employee_no),
-        _cell(store.code if store else ""),
-        _cell(store.name if store else ""),
+        safe_cell(certificate.holder_name),
+        safe_cell(data.employee_no),
+        safe_cell(store.code if store else ""),
+        safe_cell(store.name if store else ""),
         data.course_code,
-        _cell(title),
+        safe_cell(title),
         certificate.course_version,
         "" if certificate.score_percent is None else f"{certificate.score_percent:g}",
         local_day(certificate.issued_at).isoformat(),
