@@ -19,11 +19,10 @@ TEST_PACKAGES := poppler-utils qpdf zbar-tools chromium
 
 run: system-run $(VENV)/.installed compile-translations
 	$(BIN)/trainer db upgrade
-	$(BIN)/trainer demo
-	@echo "Serving on http://$(HOST):$(PORT) — press Ctrl+C to stop."
-	$(BIN)/trainer serve --host $(HOST) --port $(PORT)
+	TRAINER_HOST=$(HOST) TRAINER_PORT=$(PORT) $(BIN)/trainer demo
+	TRAINER_HOST=$(HOST) TRAINER_PORT=$(PORT) $(BIN)/trainer serve
 
-test: system-run system-test $(VENV)/.installed-test compile-translations
+test: system-run system-test $(VENV)/.installed-test node_modules/.installed compile-translations
 	$(BIN)/ruff check .
 	$(BIN)/pytest
 
@@ -67,5 +66,12 @@ $(VENV)/.installed-test: pyproject.toml | $(VENV)/bin/python
 	$(BIN)/pip install -q -e '.[test]'
 	touch $@ $(VENV)/.installed
 
+# axe-core (npm) checks the pages the browser tests open. Debian's npm is only installed when
+# there is no npm at all: a Node.js from elsewhere that brings its own npm stays as it is.
+node_modules/.installed: package.json package-lock.json
+	@command -v npm >/dev/null 2>&1 || scripts/system-packages.sh nodejs npm
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .ruff_cache node_modules

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import base64
 import re
+import time
+from pathlib import Path
 
 from sqlalchemy import func, select
 
-from tests.helpers import csrf_token, login, login_as, post
+from tests.helpers import Actor, csrf_token, login, login_as, post
+from trainer.admin.service import create_user
 from trainer.models import AuditEvent, Role, User
 
 
@@ -164,6 +167,86 @@ def test_roster_preview_then_import(client, session, people):
     supervisor = session.scalar(select(User).where(User.employee_no == "E2001"))
     assert supervisor.role is Role.SUPERVISOR and len(supervisor.stores) == 2
     assert supervisor.must_change_password
+
+
+def _import_good_roster(client) -> str:
+    preview = _upload(client, GOOD.encode()).get_data(as_text=True)
+    data = re.search(r'name="roster" type="hidden" value="([^"]+)"', preview).group(1)
+    done = post(client, "/admin/roster/import", {"roster": data}, token_from="/admin/roster")
+    return done.get_data(as_text=True)
+
+
+def test_roster_passwords_are_handed_out_once_as_csv_and_as_slips(
+    app, client, session, people, tmp_path
+):
+    import csv
+    import io
+    import subprocess
+
+    from tests.helpers import qr_code_of
+    from trainer.admin import handouts
+
+    login_as(client, people["admin"])
+    done = _import_good_roster(client)
+    shown = re.findall(r'<code class="secret">([^<]+)</code>', done)
+    csv_url = re.search(r'href="(/admin/roster/handouts/[^"]+\.csv)"', done).group(1)
+    pdf_url = re.search(r'href="(/admin/roster/handouts/[^"]+\.pdf)"', done).group(1)
+
+    # Another admin cannot take them (the link is for the admin who imported).
+    other = app.test_client()
+    second = Actor(
+        create_user(
+            session, username="admin2", name="Second Admin", role=Role.ADMIN, stores=[],
+            password="pw-admin2-long-enough",
+        ).user,
+        "pw-admin2-long-enough",
+    )  # fmt: skip
+    session.commit()
+    login_as(other, second)
+    assert other.get(csv_url).status_code == 302
+
+    response = client.get(csv_url)
+    assert response.status_code == 200 and response.mimetype == "text/csv"
+    assert response.headers["Cache-Control"] == "no-store"
+    rows = list(csv.reader(io.StringIO(response.data.decode("utf-8-sig"))))
+    assert rows[0] == ["Name", "Stores", "Username", "One-time password", "Sign in at"]
+    assert sorted(r[3] for r in rows[1:]) == sorted(shown)
+    li = next(r for r in rows if r[0] == "李堃")
+    assert li[1] == "Store S1" and li[4] == "http://localhost/login"
+    # Once only.
+    again = client.get(csv_url)
+    assert again.status_code == 302 and again.location.endswith("/admin/roster")
+
+    slips = client.get(pdf_url)
+    assert slips.status_code == 200 and slips.data.startswith(b"%PDF")
+    path = tmp_path / "slips.pdf"
+    path.write_bytes(slips.data)
+    text = subprocess.run(
+        ["pdftotext", "-enc", "UTF-8", str(path), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    assert "李堃" in text and all(password in text for password in shown)
+    assert set(qr_code_of(path, tmp_path).split()) == {"http://localhost/login"}  # one per slip
+    assert client.get(pdf_url).status_code == 302
+    # Both taken: nothing with a password is left in the instance folder.
+    assert not list((Path(app.instance_path) / "handouts").iterdir())
+
+    actions = session.scalars(select(AuditEvent.action)).all()
+    assert actions.count("roster.passwords_downloaded") == 2
+    assert "roster.passwords_kept" in actions
+    assert handouts.take(app.instance_path, "../secret_key", people["admin"].user.id, "csv") is None
+
+
+def test_roster_password_handout_expires_after_an_hour(app, people):
+    from trainer.admin import handouts
+
+    slip = handouts.Slip(name="A", stores="S", username="a", password="x")
+    token = handouts.create(app.instance_path, 7, [slip])
+    assert handouts.available(app.instance_path, token, 7) == ["csv", "pdf"]
+    assert handouts.available(app.instance_path, token, 8) == []
+    assert handouts.purge_expired(app.instance_path) == 0
+    later = time.time() + handouts.LIFETIME_SECONDS + 1
+    assert handouts.purge_expired(app.instance_path, now=later) == 1
+    assert handouts.take(app.instance_path, token, 7, "csv") is None
 
 
 def test_roster_with_any_bad_row_imports_nothing(client, session, people):

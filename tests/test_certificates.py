@@ -207,6 +207,17 @@ def test_verification_states(client, session, people, issued):
     assert "Issued in error" in page and "private note" not in page
 
 
+def test_holder_download_of_a_revoked_certificate_is_stamped(
+    client, session, people, issued, tmp_path
+):
+    login_as(client, people["cashier"])
+    admin = session.get(User, people["compliance"].user.id)
+    service.revoke(session, issued, reason=RevocationReason.LEFT_ORGANISATION, note="", actor=admin)
+    session.commit()
+    text = _pdf_text(client.get(f"/certificates/{issued.serial}.pdf?lang=en").data, tmp_path)
+    assert "REVOKED" in text and "已吊销" in text and "Left the organisation" in text
+
+
 def test_unknown_codes_and_serial_form(client, issued):
     assert client.get("/verify/not-a-real-code").status_code == 404
     assert client.get("/api/v1/verify/not-a-real-code").status_code == 404
@@ -245,6 +256,10 @@ def test_holder_downloads_pdf_with_qr_to_verify_url(client, session, people, iss
     login_as(client, people["cashier"])
     response = client.get(f"/certificates/{issued.serial}.pdf?lang=zh")
     assert response.status_code == 200 and response.data.startswith(b"%PDF")
+    # The two language versions do not overwrite each other in a downloads folder.
+    assert f'filename="{issued.serial}-zh.pdf"' in response.headers["Content-Disposition"]
+    english = client.get(f"/certificates/{issued.serial}.pdf?lang=en")
+    assert f'filename="{issued.serial}-en.pdf"' in english.headers["Content-Disposition"]
     text = _pdf_text(response.data, tmp_path)
     assert "李堃" in text and issued.serial in text
     decoded = qr_code_of(tmp_path / "c.pdf", tmp_path)
@@ -355,6 +370,29 @@ def test_admin_creates_api_token_page(client, session, people):
         client.get("/api/v1/certificates", headers={"Authorization": f"Bearer {token}"}).status_code
         == 200
     )
+
+
+def test_api_page_documents_the_endpoints_with_a_working_example(client, people, issued):
+    """The page shows the endpoints and an example whose fields are those the API really sends."""
+    import html
+
+    login_as(client, people["admin"])
+    page = post(
+        client, "/admin/api-clients", {"name": "Audit tool"}, token_from="/admin/api-clients"
+    ).get_data(as_text=True)
+    token = re.search(r'<code class="secret">(trn_[^<]+)</code>', page).group(1)
+    for endpoint in ("/api/v1/certificates", "/api/v1/certificates/&lt;serial&gt;.pdf"):
+        assert endpoint in page
+    assert "README" not in page
+    # The example request names this site and the token just created.
+    assert f'curl -H "Authorization: Bearer {token}"' in page
+    assert "http://localhost/api/v1/certificates?status=valid" in page
+    samples = re.findall(r'<pre class="sample"><code>(\{.*?)</code></pre>', page, re.S)
+    example = json.loads(html.unescape(samples[0]))
+    real = client.get("/api/v1/certificates", headers={"Authorization": f"Bearer {token}"}).json
+    assert example.keys() == real.keys()
+    assert example["data"][0].keys() == real["data"][0].keys()
+    assert example["data"][0]["holder"].keys() == real["data"][0]["holder"].keys()
 
 
 def test_profile_lists_the_holders_certificates(client, people, issued):

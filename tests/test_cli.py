@@ -78,6 +78,8 @@ def test_demo_is_idempotent_and_prints_logins(app, session):
     first = _run(app, "demo", "--staff", "3")
     assert first.exit_code == 0, first.output
     assert "cashier03" in first.output and "demo-admin-2026" in first.output
+    # The address printed is the site's configured one, not a hard-coded port.
+    assert "Demo sign-ins (http://localhost):" in first.output
     second = _run(app, "demo", "--staff", "3")
     assert second.exit_code == 0
     assert session.scalar(select(func.count(User.id))) == 4 + 3
@@ -128,6 +130,51 @@ def test_config_from_environment(tmp_path):
     for bad in ("0", "-3", "a week", "1.5"):
         with pytest.raises(ValueError, match=f"TRAINER_EXPORT_RETENTION_DAYS='{bad}'"):
             load_config(tmp_path, {"TRAINER_EXPORT_RETENTION_DAYS": bad})
+
+
+def test_base_url_defaults_to_the_address_served(tmp_path):
+    from trainer.config import load_config
+
+    assert load_config(tmp_path, {})["BASE_URL"] == "http://127.0.0.1:5000"
+    served = load_config(tmp_path, {"TRAINER_HOST": "127.0.0.1", "TRAINER_PORT": "5101"})
+    assert served["BASE_URL"] == "http://127.0.0.1:5101"
+    # Nobody can browse to the wildcard address: links name loopback instead.
+    assert load_config(tmp_path, {"TRAINER_HOST": "0.0.0.0"})["BASE_URL"] == (
+        "http://127.0.0.1:5000"
+    )
+    assert load_config(tmp_path, {"TRAINER_HOST": "::1", "TRAINER_PORT": "8080"})["BASE_URL"] == (
+        "http://[::1]:8080"
+    )
+    explicit = {"TRAINER_PORT": "5101", "TRAINER_BASE_URL": "https://training.example.com"}
+    assert load_config(tmp_path, explicit)["BASE_URL"] == "https://training.example.com"
+
+
+def test_serve_names_the_address_it_binds_and_warns_when_phones_cannot_reach_it():
+    from trainer.serve import public_url
+
+    assert public_url("127.0.0.1", 5101, None) == ("http://127.0.0.1:5101", None)
+    assert public_url("localhost", 5000, None) == ("http://localhost:5000", None)
+    url, warning = public_url("0.0.0.0", 5000, None)
+    assert url == "http://127.0.0.1:5000"
+    assert "TRAINER_BASE_URL" in warning and "http://127.0.0.1:5000" in warning
+    url, warning = public_url("192.0.2.7", 5000, "http://localhost:5000")
+    assert url == "http://localhost:5000" and warning
+    assert public_url("0.0.0.0", 5000, "https://training.example.com") == (
+        "https://training.example.com",
+        None,
+    )
+
+
+def test_serve_workers_get_the_served_address(app, tmp_path):
+    """Each gunicorn worker builds the app with the address `trainer serve` printed."""
+    from trainer.serve import _Gunicorn
+
+    settings = {**app.config, "BASE_URL": "http://127.0.0.1:5101"}
+    worker_app = _Gunicorn({"bind": "127.0.0.1:5101"}, settings).load()
+    try:
+        assert worker_app.config["BASE_URL"] == "http://127.0.0.1:5101"
+    finally:
+        worker_app.extensions["engine"].dispose()
 
 
 def test_sqlite_runs_in_wal_mode_with_busy_timeout(app, backend):

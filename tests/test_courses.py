@@ -249,6 +249,39 @@ def test_search_hit_shown_in_the_readers_language(client, session, people, cours
     login_as(client, people["cashier"])
     page = client.get("/courses/search", query_string={"q": "refund"}).get_data(as_text=True)
     assert "先看批次" in page  # the zh section title, found with an English word
+    # ... and its Chinese text as the snippet, not the English text that matched.
+    snippet = re.search(r'<p class="snippet">(.*?)</p>', page, re.S).group(1)
+    assert "批次结算前" in snippet and "before the batch is settled" not in snippet
+    page = client.get("/courses/search", query_string={"q": "撤销"}).get_data(as_text=True)
+    assert "<mark>撤销</mark>" in page
+
+
+def test_snippet_cuts_between_words_and_marks_every_searched_word():
+    from trainer.courses.service import _snippet
+
+    text = (
+        " ".join(f"word{i}" for i in range(60))
+        + " Refund the sale "
+        + " ".join(f"tail{i}" for i in range(60))
+    )
+    parts = _snippet(text, ["refund", "SALE"], width=40)
+    shown = "".join(part for part, _ in parts)
+    assert shown.startswith("…") and shown.endswith("…")
+    inner = shown.strip("…").split()
+    # Every word shown is whole: no "ord12" or "tai" fragments at the cut.
+    assert all(w.startswith(("word", "tail")) or w in ("Refund", "the", "sale") for w in inner)
+    assert all(w[4:].isdigit() for w in inner if w.startswith(("word", "tail")))
+    assert [part for part, marked in parts if marked] == ["Refund", "sale"]
+
+
+def test_snippet_in_chinese_cuts_at_characters_and_starts_at_the_top_without_a_match():
+    from trainer.courses.service import _snippet
+
+    text = "终端显示“超时”。" * 20 + "不要重新刷卡，先查交易记录。" + "联系收单机构确认结果。" * 20
+    parts = _snippet(text, ["重新刷卡"], width=30)
+    assert ("重新刷卡", True) in parts
+    assert len("".join(p for p, _ in parts)) <= 2 * 30 + len("重新刷卡") + 2
+    assert _snippet("短文本。", ["退货"]) == [("短文本。", False)]
 
 
 # --- unsafe content ---------------------------------------------------------------------------

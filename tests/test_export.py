@@ -14,6 +14,7 @@ import uuid
 import zipfile
 from datetime import timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from click.testing import CliRunner
@@ -219,7 +220,12 @@ def test_export_page_runs_a_job_and_the_zip_holds_every_certificate(
         )
     wang = by_serial[certs["wang_card"].serial]
     assert wang["employee_no"] == "E1001" and wang["store"] == "S1"
+    assert wang["store_name"] == "Store S1" and wang["course_title"] == "银行卡安全"  # zh export
     assert wang["course"] == "card-security" and wang["version"] == "1.2"
+    assert wang["revoked"] == wang["revocation_reason"] == ""
+    zhang = by_serial[certs["zhang_emergency"].serial]
+    assert zhang["revoked"] == certs["zhang_emergency"].revoked_at.date().isoformat()
+    assert zhang["revocation_reason"] == "misconduct"
     assert wang["score"] == "92.5" and by_serial[certs["zhang_emergency"].serial]["score"] == ""
     assert wang["issued"] == certs["wang_card"].issued_at.date().isoformat()
     assert wang["expires"] == certs["wang_card"].expires_at.date().isoformat()
@@ -257,6 +263,18 @@ def test_page_filters_reach_the_job(app, client, session, people, certs):
     assert "Certificate of completion" in _text(archive.read(_pdf_names(archive)[0]))
     job = session.get(Job, job_id)
     assert job.params["filters"]["stores"] == ["S1"] and job.params["lang"] == "en"
+    # The job page names every filter, with names rather than codes.
+    summary = client.get(f"/jobs/{job_id}").get_data(as_text=True)
+    summary = summary[summary.index('<dl class="facts">') :]
+    for shown in ("Store S1", "Card security", "English", "Archival PDF/A"):
+        assert shown in summary, shown
+    assert ">S1<" not in summary and "card-security" not in summary
+    # The ZIP is named in the stores' time zone.
+    app.config["TIMEZONE"] = "Asia/Shanghai"
+    response = client.get(f"/jobs/{job_id}/download")
+    response.close()
+    local = job.created_at.astimezone(ZoneInfo("Asia/Shanghai")).strftime("%Y%m%d-%H%M")
+    assert f"certificates-{local}.zip" in response.headers["Content-Disposition"]
     assert job.created_by_id == people["admin"].user.id and job.finished_at is not None
     # a job delivered twice (a retried queue message) is not run again
     with app.app_context():
@@ -515,9 +533,10 @@ def test_each_server_worker_resumes_queued_jobs_when_it_loads_the_app(app, monke
     from trainer.serve import _Gunicorn
 
     resumed = []
-    monkeypatch.setattr(trainer, "create_app", lambda: app)
+    monkeypatch.setattr(trainer, "create_app", lambda settings: app)
     monkeypatch.setattr(jobs, "resume_queued", resumed.append)
     server = _Gunicorn.__new__(_Gunicorn)  # load() only: no gunicorn configuration needed
+    server.settings = {}
     assert server.load() is app
     assert resumed == [app]
 

@@ -223,6 +223,27 @@ def test_names_beyond_gbk_render_with_the_fallback_font(out_dir: Path) -> None:
     assert any("WenQuanYi" in name for name in names)  # everything else stays in WQY
 
 
+def test_revoked_and_expired_copies_carry_a_stamp_in_both_languages(out_dir: Path) -> None:
+    revoked = dataclasses.replace(
+        BASE, status="revoked", status_on=date(2027, 3, 2), revocation_reason="misconduct"
+    )
+    text = _text(_write(out_dir, "revoked.pdf", pdf.render_certificate(revoked)))
+    for expected in ("已吊销", "REVOKED", "吊销日期 2027年3月2日", "Revoked on 2 March 2027"):
+        assert expected in text, expected
+    assert "原因：违规行为" in text and "Reason: Misconduct" in text
+    expired = dataclasses.replace(LATIN, status="expired", status_on=date(2027, 1, 5))
+    text = _text(_write(out_dir, "expired.pdf", pdf.render_certificate(expired)))
+    assert "EXPIRED" in text and "已过期" in text and "Expired on 5 January 2027" in text
+    assert "Reason" not in text
+    # Still one page: the stamp lies over the certificate, it does not push it onto a second.
+    assert _run("qpdf", "--show-npages", out_dir / "expired.pdf").strip() == "1"
+
+
+def test_valid_copies_carry_no_stamp(zh_pdf: Path) -> None:
+    text = _text(zh_pdf)
+    assert "已吊销" not in text and "REVOKED" not in text and "EXPIRED" not in text
+
+
 def test_page_size_is_a4_landscape(zh_pdf: Path) -> None:
     reader = pypdf.PdfReader(zh_pdf)
     assert len(reader.pages) == 1

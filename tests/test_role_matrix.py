@@ -37,6 +37,7 @@ EXPECTED: dict[str, object] = {
     "admin.edit_store": ADMIN,
     "admin.roster": ADMIN,
     "admin.roster_import": ADMIN,
+    "admin.roster_handout": ADMIN,
     "gift.upload": ADMIN,
     "gift.export": ADMIN,
     "courses.catalogue": EVERYONE,

@@ -26,3 +26,11 @@ def test_every_post_form_carries_a_csrf_token(path):
     for form in re.finditer(r"<form[^>]*method=\"post\"[^>]*>(.*?)</form>", html, re.S | re.I):
         body = form.group(1)
         assert "csrf_token" in body or "hidden_tag()" in body, form.group(0)[:120]
+
+
+def test_every_page_has_a_favicon(client):
+    page = client.get("/login").get_data(as_text=True)
+    href = re.search(r'<link rel="icon" href="([^"]+)" type="image/svg\+xml">', page).group(1)
+    with client.get(href) as icon:
+        assert icon.status_code == 200 and icon.mimetype == "image/svg+xml"
+        assert b"<svg" in icon.data

@@ -327,15 +327,17 @@ def demo_command(staff: int) -> None:
     logins, history = create_demo(staff)
     for line in history:
         click.echo(line)
-    click.echo("\nDemo sign-ins (http://127.0.0.1:5000):")
+    click.echo(f"\nDemo sign-ins ({current_app.config['BASE_URL']}):")
     width = max(len(u) for u, _, _ in logins)
     for username, password, role in logins:
         click.echo(f"  {role:<11} {username:<{width}}  {password}")
 
 
 @main.command("serve")
-@click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", default=5000, show_default=True, type=click.IntRange(1, 65535))
+@click.option("--host", default="127.0.0.1", show_default=True, envvar="TRAINER_HOST")
+@click.option(
+    "--port", default=5000, show_default=True, type=click.IntRange(1, 65535), envvar="TRAINER_PORT"
+)
 @click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 64))
 def serve_command(host: str, port: int, workers: int) -> None:
     """Serve the site with gunicorn (sync workers), not the Flask development server."""

@@ -23,6 +23,18 @@ ENVIRONMENT = {
 
 LANGUAGES = ("zh", "en")
 
+#: Addresses that mean "every interface": nobody can browse to them, so links name loopback.
+_ANY_ADDRESS = ("0.0.0.0", "::", "")  # noqa: S104 (compared with, never bound)
+
+
+def local_url(host: str, port: int | str) -> str:
+    """The address a browser on this machine uses for a server bound to ``host:port``."""
+    if host in _ANY_ADDRESS:
+        host = "127.0.0.1"
+    if ":" in host:
+        host = f"[{host}]"
+    return f"http://{host}:{port}"
+
 
 def _secret_key(instance: Path) -> str:
     """Read the instance's secret key, creating it on first start (never a hard-coded key)."""
@@ -50,7 +62,11 @@ def load_config(instance: Path, environ: dict[str, str] | None = None) -> dict:
         "DEFAULT_LANGUAGE": "zh",
         "REDIS_URL": None,
         "SITE_NAME": "Trainer",
-        "BASE_URL": "http://127.0.0.1:5000",
+        # Unset, the address `trainer serve` binds (TRAINER_HOST, TRAINER_PORT): the printed
+        # sign-in address and the QR codes then open the running site.
+        "BASE_URL": local_url(
+            env.get("TRAINER_HOST") or "127.0.0.1", env.get("TRAINER_PORT") or 5000
+        ),
         "CONTENT_ROOT": str(Path(__file__).resolve().parents[1]),
         # Times are stored in UTC and shown in the stores' time zone.
         "TIMEZONE": "Asia/Shanghai",

@@ -92,6 +92,57 @@ CERTIFICATE_LABELS: dict[str, dict[str, str]] = {
     },
 }
 
+#: The stamp on a certificate that is no longer valid, in both languages on every copy: the PDF
+#: may be read by someone who reads only one of them. The web pages use the same words.
+STAMP_LABELS: dict[str, dict[str, str]] = {
+    "zh": {
+        "revoked": "已吊销",
+        "expired": "已过期",
+        "revoked_on": "吊销日期",
+        "expired_on": "过期日期",
+        "reason": "原因：",
+        "not_valid": "本证书已失效，请以扫码验证的结果为准。",
+    },
+    "en": {
+        "revoked": "REVOKED",
+        "expired": "EXPIRED",
+        "revoked_on": "Revoked on",
+        "expired_on": "Expired on",
+        "reason": "Reason: ",
+        "not_valid": "This certificate is no longer valid. Scan the code for its current status.",
+    },
+}
+
+REASON_LABELS: dict[str, dict[str, str]] = {
+    "issued_in_error": {"zh": "误发", "en": "Issued in error"},
+    "misconduct": {"zh": "违规行为", "en": "Misconduct"},
+    "superseded": {"zh": "已由新证书替代", "en": "Replaced by a new certificate"},
+    "left_organisation": {"zh": "已离职", "en": "Left the organisation"},
+    "other": {"zh": "其他原因", "en": "Other reason"},
+}
+
+SLIP_LABELS: dict[str, dict[str, str]] = {
+    "zh": {
+        "title": "首次登录凭条",
+        "name": "姓名",
+        "stores": "门店",
+        "username": "用户名",
+        "password": "一次性密码",
+        "how": "扫码或打开下面的地址登录，然后设置你自己的密码。一次性密码只能用一次。",
+        "keep": "本凭条只交给本人；设置新密码后请销毁。",
+    },
+    "en": {
+        "title": "First sign-in slip",
+        "name": "Name",
+        "stores": "Store",
+        "username": "Username",
+        "password": "One-time password",
+        "how": "Scan the code or open the address below, sign in, then choose your own "
+        "password. The one-time password works once.",
+        "keep": "Hand this slip to its holder only; destroy it once the new password is set.",
+    },
+}
+
 MANUAL_LABELS: dict[str, dict[str, str]] = {
     "zh": {"kind": "课程手册", "contents": "目录", "version": "版本"},
     "en": {"kind": "COURSE MANUAL", "contents": "Contents", "version": "version"},
@@ -121,6 +172,11 @@ class CertificateData:
     serial: str
     verify_url: str
     language: Language = "zh"
+    #: valid | expired | revoked: a copy that is no longer valid carries a stamp saying so.
+    status: str = "valid"
+    #: the day it expired or was revoked
+    status_on: date | None = None
+    revocation_reason: str | None = None
 
     def __post_init__(self) -> None:
         if self.language not in CERTIFICATE_LABELS:
@@ -225,6 +281,29 @@ def _certificate_context(data: CertificateData) -> dict[str, Any]:
             labels["no_expiry"] if data.expires_on is None else _format_date(data.expires_on, lang)
         ),
         "qr_svg": _qr_svg(data.verify_url),
+        "stamp": _stamp(data),
+    }
+
+
+def _stamp(data: CertificateData) -> dict[str, Any] | None:
+    """The stamp of a copy that is no longer valid, every line in both languages, or None."""
+    if data.status == "valid":
+        return None
+    languages = (data.language, _other(data.language))
+    details = []
+    for lang in languages:
+        labels = STAMP_LABELS[lang]
+        parts = []
+        if data.status_on is not None:
+            parts.append(f"{labels[data.status + '_on']} {_format_date(data.status_on, lang)}")
+        if data.status == "revoked" and data.revocation_reason:
+            reason = REASON_LABELS.get(data.revocation_reason, REASON_LABELS["other"])
+            parts.append(f"{labels['reason']}{reason[lang]}")
+        parts.append(labels["not_valid"])
+        details.append((" · ".join(parts), LANG_TAGS[lang]))
+    return {
+        "status": " · ".join(STAMP_LABELS[lang][data.status] for lang in languages),
+        "details": details,
     }
 
 
@@ -390,6 +469,38 @@ def _pages_by_certificate(document: Any, count: int) -> list[list[Any]]:
     if any(not group for group in groups):
         raise RuntimeError("certificate batch layout: a certificate produced no page")
     return groups
+
+
+def render_signin_slips(
+    slips: Iterable[Mapping[str, str]], *, lang: str, site: str, url: str
+) -> bytes:
+    """Printable first sign-in slips, eight to an A4 page: name, stores, username, one-time
+    password, and the sign-in address as text and as a QR code."""
+    if lang not in SLIP_LABELS:
+        raise ValueError(f"unsupported slip language {lang!r}")
+    meta = {
+        "title": SLIP_LABELS[lang]["title"],
+        "authors": [site],
+        "description": site,
+        "keywords": ["sign-in"],
+        "generator": GENERATOR,
+        "created": _now_w3c(),
+        "lang": LANG_TAGS[lang],
+    }
+    source = (
+        _jinja()
+        .get_template("pdf/signin_slips.html")
+        .render(
+            meta=meta,
+            slips=list(slips),
+            labels=SLIP_LABELS[lang],
+            site=site,
+            url=url,
+            qr_svg=_qr_svg(url),
+        )
+    )
+    with _render_lock:
+        return _write(_html(source), None)
 
 
 def render_manual(course: Mapping[str, Any], lang: str, *, assets_dir: Path | None = None) -> bytes:

@@ -4,13 +4,27 @@ from __future__ import annotations
 
 import base64
 import binascii
+import csv
+import io
+from dataclasses import asdict
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, or_, select
 
 from trainer import audit
+from trainer.admin import handouts
 from trainer.admin.forms import RosterConfirmForm, RosterUploadForm, StoreForm, UserForm
 from trainer.admin.service import (
     AccountError,
@@ -27,8 +41,10 @@ from trainer.db import get_session, paginate
 from trainer.domain.messages import N_
 from trainer.domain.roster import parse_roster
 from trainer.forms import EmptyForm, choices
+from trainer.i18n import current_language
 from trainer.models import Role, Store, User
 from trainer.security import roles
+from trainer.spreadsheets import safe_cell
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 PAGE_SIZE = 50
@@ -284,7 +300,99 @@ def roster_import():
             filename=None,
         ), 422
     session.commit()
-    return render_template("admin/roster_done.html", results=results)
+    token = _hand_out_passwords(session, results)
+    return render_template(
+        "admin/roster_done.html",
+        results=results,
+        handout=token,
+        formats=handouts.available(current_app.instance_path, token, current_user.id)
+        if token
+        else [],
+    )
+
+
+def _hand_out_passwords(session, results) -> str | None:
+    """Keep the new accounts' one-time passwords for one download of each format."""
+    new = [r for r in results if r.password]
+    if not new:
+        return None
+    names = dict(session.execute(select(Store.code, Store.name)).all())
+    slips = [
+        handouts.Slip(
+            name=r.row.name,
+            stores=", ".join(names.get(code, code) for code in r.row.stores),
+            username=r.row.username,
+            password=r.password,
+        )
+        for r in new
+    ]
+    token = handouts.create(current_app.instance_path, current_user.id, slips)
+    audit.record(
+        session, "roster.passwords_kept", actor=current_user, details={"people": len(slips)}
+    )
+    session.commit()
+    return token
+
+
+@bp.get("/roster/handouts/<token>.<fmt>")
+@roles(Role.ADMIN)
+def roster_handout(token: str, fmt: str):
+    """The one-time passwords of a roster import, once as CSV and once as printable slips."""
+    slips = handouts.take(current_app.instance_path, token, current_user.id, fmt)
+    if slips is None:
+        flash(
+            _(
+                "One-time passwords can be downloaded once in each format, within an hour of "
+                "the import. This file was downloaded already or has expired: reset the "
+                "password of anyone who still needs one under Accounts."
+            ),
+            "error",
+        )
+        return redirect(url_for("admin.roster"))
+    session = get_session()
+    audit.record(
+        session,
+        "roster.passwords_downloaded",
+        actor=current_user,
+        details={"format": fmt, "people": len(slips)},
+    )
+    session.commit()
+    sign_in = current_app.config["BASE_URL"].rstrip("/") + url_for("auth.login")
+    if fmt == "csv":
+        body = _slips_csv(slips, sign_in)
+        mimetype, name = "text/csv", "one-time-passwords.csv"
+    else:
+        from trainer import pdf
+
+        body = pdf.render_signin_slips(
+            [asdict(s) for s in slips],
+            lang=current_language(),
+            site=current_app.config["SITE_NAME"],
+            url=sign_in,
+        )
+        mimetype, name = "application/pdf", "sign-in-slips.pdf"
+    return Response(
+        body,
+        mimetype=mimetype,
+        headers={
+            "Content-Disposition": f'attachment; filename="{name}"',
+            "Cache-Control": "no-store",
+        },
+    )
+
+
+def _slips_csv(slips: list[handouts.Slip], sign_in: str) -> bytes:
+    out = io.StringIO(newline="")
+    writer = csv.writer(out)
+    writer.writerow(
+        [_("Name"), _("Stores"), _("Username"), _("One-time password"), _("Sign in at")]
+    )
+    for slip in slips:
+        writer.writerow(
+            [safe_cell(slip.name), safe_cell(slip.stores), slip.username, slip.password, sign_in]
+        )
+    # With a byte-order mark, Excel opens UTF-8 (Chinese names) correctly.
+    return out.getvalue().encode("utf-8-sig")
 
 
 @bp.route("/api-clients", methods=["GET", "POST"])
@@ -305,7 +413,13 @@ def api_clients():
             _client, token = create_client(session, name, actor=current_user)
             session.commit()
     clients = session.scalars(select(ApiClient).order_by(ApiClient.created_at.desc())).all()
-    return render_template("admin/api_clients.html", clients=clients, form=form, token=token)
+    return render_template(
+        "admin/api_clients.html",
+        clients=clients,
+        form=form,
+        token=token,
+        base_url=current_app.config["BASE_URL"],
+    )
 
 
 @bp.post("/api-clients/<int:client_id>/revoke")

@@ -32,6 +32,7 @@ from trainer import audit
 from trainer.certificates.service import day_start, local_day, pdf_data, status_of, with_status
 from trainer.db import utcnow
 from trainer.models import Certificate, Course, Job, Store, User
+from trainer.spreadsheets import safe_cell
 
 if TYPE_CHECKING:
     from trainer.pdf import CertificateData
@@ -46,12 +47,16 @@ MANIFEST_COLUMNS = [
     "holder",
     "employee_no",
     "store",
+    "store_name",
     "course",
+    "course_title",
     "version",
     "score",
     "issued",
     "expires",
     "status",
+    "revoked",
+    "revocation_reason",
     "sha256",
     "file",
 ]
@@ -193,26 +198,26 @@ def file_name(certificate: Certificate) -> str:
     return f"{certificate.serial}_{safe_name(certificate.holder_name)}.pdf"
 
 
-def _cell(value: str) -> str:
-    # Spreadsheets run cells starting with = + - @ as formulas; a quote keeps them text.
-    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
-
-
 def _manifest_row(
     certificate: Certificate, data: CertificateData, status: str, sha256: str, name: str
 ) -> list[str]:
     store: Store | None = certificate.store
+    title = data.course_title_zh if data.language == "zh" else data.course_title_en
     return [
         certificate.serial,
-        _cell(certificate.holder_name),
-        _cell(data.employee_no),
-        _cell(store.code if store else ""),
+        safe_cell(certificate.holder_name),
+        safe_cell(data.employee_no),
+        safe_cell(store.code if store else ""),
+        safe_cell(store.name if store else ""),
         data.course_code,
+        safe_cell(title),
         certificate.course_version,
         "" if certificate.score_percent is None else f"{certificate.score_percent:g}",
         local_day(certificate.issued_at).isoformat(),
         local_day(certificate.expires_at).isoformat() if certificate.expires_at else "",
         status,
+        local_day(certificate.revoked_at).isoformat() if certificate.revoked_at else "",
+        certificate.revoked_reason.value if certificate.revoked_reason else "",
         sha256,
         name,
     ]

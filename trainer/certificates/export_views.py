@@ -29,6 +29,7 @@ from trainer.certificates.export import (
     count_certificates,
     job_params,
 )
+from trainer.certificates.service import local_time
 from trainer.db import get_session
 from trainer.forms import choices
 from trainer.i18n import LANGUAGE_NAMES, current_language, localised
@@ -89,11 +90,15 @@ def _fill_choices(form: ExportForm) -> None:
     form.courses.choices = choices(
         (
             c.code,
-            f"{c.code} — {localised(c.current_version.title)}" if c.current_version else c.code,
+            f"{c.code} — {_course_name(c)}" if c.current_version else c.code,
         )
         for c in courses
     )
     form.language.choices = choices(LANGUAGE_NAMES.items())
+
+
+def _course_name(course: Course) -> str:
+    return localised(course.current_version.title) if course.current_version else course.code
 
 
 def _job_or_404(job_id: str) -> Job:
@@ -152,10 +157,19 @@ def job(job_id: str):
     size = None
     if (path := jobs.result_file(current_app, job)) is not None:
         size = path.stat().st_size
+    session = get_session()
+    stores = session.scalars(select(Store).where(Store.code.in_(filters.stores)))
+    courses = session.scalars(select(Course).where(Course.code.in_(filters.courses)))
     return render_template(
         "certificates/job.html",
         job=job,
         filters=filters,
+        # Names, not codes; a store or course deleted since shows its code.
+        store_names=[{s.code: s.name for s in stores}.get(c, c) for c in filters.stores],
+        course_names=[
+            {c.code: _course_name(c) for c in courses}.get(code, code) for code in filters.courses
+        ],
+        language_name=LANGUAGE_NAMES.get(job.params.get("lang"), job.params.get("lang")),
         size=size,
         running=job.status not in jobs.FINISHED,
         status_labels={
@@ -208,7 +222,8 @@ def download(job_id: str):
         details={"job": job.id, "bytes": path.stat().st_size},
     )
     session.commit()
-    stamp = job.created_at.strftime("%Y%m%d-%H%M")
+    # The stores' time zone, as on every page: a 17:30 export in Shanghai is not named 09:30.
+    stamp = local_time(job.created_at).strftime("%Y%m%d-%H%M")
     response = send_file(
         path,
         mimetype="application/zip",

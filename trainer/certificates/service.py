@@ -80,6 +80,11 @@ def local_day(moment: datetime | None):
     return moment.astimezone(_zone()).date()
 
 
+def local_time(moment: datetime) -> datetime:
+    """A stored UTC moment in the stores' time zone (TRAINER_TIMEZONE)."""
+    return moment.astimezone(_zone())
+
+
 def day_start(day) -> datetime:
     """The first moment of a calendar day in the stores' time zone, for date filters."""
     from datetime import time
@@ -338,6 +343,8 @@ def pdf_data(session: Session, certificate: Certificate, *, base_url: str, lang:
     title = version.title if version else {"zh": course.code, "en": course.code}
     user = session.get(User, certificate.user_id)
     store = session.get(Store, certificate.store_id) if certificate.store_id else None
+    status = status_of(certificate)
+    ended = {"revoked": certificate.revoked_at, "expired": certificate.expires_at}.get(status)
     return CertificateData(
         organisation=organisation,
         holder_name=certificate.holder_name,
@@ -353,6 +360,13 @@ def pdf_data(session: Session, certificate: Certificate, *, base_url: str, lang:
         serial=certificate.serial,
         verify_url=verify_url(base_url, certificate),
         language="zh" if lang == "zh" else "en",
+        status=status,
+        status_on=local_day(ended),
+        revocation_reason=(
+            certificate.revoked_reason.value
+            if status == "revoked" and certificate.revoked_reason
+            else None
+        ),
     )
 
 

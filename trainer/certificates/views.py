@@ -100,20 +100,15 @@ def download(serial: str):
     holder = session.get(User, certificate.user_id)
     if not in_scope(current_user, certificate, holder):
         abort(404)  # not 403: serials of other stores are nothing to probe for
-    lang = request.args.get("lang", current_language())
-    data = pdf_data(
-        session,
-        certificate,
-        base_url=current_app.config["BASE_URL"],
-        lang="zh" if lang == "zh" else "en",
-    )
+    lang = "zh" if request.args.get("lang", current_language()) == "zh" else "en"
+    data = pdf_data(session, certificate, base_url=current_app.config["BASE_URL"], lang=lang)
     body = pdf.render_certificate(data)
     audit.record(session, "certificate.downloaded", actor=current_user, target=certificate)
     session.commit()
     return Response(
         body,
         mimetype="application/pdf",
-        headers={"Content-Disposition": f'attachment; filename="{certificate.serial}.pdf"'},
+        headers={"Content-Disposition": f'attachment; filename="{certificate.serial}-{lang}.pdf"'},
     )
 
 

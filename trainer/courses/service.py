@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -208,6 +209,10 @@ def acknowledge(session: Session, user: User, course: Course, version: CourseVer
         )
 
 
+#: A piece of a search snippet and whether it is a searched word (shown marked).
+SnippetPart = tuple[str, bool]
+
+
 @dataclass
 class SearchHit:
     """A manual section matching a search."""
@@ -218,23 +223,61 @@ class SearchHit:
     lesson_title: dict
     anchor: str
     title: str
-    snippet: str
+    snippet: list[SnippetPart]
 
 
-def _snippet(text: str, query: str, width: int = 80) -> str:
-    at = text.lower().find(query.lower())
-    if at < 0:
-        return text[: width * 2]
-    start = max(0, at - width)
-    end = min(len(text), at + len(query) + width)
-    return ("…" if start else "") + text[start:end] + ("…" if end < len(text) else "")
+def _is_word_char(char: str) -> bool:
+    """A character that belongs to a Latin-script word (letters, digits), which we never cut."""
+    return char.isalnum() and not _is_cjk(char)
+
+
+def _is_cjk(char: str) -> bool:
+    # Chinese has no spaces between words: any character boundary is a place to cut.
+    return "\u2e80" <= char <= "\u9fff" or "\uf900" <= char <= "\ufaff" or char >= "\U00020000"
+
+
+def _boundary(text: str, at: int) -> bool:
+    """Whether cutting ``text`` at ``at`` keeps every Latin-script word whole."""
+    if at <= 0 or at >= len(text):
+        return True
+    return not (_is_word_char(text[at - 1]) and _is_word_char(text[at]))
+
+
+def _snippet(text: str, words: list[str], width: int = 80) -> list[SnippetPart]:
+    """About ``2 * width`` characters of ``text`` around the first searched word, cut between
+    words (English) or characters (Chinese), with every searched word marked."""
+    pattern = re.compile("|".join(re.escape(w) for w in words), re.IGNORECASE)
+    first = pattern.search(text)
+    at, length = (first.start(), len(first.group())) if first else (0, 0)
+    start = max(0, at - width) if first else 0
+    end = min(len(text), at + length + width) if first else min(len(text), 2 * width)
+    while not _boundary(text, start) and start < at:
+        start += 1
+    while not _boundary(text, end) and end > at + length:
+        end -= 1
+    if end <= at + length and not first:  # one long word: cut it rather than show nothing
+        end = min(len(text), 2 * width)
+    piece = text[start:end].strip()
+    parts: list[SnippetPart] = [("…", False)] if start > 0 else []
+    position = 0
+    for match in pattern.finditer(piece):
+        if match.start() > position:
+            parts.append((piece[position : match.start()], False))
+        parts.append((match.group(), True))
+        position = match.end()
+    if position < len(piece):
+        parts.append((piece[position:], False))
+    if end < len(text):
+        parts.append(("…", False))
+    return parts
 
 
 def search(session: Session, query: str, lang: str, limit: int = 30) -> list[SearchHit]:
     """Sections of current course versions whose title or text contains every word of ``query``.
 
     Substring matching works for Chinese (no word breaks) and English alike; queries in either
-    language find sections in both, and the hit is shown in the reader's language.
+    language find sections in both, and the hit (title and snippet) is shown in the reader's
+    language: an English word that finds a Chinese section shows that section's Chinese text.
     """
     words = [w for w in query.split() if w][:5]
     if not words:
@@ -270,8 +313,6 @@ def search(session: Session, query: str, lang: str, limit: int = 30) -> list[Sea
     for section, lesson, course, version in rows:
         title = section.title_zh if lang == "zh" else section.title_en
         text = section.text_zh if lang == "zh" else section.text_en
-        if not any(w.lower() in text.lower() for w in words):
-            text = section.text_en if lang == "zh" else section.text_zh
         hits.append(
             SearchHit(
                 course.code,
@@ -280,7 +321,7 @@ def search(session: Session, query: str, lang: str, limit: int = 30) -> list[Sea
                 lesson.title,
                 section.anchor,
                 title,
-                _snippet(text, words[0]),
+                _snippet(text, words),
             )
         )
     return hits
