@@ -387,7 +387,7 @@ def test_api_page_documents_the_endpoints_with_a_working_example(client, people,
     # The example request names this site and the token just created.
     assert f'curl -H "Authorization: Bearer {token}"' in page
     assert "http://localhost/api/v1/certificates?status=valid" in page
-    samples = re.findall(r'<pre class="sample"><code>(\{.*?)</code></pre>', page, re.S)
+    samples = re.findall(r'<pre class="sample"[^>]*><code>(\{.*?)</code></pre>', page, re.S)
     example = json.loads(html.unescape(samples[0]))
     real = client.get("/api/v1/certificates", headers={"Authorization": f"Bearer {token}"}).json
     assert example.keys() == real.keys()
