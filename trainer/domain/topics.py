@@ -33,6 +33,11 @@ _EMERGENCY = re.compile(r"D[1-7]")
 KNOWN = f"a skill ({', '.join(SKILLS)}), an entry-error case C1-C20 or an emergency D1-D7"
 
 
+def is_case(tag: str) -> bool:
+    """Whether ``tag`` names an entry-error case (C1-C20) or an emergency (D1-D7)."""
+    return bool(_CASE.fullmatch(tag) or _EMERGENCY.fullmatch(tag))
+
+
 def is_known(tag: str) -> bool:
     """Whether ``tag`` is a skill, a case or an emergency."""
     return tag in SKILLS or bool(_CASE.fullmatch(tag) or _EMERGENCY.fullmatch(tag))
