@@ -818,28 +818,28 @@ def test_results_show_feedback_explanations_and_what_to_review(client, session, 
     assert "Check the batch first" in link_texts and "Check the last transaction" in link_texts
     assert "In the manual: Check the batch first →" in link_texts
     assert "Read the manual section" not in page
-    # Topics by name: skills in words, entry-error cases by their code.
+    # Topics by name: skills and cases in words (learners never see a case code).
     topics = re.findall(r"<li><strong>([^<]+)</strong>", page)
-    assert "Entry error C1" in topics and "Receipts and records" in topics
+    assert "Overcharge found before settlement" in topics and "Receipts and records" in topics
     session.get(User, people["cashier"].user.id).language = "zh"
     session.commit()
     zh = client.get(f"/attempts/{attempt_id}/result").get_data(as_text=True)
     assert ">先看批次</a>" in zh and ">先查最后一笔</a>" in zh and "手册：先看批次 →" in zh
-    assert "<li><strong>录入错误情形 C1</strong>" in zh and "<li><strong>凭证与记录</strong>" in zh
+    assert "<li><strong>结算前发现多收</strong>" in zh and "<li><strong>凭证与记录</strong>" in zh
 
 
 def test_topic_labels(app):
     from trainer.quizzes.views import topic_label
 
     with app.test_request_context(headers={"Accept-Language": "en"}):
-        assert topic_label("D4") == "Emergency D4"
-        assert topic_label("C12") == "Entry error C12"
+        assert topic_label("D4") == "Suspected skimmer"
+        assert topic_label("C12") == "Approved but suspicious (Code 10)"
         assert topic_label("fraud-awareness") == "Spotting fraud and cash-out"
         assert topic_label("from-a-gift-file") == "from-a-gift-file"  # shown as written
         assert topic_label("C123") == "C123"
         assert topic_label(None) == "Other"
     with app.test_request_context(headers={"Accept-Language": "zh"}):
-        assert topic_label("D4") == "应急情形 D4"
+        assert topic_label("D4") == "怀疑有侧录器"
 
 
 def test_a_manual_link_whose_section_is_gone_still_opens_its_lesson(session, content):

@@ -63,16 +63,23 @@ def content() -> None:
 @click.argument("path", required=False, type=click.Path(exists=True, file_okay=False))
 @with_appcontext
 def content_check(path: str | None) -> None:
-    """Validate the content tree; print every problem as file:line: message."""
+    """Validate the content tree; print every problem as file:line: message.
+
+    Warnings (file:line: warning: message) are printed after the errors and do not fail the
+    check.
+    """
     from pathlib import Path
 
     from trainer.courses.importer import content_root
-    from trainer.domain.content import check_content
+    from trainer.domain.content import content_report
 
     root = Path(path) if path else content_root(current_app)
-    problems = check_content(root)
+    report = content_report(root)
+    problems = report.errors
     for problem in problems:
         click.echo(str(problem))
+    for warning in report.warnings:
+        click.echo(f"{warning.file}:{warning.line}: warning: {warning.message}")
     if problems:
         click.echo(f"{len(problems)} problem(s) in {root}", err=True)
         sys.exit(1)

@@ -13,6 +13,7 @@ from tests.domain.content.tree import (
     edit,
     line_of,
     reported,
+    warned,
 )
 from trainer.domain.content import (
     Bank,
@@ -244,3 +245,45 @@ def test_broken_content_is_reported(
     tree: Path, file: str, old: str, new: str, where: int | tuple[str, str | None], message: str
 ) -> None:
     assert_reported(tree, file, old, new, where, message)
+
+
+# --- correct options at one position (warning) -----------------------------------------------
+
+
+def single(qid: str, correct: int) -> str:
+    options = "".join(
+        f"      - id: {letter}\n        text: {{zh: 选项{letter}, en: Option {letter}}}\n"
+        + ("        correct: true\n" if i == correct else "")
+        + f"        feedback: {{zh: 说明{letter}, en: Why {letter}}}\n"
+        for i, letter in enumerate("abc")
+    )
+    return (
+        f"  - id: {qid}\n    type: single\n    stem: {{zh: 题目, en: Question}}\n"
+        f"    options:\n{options}"
+    )
+
+
+def write_bank(tree: Path, positions: list[int]) -> str:
+    file = "quizzes/banks/positions.yaml"
+    body = "".join(single(f"p{i}", correct) for i, correct in enumerate(positions))
+    (tree / file).write_text(
+        f"bank: positions\ntitle: {{zh: 位置, en: Positions}}\nquestions:\n{body}",
+        encoding="utf-8",
+    )
+    return file
+
+
+def test_correct_options_mostly_at_one_position_are_a_warning(tree: Path) -> None:
+    file = write_bank(tree, [0, 0, 0, 1, 2])
+    assert warned(tree) == [
+        f'{file}:3: bank "positions": the correct option is number 1 in 3 of 5 single-choice '
+        "questions; vary its position"
+    ]
+    assert reported(tree) == []
+
+
+def test_varied_positions_or_a_small_bank_are_not_reported(tree: Path) -> None:
+    write_bank(tree, [0, 1, 2, 0, 1])
+    assert warned(tree) == []
+    write_bank(tree, [0, 0, 0])  # too few questions to tell
+    assert warned(tree) == []

@@ -6,9 +6,11 @@ import shutil
 from pathlib import Path
 
 from tests.domain.content.tree import (
+    BANK,
     COURSE,
     FIXTURE,
     L1_EN,
+    L1_ZH,
     L2_EN,
     L2_ZH,
     Case,
@@ -17,6 +19,7 @@ from tests.domain.content.tree import (
     edit,
     line_of,
     reported,
+    warned,
 )
 from trainer.domain.content import (
     Course,
@@ -296,3 +299,30 @@ def test_broken_content_is_reported(
     tree: Path, file: str, old: str, new: str, where: int | tuple[str, str | None], message: str
 ) -> None:
     assert_reported(tree, file, old, new, where, message)
+
+
+# --- sections that teach a rule without a question (warnings) --------------------------------
+
+
+def test_the_fixture_has_no_warnings(tree: Path) -> None:
+    assert warned(tree) == []
+
+
+def test_a_rule_section_no_question_links_to_is_a_warning(tree: Path) -> None:
+    edit(tree, L1_ZH, "::: tip\n说明退款", "::: key-rule\n说明退款")
+    line = line_of(tree, L1_ZH, "{#tell-the-customer}")
+    assert warned(tree) == [
+        f'{L1_ZH}:{line}: section "tell-the-customer" teaches a rule (key-rule) but no question '
+        "links to basics/01-void-or-refund#tell-the-customer"
+    ]
+    assert reported(tree) == []  # a warning, not an error: the content still imports
+
+
+def test_a_linked_rule_section_is_not_reported(tree: Path) -> None:
+    edit(
+        tree,
+        BANK,
+        "manual: basics/01-void-or-refund#check-the-batch",
+        "manual: basics/01-void-or-refund",
+    )
+    assert any('section "check-the-batch"' in warning for warning in warned(tree))

@@ -10,6 +10,9 @@ from tests.domain.content.tree import (
     Case,
     assert_reported,
     broken_cases,
+    edit,
+    line_of,
+    reported,
 )
 from trainer.domain.content import (
     Pool,
@@ -24,12 +27,7 @@ def test_load_quiz() -> None:
     assert quiz.course == "basics"
     assert quiz.pools == [
         Pool(
-            "basics",
-            ["C1", "C3"],
-            ["single", "multiple", "ordering", "numeric", "short"],
-            [1, 2],
-            3,
-            [],
+            "basics", ["C1"], ["single", "multiple", "ordering", "numeric", "short"], [1, 2], 3, []
         ),
         Pool(None, [], [], [], 2, ["b-rerun-truefalse", "b-timeout-scenario"]),
     ]
@@ -85,7 +83,7 @@ CASES: list[Case] = [
         "count: 3",
         "count: 9",
         ("count: 9", None),
-        'quiz "basics-quiz": pool 1 asks for 9 questions but bank "basics" has only 5 matching',
+        'quiz "basics-quiz": pool 1 asks for 9 questions but bank "basics" has only 4 matching',
     ),
     (
         "quiz-unknown-type",
@@ -168,3 +166,28 @@ def test_broken_content_is_reported(
     tree: Path, file: str, old: str, new: str, where: int | tuple[str, str | None], message: str
 ) -> None:
     assert_reported(tree, file, old, new, where, message)
+
+
+# --- per-case pools ---------------------------------------------------------------------------
+
+
+def test_a_course_quiz_must_draw_each_case_of_its_course(tree: Path) -> None:
+    # One pool for C1 and C3 together may draw only C3 questions: C1 is not certain.
+    edit(tree, QUIZ, "    tags: [C1]\n", "    tags: [C1, C3]\n")
+    line = line_of(tree, QUIZ, "course: basics")
+    assert (
+        f'{QUIZ}:{line}: quiz "basics-quiz" can be passed without meeting case(s) C1 of course '
+        '"basics": give each case its own pool (tags: [C1], count: 1 or more)'
+    ) in reported(tree)
+
+
+def test_fixed_questions_count_as_meeting_their_cases(tree: Path) -> None:
+    # C5 is met only through the fixed questions; without them the quiz misses it.
+    edit(tree, QUIZ, "  - questions: [b-rerun-truefalse, b-timeout-scenario]\n", "")
+    assert any("without meeting case(s) C5 " in problem for problem in reported(tree))
+
+
+def test_a_quiz_without_a_course_may_mix_cases(tree: Path) -> None:
+    edit(tree, QUIZ, "course: basics\n", "")
+    edit(tree, QUIZ, "    tags: [C1]\n", "    tags: [C1, C3]\n")
+    assert reported(tree) == []

@@ -8,6 +8,7 @@ import pytest
 
 from trainer.domain.content import (
     check_content,
+    content_report,
 )
 
 FIXTURE = Path(__file__).parents[2] / "fixtures" / "content"
@@ -44,6 +45,11 @@ def line_of(root: Path, file: str, needle: str, after: str | None = None) -> int
 def reported(root: Path) -> list[str]:
     """The checker's problems as `file:line: message` strings."""
     return [str(problem) for problem in check_content(root)]
+
+
+def warned(root: Path) -> list[str]:
+    """The checker's warnings as `file:line: message` strings."""
+    return [str(problem) for problem in content_report(root).warnings]
 
 
 # (id, file, old, new, expected line as a line number or (needle, after needle), message)

@@ -16,6 +16,7 @@ test module beside tests/domain/content/.  The shared typed getters (``c.text``,
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 from trainer.domain.content import banks, courses, glossary, quizzes, sources
@@ -46,6 +47,7 @@ __all__ = [
     "SCENARIO_KINDS",
     "Bank",
     "ContentError",
+    "ContentReport",
     "ContentSet",
     "Course",
     "Lesson",
@@ -55,6 +57,7 @@ __all__ = [
     "Source",
     "check_content",
     "content_hash",
+    "content_report",
     "load_content",
 ]
 
@@ -63,9 +66,25 @@ __all__ = [
 KINDS = (glossary, sources, courses, banks, quizzes)
 
 
+@dataclass(frozen=True)
+class ContentReport:
+    """What ``trainer content check`` prints: errors (the content is invalid) and warnings
+    (worth an author's look: a rule no question checks, answers always at one position)."""
+
+    errors: list[Problem]
+    warnings: list[Problem]
+
+
+def content_report(root: Path) -> ContentReport:
+    """Check the content tree under ``root``: its errors and its warnings."""
+    checker = Checker(Path(root), None)
+    errors = checker.run(KINDS)[0]
+    return ContentReport(errors, checker.warnings)
+
+
 def check_content(root: Path) -> list[Problem]:
-    """Validate the content tree under ``root``; return every problem found (empty when valid)."""
-    return Checker(Path(root), None).run(KINDS)[0]
+    """Validate the content tree under ``root``; return every error found (empty when valid)."""
+    return content_report(root).errors
 
 
 def load_content(root: Path, *, asset_url: AssetUrlFactory | None = None) -> ContentSet:

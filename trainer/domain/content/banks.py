@@ -17,6 +17,8 @@ from trainer.domain.questions.panel import check_panel
 from trainer.domain.questions.registry import QUESTION_TYPES, TYPES
 
 FORMATS = ("markdown", "html", "plain", "moodle")
+#: Below this many single-choice questions a bank's answer positions say nothing.
+POSITION_MIN_QUESTIONS = 4
 
 _QUESTION_COMMON = (
     "tags",
@@ -79,8 +81,34 @@ def load_bank(c: Checker, path: Path) -> None:
             continue
         c.questions[question["id"]] = question
         questions.append(question)
+    warn_answer_positions(c, file, node.key_line("questions"), who, questions)
     if slug not in c.banks:
         c.banks[slug] = Bank(slug, title or {}, questions, path, description)
+
+
+def warn_answer_positions(
+    c: Checker, file: str, line: int, who: str, questions: list[dict[str, Any]]
+) -> None:
+    """Warn when most single-choice answers are written at one position.
+
+    Quizzes usually shuffle options, but a GIFT export, a printed bank or a quiz with
+    ``shuffle_options: false`` keeps the written order, and a learner learns "it is always b".
+    """
+    positions = [
+        next(i for i, option in enumerate(q["options"]) if option["correct"])
+        for q in questions
+        if q["type"] == "single" and any(o["correct"] for o in q.get("options", []))
+    ]
+    if len(positions) < POSITION_MIN_QUESTIONS:
+        return
+    top = max(set(positions), key=positions.count)
+    if positions.count(top) * 2 > len(positions):
+        c.warn(
+            file,
+            line,
+            f"{who}: the correct option is number {top + 1} in {positions.count(top)} of "
+            f"{len(positions)} single-choice questions; vary its position",
+        )
 
 
 def read_question(c: Checker, raw: Any, file: str, line: int, bank: str) -> dict[str, Any] | None:

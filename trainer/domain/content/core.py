@@ -41,6 +41,9 @@ MANUAL_RE = re.compile(r"^([a-z0-9-]+)/([a-z0-9-]+)(?:#([a-z0-9-]+))?$")
 
 AssetUrlFactory = Callable[[str, str], str]
 
+# A Chinese character: ASCII quotation marks next to Chinese text should be “…”.
+_CJK_RE = re.compile(r"[\u3400-\u9fff]")
+
 
 def line_of(container: Any, key: Any) -> int:
     """The line of ``container[key]`` (a mapping key or a list item), else of the container."""
@@ -70,12 +73,19 @@ class Checker:
         self.root = root
         self.asset_url = asset_url
         self.problems: list[Problem] = []
+        # Warnings do not make the content invalid (check still passes, import still runs).
+        self.warnings: list[Problem] = []
         self.glossary: dict[str, LocalText] = {}
+        # A forbidden Chinese variant -> (glossary term id, the term's zh text); see glossary.py.
+        self.forbidden: dict[str, tuple[str, str]] = {}
         self.sources: dict[str, Source] = {}
         self.courses: dict[str, Course] = {}
         self.course_files: dict[str, str] = {}
         self.course_raw: dict[str, YamlDict] = {}
         self.anchors: dict[tuple[str, str], set[str]] = {}
+        # Lesson sections that teach a rule (a key-rule call-out): (course, lesson, anchor) ->
+        # (file, line) of the Chinese heading, to warn when no question links to them.
+        self.rule_sections: dict[tuple[str, str, str], tuple[str, int]] = {}
         self.banks: dict[str, Bank] = {}
         self.questions: dict[str, dict[str, Any]] = {}
         self.quizzes: dict[str, Quiz] = {}
@@ -88,12 +98,16 @@ class Checker:
         self.unreadable: set[str] = set()
 
     def run(self, kinds: Sequence[ModuleType]) -> tuple[list[Problem], ContentSet]:
-        """Each kind's load(), then each kind's resolve(); the problems sorted by file and line."""
+        """Each kind's load(), then each kind's resolve(); the problems sorted by file and line.
+
+        Warnings are kept, sorted the same way, in ``self.warnings``.
+        """
         for kind in kinds:
             kind.load(self)
         for kind in kinds:
             kind.resolve(self)
         problems = sorted(self.problems, key=lambda problem: (problem.file, problem.line))
+        self.warnings.sort(key=lambda problem: (problem.file, problem.line))
         content = ContentSet(
             courses=self.courses,
             banks=self.banks,
@@ -108,6 +122,24 @@ class Checker:
 
     def add(self, file: str, line: int, message: str) -> None:
         self.problems.append(Problem(file, max(int(line or 1), 1), message))
+
+    def warn(self, file: str, line: int, message: str) -> None:
+        """Something an author should look at that does not make the content invalid."""
+        self.warnings.append(Problem(file, max(int(line or 1), 1), message))
+
+    def chinese(self, text: str, file: str, line: int, *, quotes: bool = True) -> None:
+        """Report glossary variants that are forbidden in Chinese text (and, with ``quotes``,
+        ASCII quotation marks in a line of Chinese text: Chinese text uses “…”)."""
+        for variant, (term_id, preferred) in self.forbidden.items():
+            if variant in text:
+                self.add(
+                    file,
+                    line,
+                    f'"{variant}" is a forbidden variant of glossary term "{term_id}": '
+                    f'write "{preferred}"',
+                )
+        if quotes and any('"' in part and _CJK_RE.search(part) for part in text.split("\n")):
+            self.add(file, line, 'Chinese text uses Chinese quotation marks “…”, not "…"')
 
     def rel(self, path: Path) -> str:
         return path.relative_to(self.root).as_posix()
@@ -197,6 +229,8 @@ class Checker:
                 result[lang] = ""
             else:
                 result[lang] = value[lang]
+                if lang == "zh":
+                    self.chinese(value[lang], file, value.key_line(lang))
                 if markdown:
                     self.glossary_refs(value[lang], file, value.key_line(lang), who)
         for extra in value:

@@ -13,6 +13,8 @@ from trainer.domain.markdown import LANGS, Rendered, render_markdown
 from trainer.domain.yamlsource import YamlDict, YamlList, describe, parse_yaml
 
 VERSION_RE = re.compile(r"^(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)$")
+_SECTION_RE = re.compile(r"^##\s.*\{#([a-z0-9-]+)\}\s*$")
+_KEY_RULE_RE = re.compile(r"^:::\s*key-rule\b")
 
 _COURSE_REQUIRED = (
     "code",
@@ -56,9 +58,10 @@ def load(c: Checker) -> None:
 
 def resolve(c: Checker) -> None:
     """Manual links (from questions) name real anchors; prerequisites and required quizzes
-    exist, and prerequisites form no cycle."""
+    exist, and prerequisites form no cycle; sections that teach a rule have a question."""
     for file, line, who, link in c.manual_refs:
         check_manual(c, file, line, who, link)
+    warn_untested_rules(c)
     graph: dict[str, list[str]] = {}
     for code, course in c.courses.items():
         node = c.course_raw[code]
@@ -260,6 +263,10 @@ def load_lesson_file(
     sources = c.str_list(front, "sources", file, who, ids=True)
     c.id_refs(front, "sources", file, who)
     body = "\n".join(lines[end + 1 :])
+    if lang == "zh":
+        for number, line in enumerate(lines, start=1):
+            c.chinese(line, file, number, quotes=number > end + 1)
+        note_rule_sections(c, code, path.name.split(".")[0], file, lines, end + 1)
     course_asset_url = c.asset_url
 
     def asset_url(relative: str) -> str:
@@ -278,6 +285,34 @@ def load_lesson_file(
         elif not target.is_file():
             c.add(file, image.line, f'image "{image.path}" not found')
     return _LessonFile(lang, file, title, order, sources, body, rendered)
+
+
+def note_rule_sections(
+    c: Checker, code: str, slug: str, file: str, lines: list[str], start: int
+) -> None:
+    """Remember the ``##`` sections (from line index ``start``) holding a key-rule call-out."""
+    anchor, heading = None, 0
+    for index in range(start, len(lines)):
+        section = _SECTION_RE.match(lines[index])
+        if section:
+            anchor, heading = section.group(1), index + 1
+        elif lines[index].startswith("## "):
+            anchor = None
+        elif anchor and _KEY_RULE_RE.match(lines[index]):
+            c.rule_sections.setdefault((code, slug, anchor), (file, heading))
+
+
+def warn_untested_rules(c: Checker) -> None:
+    """A section that teaches a rule and that no question links to is never checked: warn."""
+    linked = {q["manual"] for q in c.questions.values() if q.get("manual")}
+    for (code, slug, anchor), (file, line) in c.rule_sections.items():
+        if f"{code}/{slug}#{anchor}" not in linked:
+            c.warn(
+                file,
+                line,
+                f'section "{anchor}" teaches a rule (key-rule) but no question links to '
+                f"{code}/{slug}#{anchor}",
+            )
 
 
 def compare_languages(c: Checker, slug: str, zh: _LessonFile, en: _LessonFile) -> None:

@@ -1,13 +1,17 @@
 """courses/glossary.yaml: the glossary terms lessons and questions may link with [[term]].
 
-Read first, because every text checked after it may refer to a term.
+Read first, because every text checked after it may refer to a term. A term may also list
+``forbidden`` Chinese variants (``skimmer: {zh: 侧录器, en: skimmer, forbidden: [盗录器]}``):
+every Chinese text read after the glossary (lessons, course and quiz texts, questions, options,
+feedback) is checked for them (Checker.chinese), so one thing keeps one name.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from trainer.domain.content.core import SLUG_HINT, SLUG_RE, Checker
+from trainer.domain.content.core import SLUG_HINT, SLUG_RE, Checker, line_of
+from trainer.domain.yamlsource import YamlDict
 
 
 def load(c: Checker) -> None:
@@ -33,8 +37,32 @@ def load_glossary(c: Checker, path: Path) -> None:
         who = f'glossary term "{term_id}"'
         if not isinstance(term_id, str) or not SLUG_RE.match(term_id):
             c.add(file, line, f"{who}: term ids use only {SLUG_HINT}")
+        forbidden: list[str] = []
+        if isinstance(entry, YamlDict) and "forbidden" in entry:
+            forbidden = c.str_list(entry, "forbidden", file, who)
+            node = _without(node, term_id, "forbidden")
         text = c.text(node, term_id, file, who, "term")
         if entry is None:
             c.add(file, line, f"{who} has no zh and en texts")
-        if text is not None:
-            c.glossary[str(term_id)] = text
+        if text is None:
+            continue
+        c.glossary[str(term_id)] = text
+        for i, variant in enumerate(forbidden):
+            where = line_of(entry.get("forbidden"), i)
+            if variant == text.get("zh"):
+                c.add(file, where, f'{who}: "{variant}" is the term itself, not a variant')
+            elif variant in c.forbidden:
+                c.add(file, where, f'{who}: "{variant}" is already forbidden for another term')
+            else:
+                c.forbidden[variant] = (str(term_id), text.get("zh", ""))
+
+
+def _without(node: YamlDict, term_id: object, key: str) -> YamlDict:
+    """A copy of ``node`` whose entry ``term_id`` lacks ``key`` (so it reads as a plain text)."""
+    entry = node[term_id]
+    trimmed = YamlDict({k: v for k, v in entry.items() if k != key}, line=entry.line)
+    trimmed._key_lines = dict(entry._key_lines)
+    copy = YamlDict(node, line=node.line)
+    copy._key_lines = dict(node._key_lines)
+    copy[term_id] = trimmed
+    return copy

@@ -1,11 +1,18 @@
-"""Quizzes: quizzes/quizzes/<id>.yaml, each drawing questions from pools of the banks."""
+"""Quizzes: quizzes/quizzes/<id>.yaml, each drawing questions from pools of the banks.
+
+A course quiz must draw per case: for every case (C1-C20, D1-D7) its course teaches (the
+case tags of the questions whose manual link points into the course), some pool must be
+certain to draw a question of that case. Otherwise a learner can be certified without ever
+meeting the case, so this is an error, not a warning.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
 
-from trainer.domain.content.core import Checker, line_of
+from trainer.domain import topics
+from trainer.domain.content.core import MANUAL_RE, Checker, line_of
 from trainer.domain.content.model import Pool, Quiz
 from trainer.domain.questions.registry import QUESTION_TYPES
 from trainer.domain.yamlsource import describe, is_int, is_yaml_number
@@ -37,10 +44,69 @@ def load(c: Checker) -> None:
 
 
 def resolve(c: Checker) -> None:
-    """A quiz's course exists (banks and questions are checked as the quiz is read)."""
+    """A quiz's course exists (banks and questions are checked as the quiz is read), and a
+    course quiz meets every case of its course."""
     for file, line, who, course in c.quiz_course_refs:
         if course not in c.courses and f"course:{course}" not in c.unreadable:
             c.add(file, line, f'{who}: unknown course "{course}"')
+        elif course in c.courses:
+            quiz_id = file.rsplit("/", 1)[-1].removesuffix(".yaml")
+            check_cases(c, file, line, who, c.quizzes.get(quiz_id), course)
+
+
+def course_cases(c: Checker, course: str) -> set[str]:
+    """The cases a course teaches: case tags of the questions linked to its lessons."""
+    cases: set[str] = set()
+    for question in c.questions.values():
+        match = MANUAL_RE.match(question.get("manual") or "")
+        if match and match.group(1) == course:
+            cases.update(tag for tag in question["tags"] if topics.is_case(tag))
+    return cases
+
+
+def guaranteed_cases(c: Checker, pool: Pool) -> set[str]:
+    """The cases every attempt meets through ``pool``: the tags of its fixed questions, or the
+    case tags shared by every question the pool may draw from."""
+    found: set[str] = set()
+    for qid in pool.questions:
+        if qid in c.questions:
+            found.update(tag for tag in c.questions[qid]["tags"] if topics.is_case(tag))
+    if pool.bank in c.banks and pool.count >= 1:
+        drawable = candidates(c, pool.bank, pool.tags, pool.types, pool.difficulty)
+        if drawable:
+            shared = set.intersection(*(set(q["tags"]) for q in drawable))
+            found.update(tag for tag in shared if topics.is_case(tag))
+    return found
+
+
+def check_cases(c: Checker, file: str, line: int, who: str, quiz: Quiz | None, course: str) -> None:
+    """Report (at the quiz's course line) the course's cases no pool is sure to draw."""
+    if quiz is None:
+        return
+    met: set[str] = set()
+    for pool in quiz.pools:
+        met |= guaranteed_cases(c, pool)
+    missing = sorted(course_cases(c, course) - met, key=lambda tag: (tag[0], int(tag[1:])))
+    if missing:
+        c.add(
+            file,
+            line,
+            f"{who} can be passed without meeting case(s) {', '.join(missing)} of course "
+            f'"{course}": give each case its own pool (tags: [{missing[0]}], count: 1 or more)',
+        )
+
+
+def candidates(
+    c: Checker, bank: str, tags: list[str], types: list[str], difficulty: list[int]
+) -> list[dict[str, Any]]:
+    """The questions of ``bank`` a pool with these filters may draw."""
+    return [
+        q
+        for q in c.banks[bank].questions
+        if (not tags or set(tags) & set(q["tags"]))
+        and (q["type"] in types if types else q["type"] != "description")
+        and (not difficulty or q["difficulty"] in difficulty)
+    ]
 
 
 def load_quiz(c: Checker, path: Path) -> None:
@@ -166,13 +232,7 @@ def read_pool(c: Checker, raw: Any, file: str, line: int, who: str) -> Pool | No
             if f"bank:{bank}" not in c.unreadable:
                 c.add(file, item.key_line("bank"), f'{who}: unknown bank "{bank}"')
         elif count is not None:
-            matching = [
-                q
-                for q in c.banks[bank].questions
-                if (not tags or set(tags) & set(q["tags"]))
-                and (q["type"] in types if types else q["type"] != "description")
-                and (not difficulty or q["difficulty"] in difficulty)
-            ]
+            matching = candidates(c, bank, tags, types, difficulty)
             if count > len(matching):
                 c.add(
                     file,
