@@ -36,7 +36,8 @@ format: $(VENV)/.installed-test
 
 translations: $(VENV)/.installed-test
 	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -k N_ -o trainer/translations/messages.pot .
-	$(BIN)/pybabel update -i trainer/translations/messages.pot -d trainer/translations --no-fuzzy-matching
+	$(BIN)/pybabel update -i trainer/translations/messages.pot -d trainer/translations --no-fuzzy-matching \
+	  --ignore-obsolete
 	$(BIN)/pybabel compile -d trainer/translations
 
 # The compiled catalogue (.mo) is built, not committed: the .po file is the source.
