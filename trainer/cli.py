@@ -288,7 +288,7 @@ def create_user_command(username, role, stores, name, employee_no, language, pas
     password = None
     if password_stdin:
         password = sys.stdin.readline().rstrip("\r\n")
-        problem = password_problem(password, username)
+        problem = password_problem(password, username, [name or username])
         if problem:
             _fail(f"password from stdin: {problem}")
     session = get_session()

@@ -79,7 +79,7 @@ def change_password():
     form = ChangePasswordForm()
     if form.validate_on_submit():
         user = current_user._get_current_object()
-        problem = password_problem(form.new.data, user.username)
+        problem = password_problem(form.new.data, user.username, [user.name])
         if not user.check_password(form.current.data):
             form.current.errors.append(_("This is not your current password."))
         elif form.new.data == form.current.data:
