@@ -5,6 +5,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 5000
+# `make run DEMO_FLAGS=--keep-demo-passwords`: demo accounts skip the change at first sign-in.
+DEMO_FLAGS ?=
 
 # WeasyPrint needs pango; libharfbuzz-subset0 keeps font subsetting fast (BASELINES.md);
 # WenQuanYi Micro Hei covers every GBK character, and HanaMin (fonts-hanazono) the rarer ones
@@ -19,7 +21,7 @@ TEST_PACKAGES := poppler-utils qpdf zbar-tools chromium
 
 run: system-run $(VENV)/.installed compile-translations
 	$(BIN)/trainer db upgrade
-	$(BIN)/trainer demo
+	$(BIN)/trainer demo $(DEMO_FLAGS)
 	@echo "Serving on http://$(HOST):$(PORT) — press Ctrl+C to stop."
 	$(BIN)/trainer serve --host $(HOST) --port $(PORT)
 

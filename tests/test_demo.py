@@ -40,6 +40,7 @@ def test_demo_never_resets_a_changed_password_or_reactivates_an_account(app, ses
     admin = _user(session, "admin")
     admin.set_password("a private passphrase of mine")
     admin.must_change_password = False
+    session.commit()
     _user(session, "cashier01").active = False
     session.commit()
 

@@ -319,18 +319,32 @@ def create_user_command(username, role, stores, name, employee_no, language, pas
     type=click.IntRange(0, 5000),
     help="Number of demo cashiers.",
 )
+@click.option(
+    "--keep-demo-passwords",
+    is_flag=True,
+    help="New demo accounts keep their printed password (no change at first sign-in).",
+)
 @with_appcontext
-def demo_command(staff: int) -> None:
-    """Create a demo organisation with stores and accounts (idempotent); print the logins."""
+def demo_command(staff: int, keep_demo_passwords: bool) -> None:
+    """Create the demo organisation, stores and accounts once; print the sign-ins.
+
+    Run again, it adds only what is missing: it never changes a password, re-activates an
+    account or overwrites anything a person changed.
+    """
     from trainer.demo import create_demo
 
-    logins, history = create_demo(staff)
+    logins, changed, history = create_demo(staff, keep_passwords=keep_demo_passwords)
     for line in history:
         click.echo(line)
-    click.echo("\nDemo sign-ins (http://127.0.0.1:5000):")
-    width = max(len(u) for u, _, _ in logins)
-    for username, password, role in logins:
-        click.echo(f"  {role:<11} {username:<{width}}  {password}")
+    if logins:
+        click.echo(f"\nDemo sign-ins ({current_app.config['BASE_URL']}):")
+        width = max(len(u) for u, _, _ in logins)
+        for username, password, role in logins:
+            click.echo(f"  {role:<11} {username:<{width}}  {password}")
+        if not keep_demo_passwords:
+            click.echo("Each account asks for a new password at its first sign-in.")
+    if changed:
+        click.echo("Changed or deactivated since (not reset, not listed): " + ", ".join(changed))
 
 
 @main.command("serve")
