@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import base64
 
+import pytest
+
 from sqlalchemy import select
 
 from tests.helpers import login_as, post
@@ -31,6 +33,22 @@ def _role(session, username: str) -> Role:
     return session.scalar(select(User.role).where(User.username == username))
 
 
+@pytest.fixture
+def admin2(session, people):
+    """A second administrator."""
+    new = create_user(
+        session,
+        username="admin2",
+        name="Second Admin",
+        role=Role.ADMIN,
+        stores=[],
+        password="another long secret",
+        employee_no="E-admin2",
+    )
+    session.commit()
+    return new.user
+
+
 def test_roster_cannot_demote_the_last_admin(client, session, people):
     login_as(client, people["admin"])
     preview, done = _import(client, HEADER + "E-admin,Test admin,S1,cashier,en\n")
@@ -40,17 +58,7 @@ def test_roster_cannot_demote_the_last_admin(client, session, people):
     assert _role(session, "admin") is Role.ADMIN
 
 
-def test_roster_cannot_remove_the_importers_own_admin_role(client, session, people):
-    create_user(
-        session,
-        username="admin2",
-        name="Second Admin",
-        role=Role.ADMIN,
-        stores=[],
-        password="another long secret",
-        employee_no="E-admin2",
-    )
-    session.commit()
+def test_roster_cannot_remove_the_importers_own_admin_role(client, session, people, admin2):
     login_as(client, people["admin"])
     preview, done = _import(client, HEADER + "E-admin,Test admin,,compliance,en\n")
     assert "you cannot remove your own administrator role" in preview
@@ -58,17 +66,7 @@ def test_roster_cannot_remove_the_importers_own_admin_role(client, session, peop
     assert _role(session, "admin") is Role.ADMIN
 
 
-def test_roster_may_demote_another_admin_when_one_remains(client, session, people):
-    create_user(
-        session,
-        username="admin2",
-        name="Second Admin",
-        role=Role.ADMIN,
-        stores=[],
-        password="another long secret",
-        employee_no="E-admin2",
-    )
-    session.commit()
+def test_roster_may_demote_another_admin_when_one_remains(client, session, people, admin2):
     login_as(client, people["admin"])
     _, done = _import(client, HEADER + "E-admin2,Second Admin,,compliance,en\n")
     assert done.status_code == 200
