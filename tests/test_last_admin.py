@@ -5,7 +5,6 @@ from __future__ import annotations
 import base64
 
 import pytest
-
 from sqlalchemy import select
 
 from tests.helpers import login_as, post
