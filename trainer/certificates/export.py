@@ -249,7 +249,9 @@ def write_export(
     out.parent.mkdir(parents=True, exist_ok=True)
     done = 0
     pages = 0
-    with tempfile.TemporaryDirectory(prefix=".export-", dir=out.parent) as work:
+    # Named after the file (a job's id): a killed job's folder is found and removed on the next
+    # worker start (trainer.jobs.recover_stopped).
+    with tempfile.TemporaryDirectory(prefix=f".export-{out.stem}-", dir=out.parent) as work:
         work_dir = Path(work)
         partial = work_dir / "export.zip"
         manifest_path = work_dir / MANIFEST

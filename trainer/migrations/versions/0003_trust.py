@@ -1,4 +1,4 @@
-"""trust: one certificate in force per person, course and major version
+"""trust: one certificate in force per person, course and major version; job attempts
 
 Revision ID: 0003
 Revises: 0001
@@ -65,6 +65,11 @@ def _backfill_certificates() -> None:
 
 
 def upgrade() -> None:
+    with op.batch_alter_table("job", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("attempts", sa.Integer(), nullable=False, server_default="0"))
+        batch_op.add_column(sa.Column("runner", sa.String(length=120), nullable=True))
+    with op.batch_alter_table("job", schema=None) as batch_op:
+        batch_op.alter_column("attempts", server_default=None)
     with op.batch_alter_table("certificate", schema=None) as batch_op:
         batch_op.add_column(sa.Column("course_major", sa.Integer(), nullable=True))
         batch_op.add_column(sa.Column("in_force", sa.Boolean(), nullable=True))
@@ -82,6 +87,9 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("job", schema=None) as batch_op:
+        batch_op.drop_column("runner")
+        batch_op.drop_column("attempts")
     with op.batch_alter_table("certificate", schema=None) as batch_op:
         batch_op.drop_index("uq_certificate_in_force")
         batch_op.drop_column("in_force")
