@@ -49,6 +49,10 @@ def configure_extensions(app: Flask) -> None:
     security.init_app(app)
     csrf.init_app(app)
     i18n.init_app(app)
+    if app.config.get("RATELIMIT_STORAGE_URI", "").startswith("trainer-db:"):
+        from trainer import ratelimit  # registers the storage scheme
+
+        app.config["RATELIMIT_STORAGE_URI"] = ratelimit.storage_uri(app.extensions["engine"])
     limiter.init_app(app)
     web.init_app(app)
 

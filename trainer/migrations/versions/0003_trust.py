@@ -1,4 +1,4 @@
-"""trust: one certificate in force per person, course and major version; job attempts
+"""trust: one certificate in force per person, course and major version; job attempts; rate limits
 
 Revision ID: 0003
 Revises: 0001
@@ -65,6 +65,17 @@ def _backfill_certificates() -> None:
 
 
 def upgrade() -> None:
+    op.create_table(
+        "rate_limit_count",
+        sa.Column("key", sa.String(length=255), nullable=False),
+        sa.Column("count", sa.Integer(), nullable=False),
+        sa.Column("expires_at", sa.Double(), nullable=False),
+        sa.PrimaryKeyConstraint("key", name=op.f("pk_rate_limit_count")),
+    )
+    with op.batch_alter_table("rate_limit_count", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_rate_limit_count_expires_at"), ["expires_at"], unique=False
+        )
     with op.batch_alter_table("job", schema=None) as batch_op:
         batch_op.add_column(sa.Column("attempts", sa.Integer(), nullable=False, server_default="0"))
         batch_op.add_column(sa.Column("runner", sa.String(length=120), nullable=True))
@@ -87,6 +98,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_table("rate_limit_count")
     with op.batch_alter_table("job", schema=None) as batch_op:
         batch_op.drop_column("runner")
         batch_op.drop_column("attempts")
