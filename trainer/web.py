@@ -127,14 +127,21 @@ def role_choices() -> list[tuple[str, str]]:
     return [(r.value, str(label)) for r, label in ROLE_LABELS.items()]
 
 
+#: Responses of these types are never cached (static files are of other types).
+PRIVATE_TYPES = frozenset(
+    {"text/html", "application/json", "application/pdf", "application/zip", "text/csv"}
+)
+
+
 def _security_headers(response: Response) -> Response:
     response.headers.setdefault("Content-Security-Policy", CSP)
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("Referrer-Policy", "same-origin")
     response.headers.setdefault("X-Frame-Options", "DENY")
-    if response.mimetype == "text/html":
-        # Pages show personal data; a shared till PC must not show them from its cache.
-        response.headers.setdefault("Cache-Control", "no-store")
+    if response.mimetype in PRIVATE_TYPES:
+        # Pages, certificates, exports and API answers hold personal data: a shared till PC
+        # (or a proxy) must not keep them in a cache.
+        response.headers["Cache-Control"] = "no-store"
     return response
 
 

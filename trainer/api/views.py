@@ -29,6 +29,12 @@ def _iso(moment: datetime | None) -> str | None:
     return moment.isoformat()
 
 
+def _external(endpoint: str, **values) -> str:
+    """An absolute link on the configured public address (TRAINER_BASE_URL), never built from
+    the request's Host header, which the client chooses."""
+    return current_app.config["BASE_URL"].rstrip("/") + url_for(endpoint, **values)
+
+
 def _certificate_json(certificate: Certificate, users: dict, courses: dict) -> dict:
     user = users[certificate.user_id]
     return {
@@ -49,7 +55,7 @@ def _certificate_json(certificate: Certificate, users: dict, courses: dict) -> d
         else None,
         "updated_at": _iso(certificate.updated_at),
         "verify_url": verify_url(current_app.config["BASE_URL"], certificate),
-        "pdf_url": url_for("api.certificate_pdf", serial=certificate.serial, _external=True),
+        "pdf_url": _external("api.certificate_pdf", serial=certificate.serial),
     }
 
 
@@ -97,7 +103,7 @@ def certificates():
         "page": page,
         "per_page": size,
         "total": total,
-        "next": url_for("api.certificates", **{**request.args, "page": page + 1}, _external=True)
+        "next": _external("api.certificates", **{**request.args, "page": page + 1})
         if page * size < total
         else None,
     }
