@@ -81,6 +81,10 @@ def certificates():
             return _bad_request("updated_since must be an ISO 8601 date-time")
         if moment.tzinfo is None:
             moment = moment.replace(tzinfo=UTC)
+        try:
+            moment = moment.astimezone(UTC)  # 0001-01-01T00:00+14:00 is before year 1 in UTC
+        except OverflowError:
+            return _bad_request("updated_since is out of range")
         query = query.where(Certificate.updated_at > moment)
     status = request.args.get("status")
     if status and status not in ("valid", "expired", "revoked"):
@@ -93,7 +97,7 @@ def certificates():
     if status:
         query = with_status(query, status)
     found = paginate(session, query.order_by(Certificate.updated_at, Certificate.id), page, size)
-    rows, total = found.items, found.total
+    rows, total, page = found.items, found.total, found.page
     users = {
         u.id: u for u in session.scalars(select(User).where(User.id.in_({c.user_id for c in rows})))
     }

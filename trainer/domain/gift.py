@@ -344,7 +344,8 @@ def _php_empty(s: str) -> bool:
 
 
 def _is_numeric(s: str) -> bool:
-    return _NUMERIC_RE.fullmatch(s) is not None
+    # 1e309 is no number a float holds: float() makes it Infinity, which JSON cannot store.
+    return _NUMERIC_RE.fullmatch(s) is not None and math.isfinite(float(s))
 
 
 def _snap_grade(fraction: float) -> float | None:
@@ -961,7 +962,7 @@ class _Parser:
                     low=low,
                 )
                 lo, hi = hi, lo
-            value = (lo + hi) / 2
+            value = lo / 2 + hi / 2  # (lo + hi) / 2 overflows near the largest floats
             return GiftAnswer(
                 text, 1.0, value=value, tolerance=hi - value, minimum=lo, maximum=hi, line=line
             )
