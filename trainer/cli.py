@@ -249,6 +249,62 @@ def certificates_export(
     click.echo(f"Exported {result.count} certificate(s){merged_note} to {out}.")
 
 
+@main.group()
+def audit() -> None:
+    """The hash-chained audit log."""
+
+
+@audit.command("verify")
+@click.option(
+    "--anchor",
+    "anchor_files",
+    multiple=True,
+    type=click.Path(exists=True, dir_okay=False),
+    help="A file written by `trainer audit head --append` (repeat for several).",
+)
+@with_appcontext
+def audit_verify(anchor_files: tuple[str, ...]) -> None:
+    """Check every entry's hash and link; name the first edited, deleted, inserted or
+    reordered entry (exit 1). With --anchor, also a rewritten or cut-off chain."""
+    from pathlib import Path
+
+    from trainer.audit import AnchorFileError, read_anchors, verify_chain
+    from trainer.db import get_session
+
+    try:
+        anchors = [a for name in anchor_files for a in read_anchors(Path(name))]
+    except AnchorFileError as exc:
+        _fail(str(exc))
+    count, problem = verify_chain(get_session(), anchors)
+    if problem is not None:
+        click.echo(f"audit log: {problem}", err=True)
+        sys.exit(1)
+    checked = f", {len(anchors)} anchor(s) match" if anchors else ""
+    click.echo(f"audit log: {count} entries, chain intact{checked}.")
+
+
+@audit.command("head")
+@click.option(
+    "--append",
+    "append_to",
+    type=click.Path(dir_okay=False, writable=True),
+    help="Also append the line to this file (e.g. daily from cron, kept off this server).",
+)
+@with_appcontext
+def audit_head(append_to: str | None) -> None:
+    """Print the chain head (TIME ENTRY-ID SHA-256) to keep outside the database."""
+    from trainer.audit import chain_head
+    from trainer.db import get_session
+
+    head = chain_head(get_session())
+    if head is None:
+        _fail("the audit log is empty: nothing to anchor yet")
+    click.echo(head.line())
+    if append_to:
+        with open(append_to, "a", encoding="utf-8") as f:
+            f.write(head.line() + "\n")
+
+
 @main.command("worker")
 @click.option("--burst", is_flag=True, help="Stop once the queue is empty.")
 @with_appcontext
