@@ -62,6 +62,7 @@ def configure_blueprints(app: Flask) -> None:
     from trainer.admin.gift_views import bp as gift_bp
     from trainer.admin.views import bp as admin_bp
     from trainer.api.views import bp as api_bp
+    from trainer.auditlog.views import bp as auditlog_bp
     from trainer.auth.views import bp as auth_bp
     from trainer.certificates.export_views import bp as exports_bp
     from trainer.certificates.views import bp as certificates_bp
@@ -80,6 +81,7 @@ def configure_blueprints(app: Flask) -> None:
         certificates_bp,
         exports_bp,
         api_bp,
+        auditlog_bp,
     ):
         app.register_blueprint(blueprint)
     init_errors(app)

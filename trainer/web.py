@@ -37,6 +37,7 @@ NAV = [
     ("certificates.mine", _l("My certificates")),
     ("quizzes.grading_queue", _l("Grading")),
     ("certificates.manage", _l("Certificates")),
+    ("auditlog.index", _l("Audit log")),
     ("admin.api_clients", _l("API")),
     ("admin.users", _l("Accounts")),
     ("admin.stores", _l("Stores")),

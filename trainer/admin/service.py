@@ -229,13 +229,20 @@ def apply_roster(session: Session, plan: list[RosterResult], *, actor: User) -> 
             user = item.user
             assert user is not None
             check_stores_for_role(role, stores)
+            before = {"role": user.role.value, "stores": sorted(s.code for s in user.stores)}
             user.name, user.role, user.language, user.stores = row.name, role, row.language, stores
             audit.record(
                 session,
                 "user.updated",
                 actor=actor,
                 target=user,
-                details={"source": "roster", "row": row.line},
+                details={
+                    "source": "roster",
+                    "row": row.line,
+                    "before": before,
+                    "role": role.value,
+                    "stores": sorted(s.code for s in stores),
+                },
             )
     ensure_an_admin_remains(session)  # roster_conflicts said so; the database has the last word
     audit.record(session, "roster.imported", actor=actor, details={"rows": len(plan)})

@@ -62,6 +62,15 @@ def login():
             if user.must_change_password:
                 return redirect(url_for("auth.change_password"))
             return redirect(safe_next(form.next.data, url_for("main.home")))
+        # Every failed sign-in is evidence (guessing, a locked-out cashier); the same write
+        # whatever the reason, so it tells nothing by its timing either.
+        audit.record(
+            session,
+            "user.login_failed",
+            target=user,
+            details={"username": username[:80], "known": user is not None},
+        )
+        session.commit()
         flash(_("Wrong username or password."), "error")
     return render_template("auth/login.html", form=form)
 
