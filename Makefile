@@ -13,8 +13,9 @@ DEMO_FLAGS ?=
 # beyond it (CJK Extensions A-F) that some names hold, so any Chinese name renders.
 RUN_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-wqy-microhei \
 	fonts-hanazono fonts-dejavu-core
-# PDF checks (pdftotext, pdffonts, qpdf), QR decoding, and the real browser for journey tests.
-TEST_PACKAGES := poppler-utils qpdf zbar-tools chromium
+# PDF checks (pdftotext, pdffonts, qpdf), QR decoding, the real browser for journey tests, and
+# pg_dump/pg_restore for the backup tests on PostgreSQL.
+TEST_PACKAGES := poppler-utils qpdf zbar-tools chromium postgresql-client
 
 .PHONY: run test lint format serve translations compile-translations clean system-run \
 	system-test python-check

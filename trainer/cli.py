@@ -305,6 +305,44 @@ def audit_head(append_to: str | None) -> None:
             f.write(head.line() + "\n")
 
 
+@main.command("backup")
+@click.argument("file", type=click.Path(dir_okay=False, writable=True))
+@with_appcontext
+def backup_command(file: str) -> None:
+    """Back up the database (a consistent snapshot while the site runs) and the instance
+    files (secret key, a manifest of the export files) into FILE (.tar.gz)."""
+    from pathlib import Path
+
+    from trainer.backup import BackupError, backup
+
+    try:
+        manifest = backup(current_app._get_current_object(), Path(file))
+    except BackupError as exc:
+        _fail(str(exc))
+    rows = sum(manifest["rows_at_end"].values())
+    click.echo(f"Backed up the {manifest['database']} database ({rows} rows) to {file}.")
+
+
+@main.command("restore")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@with_appcontext
+def restore_command(file: str) -> None:
+    """Restore a backup made by `trainer backup` into an empty database (a non-empty one is
+    refused), with the instance files."""
+    from pathlib import Path
+
+    from trainer.backup import BackupError, restore
+
+    try:
+        manifest = restore(current_app._get_current_object(), Path(file))
+    except BackupError as exc:
+        _fail(str(exc))
+    click.echo(
+        f"Restored the backup of {manifest['created_at']} (schema {manifest['revision']}); "
+        "run `trainer db upgrade` if this version's schema is newer."
+    )
+
+
 @main.command("worker")
 @click.option("--burst", is_flag=True, help="Stop once the queue is empty.")
 @with_appcontext
