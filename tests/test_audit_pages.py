@@ -119,7 +119,7 @@ def test_compliance_filters_the_log(client, session, people, course):  # noqa: F
     assert "certificate.issued" in codes(shown(**{"from": str(today), "to": str(today)}))
     assert codes(shown(to=str(today - timedelta(days=2)))) == set()
     bad = client.get("/audit/", query_string={"from": "9999-99-99"})
-    assert bad.status_code == 400 and "not a date" in bad.get_data(as_text=True)
+    assert bad.status_code == 400 and "Not a date" in bad.get_data(as_text=True)
 
 
 def test_the_log_exports_as_csv_and_the_export_is_recorded(client, session, people, course):  # noqa: F811

@@ -11,6 +11,7 @@ from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from trainer.certificates.service import day_start
+from trainer.domain.messages import N_, Message
 from trainer.models import AuditEvent, User
 
 #: The dates a filter accepts (day starts become UTC moments, the end day gets a day added).
@@ -31,11 +32,11 @@ Actor = aliased(User)
 
 
 class FilterError(ValueError):
-    """A filter value that cannot be used; ``field`` names it."""
+    """A filter value that cannot be used; ``field`` names it, ``message`` says why."""
 
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(message)
-        self.field = field
+    def __init__(self, field: str, message: Message) -> None:
+        super().__init__(str(message))
+        self.field, self.message = field, message
 
 
 @dataclass(frozen=True)
@@ -60,9 +61,15 @@ class AuditFilters:
             try:
                 days[field] = date.fromisoformat(text)
             except ValueError:
-                raise FilterError(field, "not a date (YYYY-MM-DD)") from None
+                raise FilterError(field, Message(N_("Not a date (YYYY-MM-DD)."))) from None
             if not FIRST_DAY <= days[field] <= LAST_DAY:
-                raise FilterError(field, f"dates run from {FIRST_DAY} to {LAST_DAY}")
+                raise FilterError(
+                    field,
+                    Message(
+                        N_("Dates run from %(first)s to %(last)s."),
+                        {"first": FIRST_DAY, "last": LAST_DAY},
+                    ),
+                )
         return cls(
             person=(args.get("person") or "").strip()[:100],
             action=(args.get("action") or "").strip()[:60],

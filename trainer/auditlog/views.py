@@ -31,7 +31,9 @@ def _filters() -> tuple[AuditFilters, str | None]:
         return AuditFilters.from_args(request.args), None
     except FilterError as exc:
         field = _("From") if exc.field == "from" else _("To")
-        return AuditFilters(), _("%(field)s: %(problem)s", field=field, problem=str(exc))
+        return AuditFilters(), _(
+            "%(field)s: %(problem)s", field=field, problem=exc.message.translated(_)
+        )
 
 
 @bp.route("/")
