@@ -190,3 +190,22 @@ def test_a_broken_database_session_gets_the_error_page(app, people):
     response = client.get("/broken-session")
     assert response.status_code == 500
     assert 'lang="en"' in response.get_data(as_text=True)  # our page, not a bare 500
+
+
+@pytest.mark.parametrize("number", [2**63, -(2**63) - 1, 10**30])
+def test_huge_question_positions_in_an_autosave(app, clients, number):
+    """The autosave names one question by position: a huge one is no question, not a 500."""
+    from tests.test_certificates import FIXTURE
+    from trainer.courses.importer import import_tree
+
+    import_tree(app, FIXTURE)
+    cashier = clients["cashier"]
+    started = _post(cashier, "/quizzes/basics-quiz/start")
+    assert started.status_code == 302, started.status_code
+    attempt_url = started.location
+    response = cashier.post(
+        f"{attempt_url}/save",
+        data={"csrf_token": csrf_token(cashier, attempt_url), "only": str(number)},
+        headers={"X-Requested-With": "fetch"},
+    )
+    _ok(response, f"only={number}")
