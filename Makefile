@@ -5,21 +5,24 @@ VENV := .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 5000
+# `make run DEMO_FLAGS=--keep-demo-passwords`: demo accounts skip the change at first sign-in.
+DEMO_FLAGS ?=
 
 # WeasyPrint needs pango; libharfbuzz-subset0 keeps font subsetting fast (BASELINES.md);
 # WenQuanYi Micro Hei covers every GBK character, and HanaMin (fonts-hanazono) the rarer ones
 # beyond it (CJK Extensions A-F) that some names hold, so any Chinese name renders.
 RUN_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-wqy-microhei \
 	fonts-hanazono fonts-dejavu-core
-# PDF checks (pdftotext, pdffonts, qpdf), QR decoding, and the real browser for journey tests.
-TEST_PACKAGES := poppler-utils qpdf zbar-tools chromium
+# PDF checks (pdftotext, pdffonts, qpdf), QR decoding, the real browser for journey tests, and
+# pg_dump/pg_restore for the backup tests on PostgreSQL.
+TEST_PACKAGES := poppler-utils qpdf zbar-tools chromium postgresql-client
 
 .PHONY: run test lint format serve translations compile-translations clean system-run \
 	system-test python-check
 
 run: system-run $(VENV)/.installed compile-translations
 	$(BIN)/trainer db upgrade
-	TRAINER_HOST=$(HOST) TRAINER_PORT=$(PORT) $(BIN)/trainer demo
+	TRAINER_HOST=$(HOST) TRAINER_PORT=$(PORT) $(BIN)/trainer demo $(DEMO_FLAGS)
 	TRAINER_HOST=$(HOST) TRAINER_PORT=$(PORT) $(BIN)/trainer serve
 
 test: system-run system-test $(VENV)/.installed-test node_modules/.installed compile-translations

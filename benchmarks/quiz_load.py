@@ -307,7 +307,9 @@ class Server:
 
 def demo_password(username: str) -> str:
     """The password `trainer demo` gives a demo account (trainer/demo.py)."""
-    return f"demo-{username}-2026"
+    from trainer.demo import demo_password as printed
+
+    return printed(username)
 
 
 def trainer_env(instance: Path, source: Path | None) -> dict[str, str]:
@@ -834,7 +836,9 @@ def main(argv: list[str] | None = None) -> int:
         env = trainer_env(instance, source)
         trainer = str(BIN / "trainer")
         upgrade_s = run_command([trainer, "db", "upgrade"], env)
-        demo_s = run_command([trainer, "demo", "--staff", str(args.users)], env)
+        demo_s = run_command(
+            [trainer, "demo", "--staff", str(args.users), "--keep-demo-passwords"], env
+        )
         print(f"code: {args.source} of {describe_checkout()}")
         print(f"setup: db upgrade {upgrade_s:.1f} s, demo --staff {args.users} {demo_s:.1f} s")
 

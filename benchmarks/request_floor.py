@@ -157,7 +157,7 @@ def main(argv: list[str] | None = None) -> int:
         instance = Path(tmp) / "instance"
         env = trainer_env(instance, HERE.parent)  # the CLI runs this checkout too
         run_command([str(BIN / "trainer"), "db", "upgrade"], env)
-        run_command([str(BIN / "trainer"), "demo", "--staff", "1"], env)
+        run_command([str(BIN / "trainer"), "demo", "--staff", "1", "--keep-demo-passwords"], env)
         os.environ["BARE_DATABASE_PATH"] = str(Path(tmp) / "bare.db")
         import bare_app
 

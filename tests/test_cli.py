@@ -6,6 +6,7 @@ from click.testing import CliRunner
 from sqlalchemy import func, select
 
 from trainer.cli import main
+from trainer.demo import demo_password
 from trainer.models import Certificate, Role, User
 
 
@@ -77,7 +78,7 @@ def test_create_user_errors(app, stores):
 def test_demo_is_idempotent_and_prints_logins(app, session):
     first = _run(app, "demo", "--staff", "3")
     assert first.exit_code == 0, first.output
-    assert "cashier03" in first.output and "demo-admin-2026" in first.output
+    assert "cashier03" in first.output and demo_password("admin") in first.output
     # The address printed is the site's configured one, not a hard-coded port.
     assert "Demo sign-ins (http://localhost):" in first.output
     second = _run(app, "demo", "--staff", "3")

@@ -430,23 +430,23 @@ def test_job_page_refreshes_itself_only_while_the_job_runs(app, client, session,
 
 
 def test_a_job_whose_process_stopped_is_shown_as_failed(app, client, session, people):
-    """No sign of life for JOB_STALE_MINUTES: the job failed (its page stops saying running)."""
+    """No sign of life for JOB_STALE_SECONDS: the job failed (its page stops saying running)."""
     login_as(client, people["compliance"])
     now = utcnow()
 
-    def running(minutes_quiet: int) -> Job:
+    def running(seconds_quiet: int) -> Job:
         return _running_job(
             session,
             people["compliance"],
             created_at=now - timedelta(hours=1),
             started_at=now - timedelta(hours=1),
-            heartbeat_at=now - timedelta(minutes=minutes_quiet),
+            heartbeat_at=now - timedelta(seconds=seconds_quiet),
         )
 
-    alive, stopped = running(minutes_quiet=1), running(minutes_quiet=16)
+    alive, stopped = running(seconds_quiet=20), running(seconds_quiet=61)
     assert client.get(f"/jobs/{alive.id}.json").get_json()["status"] == "running"
     status = client.get(f"/jobs/{stopped.id}.json").get_json()
-    assert status["status"] == "failed" and "no progress for 15 minutes" in status["error"]
+    assert status["status"] == "failed" and "no sign of life for 60 seconds" in status["error"]
     html = client.get(f"/jobs/{stopped.id}").get_data(as_text=True)
     assert "The export failed" in html and 'http-equiv="refresh"' not in html
     session.expire_all()
@@ -454,7 +454,7 @@ def test_a_job_whose_process_stopped_is_shown_as_failed(app, client, session, pe
     assert session.get(Job, alive.id).status == "running"
 
     # The export page lists recent jobs: a stopped one is marked there too.
-    quiet = running(minutes_quiet=30)
+    quiet = running(seconds_quiet=1800)
     listed = client.get("/certificates/export", headers={"Accept-Language": "zh"})
     assert listed.status_code == 200
     session.expire_all()

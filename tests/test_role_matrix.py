@@ -69,6 +69,8 @@ EXPECTED: dict[str, object] = {
     "certificates.revoke_certificate": {"compliance", "admin"},
     "certificates.reissue_certificate": {"compliance", "admin"},
     "exports.export": {"compliance", "admin"},
+    "auditlog.index": {"compliance", "admin"},
+    "auditlog.export_csv": {"compliance", "admin"},
     "exports.job": {"compliance", "admin"},
     "exports.job_status": {"compliance", "admin"},
     "exports.download": {"compliance", "admin"},

@@ -49,6 +49,10 @@ def configure_extensions(app: Flask) -> None:
     security.init_app(app)
     csrf.init_app(app)
     i18n.init_app(app)
+    if app.config.get("RATELIMIT_STORAGE_URI", "").startswith("trainer-db:"):
+        from trainer import ratelimit  # registers the storage scheme
+
+        app.config["RATELIMIT_STORAGE_URI"] = ratelimit.storage_uri(app.extensions["engine"])
     limiter.init_app(app)
     web.init_app(app)
 
@@ -58,6 +62,7 @@ def configure_blueprints(app: Flask) -> None:
     from trainer.admin.gift_views import bp as gift_bp
     from trainer.admin.views import bp as admin_bp
     from trainer.api.views import bp as api_bp
+    from trainer.auditlog.views import bp as auditlog_bp
     from trainer.auth.views import bp as auth_bp
     from trainer.certificates.export_views import bp as exports_bp
     from trainer.certificates.views import bp as certificates_bp
@@ -76,6 +81,7 @@ def configure_blueprints(app: Flask) -> None:
         certificates_bp,
         exports_bp,
         api_bp,
+        auditlog_bp,
     ):
         app.register_blueprint(blueprint)
     init_errors(app)

@@ -256,6 +256,100 @@ def certificates_export(
     click.echo(f"Exported {result.count} certificate(s){merged_note} to {out}.")
 
 
+@main.group()
+def audit() -> None:
+    """The hash-chained audit log."""
+
+
+@audit.command("verify")
+@click.option(
+    "--anchor",
+    "anchor_files",
+    multiple=True,
+    type=click.Path(exists=True, dir_okay=False),
+    help="A file written by `trainer audit head --append` (repeat for several).",
+)
+@with_appcontext
+def audit_verify(anchor_files: tuple[str, ...]) -> None:
+    """Check every entry's hash and link; name the first edited, deleted, inserted or
+    reordered entry (exit 1). With --anchor, also a rewritten or cut-off chain."""
+    from pathlib import Path
+
+    from trainer.audit import AnchorFileError, read_anchors, verify_chain
+    from trainer.db import get_session
+
+    try:
+        anchors = [a for name in anchor_files for a in read_anchors(Path(name))]
+    except AnchorFileError as exc:
+        _fail(str(exc))
+    count, problem = verify_chain(get_session(), anchors)
+    if problem is not None:
+        click.echo(f"audit log: {problem}", err=True)
+        sys.exit(1)
+    checked = f", {len(anchors)} anchor(s) match" if anchors else ""
+    click.echo(f"audit log: {count} entries, chain intact{checked}.")
+
+
+@audit.command("head")
+@click.option(
+    "--append",
+    "append_to",
+    type=click.Path(dir_okay=False, writable=True),
+    help="Also append the line to this file (e.g. daily from cron, kept off this server).",
+)
+@with_appcontext
+def audit_head(append_to: str | None) -> None:
+    """Print the chain head (TIME ENTRY-ID SHA-256) to keep outside the database."""
+    from trainer.audit import chain_head
+    from trainer.db import get_session
+
+    head = chain_head(get_session())
+    if head is None:
+        _fail("the audit log is empty: nothing to anchor yet")
+    click.echo(head.line())
+    if append_to:
+        with open(append_to, "a", encoding="utf-8") as f:
+            f.write(head.line() + "\n")
+
+
+@main.command("backup")
+@click.argument("file", type=click.Path(dir_okay=False, writable=True))
+@with_appcontext
+def backup_command(file: str) -> None:
+    """Back up the database (a consistent snapshot while the site runs) and the instance
+    files (secret key, a manifest of the export files) into FILE (.tar.gz)."""
+    from pathlib import Path
+
+    from trainer.backup import BackupError, backup
+
+    try:
+        manifest = backup(current_app._get_current_object(), Path(file))
+    except BackupError as exc:
+        _fail(str(exc))
+    rows = sum(manifest["rows_at_end"].values())
+    click.echo(f"Backed up the {manifest['database']} database ({rows} rows) to {file}.")
+
+
+@main.command("restore")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@with_appcontext
+def restore_command(file: str) -> None:
+    """Restore a backup made by `trainer backup` into an empty database (a non-empty one is
+    refused), with the instance files."""
+    from pathlib import Path
+
+    from trainer.backup import BackupError, restore
+
+    try:
+        manifest = restore(current_app._get_current_object(), Path(file))
+    except BackupError as exc:
+        _fail(str(exc))
+    click.echo(
+        f"Restored the backup of {manifest['created_at']} (schema {manifest['revision']}); "
+        "run `trainer db upgrade` if this version's schema is newer."
+    )
+
+
 @main.command("worker")
 @click.option("--burst", is_flag=True, help="Stop once the queue is empty.")
 @with_appcontext
@@ -295,7 +389,7 @@ def create_user_command(username, role, stores, name, employee_no, language, pas
     password = None
     if password_stdin:
         password = sys.stdin.readline().rstrip("\r\n")
-        problem = password_problem(password, username)
+        problem = password_problem(password, username, [name or username])
         if problem:
             _fail(f"password from stdin: {problem}")
     session = get_session()
@@ -326,18 +420,32 @@ def create_user_command(username, role, stores, name, employee_no, language, pas
     type=click.IntRange(0, 5000),
     help="Number of demo cashiers.",
 )
+@click.option(
+    "--keep-demo-passwords",
+    is_flag=True,
+    help="New demo accounts keep their printed password (no change at first sign-in).",
+)
 @with_appcontext
-def demo_command(staff: int) -> None:
-    """Create a demo organisation with stores and accounts (idempotent); print the logins."""
+def demo_command(staff: int, keep_demo_passwords: bool) -> None:
+    """Create the demo organisation, stores and accounts once; print the sign-ins.
+
+    Run again, it adds only what is missing: it never changes a password, re-activates an
+    account or overwrites anything a person changed.
+    """
     from trainer.demo import create_demo
 
-    logins, history = create_demo(staff)
+    logins, changed, history = create_demo(staff, keep_passwords=keep_demo_passwords)
     for line in history:
         click.echo(line)
-    click.echo(f"\nDemo sign-ins ({current_app.config['BASE_URL']}):")
-    width = max(len(u) for u, _, _ in logins)
-    for username, password, role in logins:
-        click.echo(f"  {role:<11} {username:<{width}}  {password}")
+    if logins:
+        click.echo(f"\nDemo sign-ins ({current_app.config['BASE_URL']}):")
+        width = max(len(u) for u, _, _ in logins)
+        for username, password, role in logins:
+            click.echo(f"  {role:<11} {username:<{width}}  {password}")
+        if not keep_demo_passwords:
+            click.echo("Each account asks for a new password at its first sign-in.")
+    if changed:
+        click.echo("Changed or deactivated since (not reset, not listed): " + ", ".join(changed))
 
 
 @main.command("serve")

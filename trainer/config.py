@@ -109,7 +109,8 @@ def load_config(instance: Path, environ: dict[str, str] | None = None) -> dict:
         BABEL_DEFAULT_TIMEZONE=cfg["TIMEZONE"],
         BABEL_TRANSLATION_DIRECTORIES=str(Path(__file__).parent / "translations"),
         MAX_CONTENT_LENGTH=16 * 1024 * 1024,
-        RATELIMIT_STORAGE_URI=cfg["REDIS_URL"] or "memory://",
+        # Without Redis the counts live in the database, shared by every worker (ratelimit.py).
+        RATELIMIT_STORAGE_URI=cfg["REDIS_URL"] or "trainer-db://",
         RATELIMIT_HEADERS_ENABLED=True,
         LOGIN_RATE_LIMIT="10 per minute",
         VERIFY_RATE_LIMIT="30 per minute",

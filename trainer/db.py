@@ -72,8 +72,13 @@ class Page:
 
 
 def paginate(session: Session, query: Select, page: int, per_page: int) -> Page:
-    """Count the query's rows and fetch page ``page`` (1-based) of ``per_page`` rows."""
-    page = max(page, 1)
+    """Count the query's rows and fetch page ``page`` (1-based) of ``per_page`` rows.
+
+    ``page`` comes from the address: a huge one is read as the last page that an OFFSET can
+    reach on every database (2**63 overflowed SQLite's), which is empty anyway.
+    """
+    per_page = max(per_page, 1)
+    page = min(max(page, 1), (2**31 - 1) // per_page)
     total = session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
     items = session.scalars(query.limit(per_page).offset((page - 1) * per_page)).all()
     return Page(list(items), page, per_page, total or 0)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+
 from sqlalchemy import select
 
 from trainer.admin.service import create_user
@@ -14,7 +16,8 @@ STORES = [
     ("S002", "江畔店 Riverside"),
     ("S003", "机场店 Airport"),
 ]
-# (username, name, role, stores, language). Demo passwords are public by design: this is a demo.
+# (username, name, role, stores, language). Demo passwords are public by design: this is a demo,
+# so each account must change it at first sign-in (see create_demo).
 STAFF = [
     ("admin", "系统管理员 Site Admin", Role.ADMIN, [], "en"),
     ("compliance", "合规专员 周淼 Zhou Miao", Role.COMPLIANCE, [], "zh"),
@@ -40,13 +43,28 @@ CASHIER_NAMES = [
 ]
 
 
+#: Words for the demo passwords: passphrases the site's own password policy accepts.
+_WORDS = ("amber", "lantern", "harbour", "meadow", "copper", "willow", "granite", "orchid")
+
+
 def demo_password(username: str) -> str:
-    """The printed password of a demo account."""
-    return f"demo-{username}-2026"
+    """The printed password of a demo account: the same on every installation, and one the
+    password policy accepts (no username or name in it, not a common password)."""
+    digest = hashlib.sha256(username.encode()).digest()
+    first, second = _WORDS[digest[0] % len(_WORDS)], _WORDS[digest[1] % len(_WORDS)]
+    return f"{first}-{second}-{int.from_bytes(digest[2:4], 'big') % 9000 + 1000}"
 
 
-def create_demo(staff: int = 10) -> tuple[list[tuple[str, str, str]], list[str]]:
-    """Create or refresh the demo organisation; return login rows and what history was made."""
+def create_demo(
+    staff: int = 10, *, keep_passwords: bool = False
+) -> tuple[list[tuple[str, str, str]], list[str], list[str]]:
+    """Create what is missing of the demo organisation, once; never change what exists.
+
+    Returns the sign-ins that work with their printed password, the demo accounts whose
+    password their holder changed (so no longer printed), and what history was made.
+    New demo accounts must change their password at first sign-in (their passwords are
+    public), unless ``keep_passwords`` (`trainer demo --keep-demo-passwords`).
+    """
     session = get_session()
     if session.scalar(select(Organisation.id)) is None:
         session.add(Organisation(name=ORGANISATION))
@@ -64,29 +82,29 @@ def create_demo(staff: int = 10) -> tuple[list[tuple[str, str, str]], list[str]]
         store = STORES[i % len(STORES)][0]
         people.append((f"cashier{i + 1:02d}", name, Role.CASHIER, [store], None))
 
-    logins = []
-    for username, name, role, store_codes, language in people:
+    logins, changed = [], []
+    for number, (username, name, role, store_codes, language) in enumerate(people, 1):
         password = demo_password(username)
         user = session.scalar(select(User).where(User.username == username))
         if user is None:
-            create_user(
+            user = create_user(
                 session,
                 username=username,
                 name=name,
                 role=role,
                 stores=[stores[c] for c in store_codes],
                 language=language,
-                employee_no=f"E{len(logins) + 1:05d}",
+                employee_no=f"E{number:05d}",
                 password=password,
-            )
-        elif not user.check_password(password):
-            # Re-running the demo makes every printed login work again.
-            user.set_password(password)
-            user.must_change_password = False
-            user.active = True
+            ).user
+            user.must_change_password = not keep_passwords
+        elif not (user.active and user.check_password(password)):
+            # Changed or deactivated by someone: theirs to keep, and no longer a demo sign-in.
+            changed.append(username)
+            continue
         logins.append((username, password, role.value))
     session.commit()
-    return logins, create_demo_history(session)
+    return logins, changed, create_demo_history(session)
 
 
 def _correct_response(question: dict, layout: dict) -> dict | None:

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from flask import Flask, render_template, request
 from flask_wtf.csrf import CSRFError
+from markupsafe import escape
 from werkzeug.exceptions import HTTPException, InternalServerError
+
+#: The last resort when even the error page fails: no template, no database.
+BARE_PAGE = (
+    '<!doctype html><html lang="en"><meta charset="utf-8"><title>{status}</title>'
+    "<h1>{status} {name}</h1><p>Please try again in a moment.</p></html>"
+)
 
 
 def _wants_json() -> bool:
@@ -16,10 +23,18 @@ def _wants_json() -> bool:
     )
 
 
-def _render(status: int, name: str, description: str | None = None):
+def _render(status: int, name: str, description: object = None):
+    # str(): a description may be any object (a lazy string, a dict …); the answer must not fail.
+    name, description = str(name), (str(description) if description else None)
     if _wants_json():
         return {"error": name, "status": status, "message": description or name}, status
-    return render_template("errors/error.html", status=status, description=description), status
+    try:
+        return render_template("errors/error.html", status=status, description=description), status
+    except Exception:  # the page itself failed (its database session is broken …)
+        from flask import current_app
+
+        current_app.logger.exception("the error page failed on %s", request.path)
+        return BARE_PAGE.format(status=status, name=escape(name)), status
 
 
 def handle_http(exc: HTTPException):
@@ -42,10 +57,20 @@ def handle_csrf(exc: CSRFError):
 
 
 def handle_unexpected(exc: Exception):
-    """Anything unexpected: log it, show a plain 500 page."""
-    from flask import current_app
+    """Anything unexpected: log it, show a plain 500 page.
+
+    The request's database session is rolled back first: after a failed statement
+    (PendingRollbackError) the page's own queries (the signed-in user …) would fail again.
+    """
+    from flask import current_app, g
 
     current_app.logger.exception("unhandled error on %s", request.path)
+    session = g.get("db_session")
+    if session is not None:
+        try:
+            session.rollback()
+        except Exception:
+            current_app.logger.exception("rollback after an error failed")
     return _render(500, InternalServerError.name)
 
 

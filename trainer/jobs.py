@@ -23,15 +23,22 @@ the download is not necessarily the one that ran the job. ``Job.result_path`` is
 to that folder, so it may be mounted at different paths on different hosts. Files older than
 ``EXPORT_RETENTION_DAYS`` are deleted when the next job is queued (:func:`prune_results`).
 
-A running job reports signs of life (``Job.heartbeat_at``, on every progress call); one that
-gives none for ``JOB_STALE_MINUTES`` has lost its process and is marked failed when its page is
-read (:func:`fail_if_stopped`).
+A running job gives signs of life: a heartbeat thread in the process running it moves
+``Job.heartbeat_at`` every ``JOB_HEARTBEAT_SECONDS`` (15), whatever the handler is doing, and
+each progress report moves it too. One that gives none for ``JOB_STALE_SECONDS`` (60) has lost
+its process (kill -9, a crash, a power cut) and is marked failed when its page is read
+(:func:`fail_if_stopped`). A worker or server starting up (:func:`recover_stopped`) does
+better: a job whose runner was a process on this host that no longer exists, or whose
+heartbeat stopped, is queued again (``MAX_ATTEMPTS`` in all) or failed, and the temporary
+folders (``.export-<job id>-…``) it left are removed.
 """
 
 from __future__ import annotations
 
 import logging
 import os
+import shutil
+import socket
 import threading
 import uuid
 import weakref
@@ -58,8 +65,12 @@ DEFAULT_TIMEOUT = 6 * 3600
 #: Longest error text kept on a failed job.
 MAX_ERROR = 2000
 
-#: A running job that has not reported progress for this long has stopped (JOB_STALE_MINUTES).
-DEFAULT_STALE_MINUTES = 15
+#: Seconds between a running job's heartbeats (JOB_HEARTBEAT_SECONDS).
+DEFAULT_HEARTBEAT_SECONDS = 15
+#: A running job without a heartbeat for this long has stopped (JOB_STALE_SECONDS).
+DEFAULT_STALE_SECONDS = 60
+#: How many times a job is started before a killed one is failed rather than retried.
+MAX_ATTEMPTS = 2
 
 QUEUED, RUNNING, DONE, FAILED = "queued", "running", "done", "failed"
 FINISHED = frozenset({DONE, FAILED})
@@ -131,11 +142,16 @@ def enqueue(app: Flask, kind: str, params: dict, *, created_by: User | None) -> 
         session.commit()
         session.expunge(job)
         prune_results(app, session)
-    if app.config.get("REDIS_URL"):
-        _rq_enqueue(app, job.id)
-    else:
-        _executor(app).submit(_perform_in_app, app, job.id)
+    _submit(app, job.id)
     return job
+
+
+def _submit(app: Flask, job_id: str) -> None:
+    """Hand a queued job to the queue (RQ) or the in-process pool."""
+    if app.config.get("REDIS_URL"):
+        _rq_enqueue(app, job_id)
+    else:
+        _executor(app).submit(_perform_in_app, app, job_id)
 
 
 def resume_queued(app: Flask) -> int:
@@ -151,6 +167,7 @@ def resume_queued(app: Flask) -> int:
     if app.config.get("REDIS_URL"):
         return 0
     try:
+        recover_stopped(app)
         with app.extensions["sessionmaker"]() as session:
             waiting = session.scalars(
                 select(Job.id).where(Job.status == QUEUED).order_by(Job.created_at)
@@ -196,7 +213,13 @@ def _perform(app: Flask, job_id: str) -> str | None:
         claimed = session.execute(
             update(Job)
             .where(Job.id == job_id, Job.status == QUEUED)
-            .values(status=RUNNING, started_at=now, heartbeat_at=now)
+            .values(
+                status=RUNNING,
+                started_at=now,
+                heartbeat_at=now,
+                runner=runner_name(),
+                attempts=Job.attempts + 1,
+            )
         ).rowcount
         session.commit()
         job = session.get(Job, job_id)
@@ -214,7 +237,8 @@ def _perform(app: Flask, job_id: str) -> str | None:
             session.commit()
 
         try:
-            result = handler_for(job.kind)(session, job, progress)
+            with _Heartbeat(app, job_id):
+                result = handler_for(job.kind)(session, job, progress)
         except Exception as exc:
             log.exception("job %s (%s) failed", job_id, job.kind)
             session.rollback()
@@ -271,26 +295,132 @@ def prune_results(app: Flask, session: Session, now: datetime | None = None) -> 
     return len(old)
 
 
+def runner_name() -> str:
+    """Who runs a job: this host and process ("host:pid")."""
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def _stale_after(app: Flask) -> timedelta:
+    return timedelta(seconds=float(app.config.get("JOB_STALE_SECONDS", DEFAULT_STALE_SECONDS)))
+
+
+def _process_gone(runner: str | None) -> bool:
+    """Whether ``runner`` was a process on this host that no longer exists."""
+    host, _, pid = (runner or "").rpartition(":")
+    if host != socket.gethostname() or not pid.isdigit():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:  # alive, another user's
+        return False
+    return False
+
+
+def _is_dead(app: Flask, job: Job, now: datetime) -> bool:
+    last = job.heartbeat_at or job.started_at or job.created_at
+    return last is None or now - last >= _stale_after(app) or _process_gone(job.runner)
+
+
 def fail_if_stopped(app: Flask, job: Job, now: datetime | None = None) -> bool:
-    """Mark a running ``job`` failed when it has given no sign of life for JOB_STALE_MINUTES.
+    """Mark a running ``job`` failed when it has given no sign of life for JOB_STALE_SECONDS.
 
     A job dies with the process that runs it (a restart of the web server for in-process
     jobs, a worker killed without notice); without this its page would say "running" for
     ever. Returns whether it was marked; the caller commits.
     """
-    if job.status != RUNNING:
-        return False
-    minutes = app.config.get("JOB_STALE_MINUTES", DEFAULT_STALE_MINUTES)
-    last = job.heartbeat_at or job.started_at or job.created_at
     now = now or utcnow()
-    if last is None or now - last < timedelta(minutes=minutes):
+    if job.status != RUNNING or not _is_dead(app, job, now):
         return False
+    seconds = int(_stale_after(app).total_seconds())
     job.status, job.finished_at = FAILED, now
     job.error = (
-        f"no progress for {minutes} minutes: the process running the job stopped "
+        f"no sign of life for {seconds} seconds: the process running the job stopped "
         "(a restart or a crash)"
     )
+    remove_temporary_files(app, job.id)
     return True
+
+
+def recover_stopped(app: Flask) -> dict[str, int]:
+    """At worker or server start: retry (or fail, after MAX_ATTEMPTS) every running job whose
+    process is gone, and remove temporary folders no running job owns. Returns the counts."""
+    app = _real(app)
+    counts = {"retried": 0, "failed": 0}
+    now = utcnow()
+    retry = []
+    with app.extensions["sessionmaker"]() as session:
+        for job in session.scalars(select(Job).where(Job.status == RUNNING)):
+            if not _is_dead(app, job, now):
+                continue
+            if job.attempts < MAX_ATTEMPTS:
+                outcome, values = "retried", {"status": QUEUED, "runner": None}
+            else:
+                outcome, values = (
+                    "failed",
+                    {
+                        "status": FAILED,
+                        "finished_at": now,
+                        "error": f"the process running the job stopped ({job.attempts} attempts)",
+                    },
+                )
+            # Only the process whose update still finds the dead runner takes the job over.
+            if session.execute(
+                update(Job)
+                .where(Job.id == job.id, Job.status == RUNNING, Job.runner == job.runner)
+                .values(**values)
+            ).rowcount:
+                counts[outcome] += 1
+                if outcome == "retried":
+                    retry.append(job.id)
+                log.warning("job %s: its process %s stopped; %s", job.id, job.runner, outcome)
+        session.commit()
+        running = set(session.scalars(select(Job.id).where(Job.status == RUNNING)))
+    for folder in export_dir(app).rglob(".export-*"):
+        if folder.is_dir() and folder.name[len(".export-") :][:36] not in running:
+            shutil.rmtree(folder, ignore_errors=True)
+    for job_id in retry:
+        _submit(app, job_id)
+    return counts
+
+
+def remove_temporary_files(app: Flask, job_id: str) -> None:
+    """Remove the temporary folders a stopped job left in the export folder."""
+    for folder in export_dir(app).rglob(f".export-{job_id}-*"):
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+class _Heartbeat:
+    """While a job runs: move its heartbeat every JOB_HEARTBEAT_SECONDS from a thread of its own,
+    on a connection of its own, so a long step (a big PDF) is never taken for a dead job."""
+
+    def __init__(self, app: Flask, job_id: str) -> None:
+        self.engine = app.extensions["engine"]
+        self.job_id = job_id
+        self.interval = float(app.config.get("JOB_HEARTBEAT_SECONDS", DEFAULT_HEARTBEAT_SECONDS))
+        self.stopped = threading.Event()
+        self.thread = threading.Thread(target=self._run, name=f"heartbeat-{job_id}", daemon=True)
+
+    def _run(self) -> None:
+        while not self.stopped.wait(self.interval):
+            try:
+                with self.engine.begin() as conn:
+                    conn.execute(
+                        update(Job)
+                        .where(Job.id == self.job_id, Job.status == RUNNING)
+                        .values(heartbeat_at=utcnow())
+                    )
+            except SQLAlchemyError:  # a busy database: the next beat tries again
+                log.warning("job %s: heartbeat not written", self.job_id, exc_info=True)
+
+    def __enter__(self) -> _Heartbeat:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.stopped.set()
+        self.thread.join()
 
 
 def mark_failed(app: Flask, job_id: str, error: str) -> None:
@@ -379,6 +509,7 @@ def run_worker(app: Flask, *, burst: bool = False) -> None:
     connection = redis_connection(app)
     app.extensions["jobs_pid"] = os.getpid()  # the work horses forked from here reset the pool
     with app.app_context():
+        recover_stopped(app)  # jobs a killed worker left "running"
         worker = Worker(
             [queue(app, connection)],
             connection=connection,

@@ -112,8 +112,28 @@ def safe_next(target: str | None, default: str) -> str:
     return target
 
 
+def _has_nul(values) -> bool:
+    return any("\x00" in value for value in values if isinstance(value, str))
+
+
+def refuse_nul_bytes() -> None:
+    """before_request hook: a NUL character is valid in no address, field or search.
+
+    PostgreSQL refuses it in text, so a NUL in a name or a search was a 500 there; refused
+    here, once, it is a 400 on every database before any query sees it.
+    """
+    if (
+        "\x00" in request.path
+        or _has_nul(request.args.values())
+        or _has_nul(request.args.keys())
+        or (request.method == "POST" and _has_nul(request.form.values()))
+    ):
+        abort(400, description="nul")
+
+
 def init_app(app: Flask) -> None:
     """Install the policy hook and mark Flask's static route public."""
+    app.before_request(refuse_nul_bytes)
     app.before_request(enforce_policy)
     if "static" in app.view_functions:
         public(app.view_functions["static"])

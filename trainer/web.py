@@ -10,6 +10,7 @@ from flask.templating import Environment
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from markupsafe import Markup
+from werkzeug.routing import IntegerConverter
 
 from trainer.i18n import current_language
 from trainer.models import Role
@@ -36,6 +37,7 @@ NAV = [
     ("certificates.mine", _l("My certificates")),
     ("quizzes.grading_queue", _l("Grading")),
     ("certificates.manage", _l("Certificates")),
+    ("auditlog.index", _l("Audit log")),
     ("admin.api_clients", _l("API")),
     ("admin.users", _l("Accounts")),
     ("admin.stores", _l("Stores")),
@@ -127,21 +129,46 @@ def role_choices() -> list[tuple[str, str]]:
     return [(r.value, str(label)) for r, label in ROLE_LABELS.items()]
 
 
+#: Responses of these types are never cached (static files are of other types).
+PRIVATE_TYPES = frozenset(
+    {"text/html", "application/json", "application/pdf", "application/zip", "text/csv"}
+)
+
+
 def _security_headers(response: Response) -> Response:
     response.headers.setdefault("Content-Security-Policy", CSP)
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("Referrer-Policy", "same-origin")
     response.headers.setdefault("X-Frame-Options", "DENY")
-    if response.mimetype == "text/html":
-        # Pages show personal data; a shared till PC must not show them from its cache.
-        response.headers.setdefault("Cache-Control", "no-store")
+    if response.mimetype in PRIVATE_TYPES:
+        # Pages, certificates, exports and API answers hold personal data: a shared till PC
+        # (or a proxy) must not keep them in a cache.
+        response.headers["Cache-Control"] = "no-store"
     return response
+
+
+class BoundedIntConverter(IntegerConverter):
+    """``<int:…>`` in routes, limited to what every database's integer columns hold.
+
+    An id of 2**63 made SQLite overflow and 2**31 PostgreSQL's INTEGER: a 500 instead of a
+    404. No row has such an id, so the route does not match and the answer is 404.
+    """
+
+    def __init__(self, map, *args, **kwargs) -> None:
+        kwargs.setdefault("max", MAX_ID)
+        super().__init__(map, *args, **kwargs)
+
+
+#: Largest id in a URL: PostgreSQL's INTEGER (SQLite's is larger).
+MAX_ID = 2**31 - 1
 
 
 def init_app(app: Flask) -> None:
     """Add security headers to every response and expose helpers to templates."""
     from flask_wtf.csrf import generate_csrf
 
+    # before any blueprint adds its rules (they are built with the converter they name)
+    app.url_map.converters["int"] = BoundedIntConverter
     app.after_request(_security_headers)
     app.jinja_env.globals.update(
         csrf_token=generate_csrf,

@@ -103,6 +103,25 @@ def create_user(
     return NewAccount(user, password if one_time else None)
 
 
+#: Why an account change is refused when it would leave no one to administer the site.
+LAST_ADMIN = N_("the site needs at least one active administrator")
+
+
+def active_admin_ids(session: Session) -> set[int]:
+    """Ids of the active administrators."""
+    return set(
+        session.scalars(select(User.id).where(User.role == Role.ADMIN, User.active.is_(True)))
+    )
+
+
+def ensure_an_admin_remains(session: Session) -> None:
+    """Refuse (AccountError) a change that leaves no active administrator; call it after the
+    change, before the commit."""
+    session.flush()
+    if not active_admin_ids(session):
+        raise AccountError(LAST_ADMIN)
+
+
 def reset_password(session: Session, user: User, *, actor: User) -> str:
     """Give ``user`` a temporary password they must change; ends their other sessions."""
     password = temporary_password()
@@ -118,6 +137,7 @@ def set_active(session: Session, user: User, active: bool, *, actor: User) -> No
         raise AccountError(N_("you cannot deactivate your own account"))
     user.active = active
     user.session_version += 1
+    ensure_an_admin_remains(session)
     audit.record(
         session, "user.activated" if active else "user.deactivated", actor=actor, target=user
     )
@@ -149,9 +169,30 @@ def plan_roster(session: Session, rows: list[RosterRow]) -> list[RosterResult]:
     ]
 
 
-def roster_conflicts(session: Session, plan: list[RosterResult]) -> list[str]:
-    """Problems only the database can show: a new row's username taken by someone else."""
+def _admin_problem(line: int, msgid: str) -> RosterProblem:
+    return RosterProblem(line, "role", Message(msgid))
+
+
+def roster_conflicts(
+    session: Session, plan: list[RosterResult], *, actor: User | None = None
+) -> list[RosterProblem]:
+    """Problems only the database can show: a new row's username taken by someone else, and
+    rows that would take the administrator role from the importer or from the last admin."""
     problems = []
+    demoted = {
+        item.user.id: item.row.line
+        for item in plan
+        if item.action == "update"
+        and item.user is not None
+        and item.user.role is Role.ADMIN
+        and item.row.role != Role.ADMIN.value
+    }
+    if demoted and not (active_admin_ids(session) - set(demoted)):
+        problems.append(_admin_problem(min(demoted.values()), LAST_ADMIN))
+    elif actor is not None and actor.id in demoted:
+        problems.append(
+            _admin_problem(demoted[actor.id], N_("you cannot remove your own administrator role"))
+        )
     for item in plan:
         if item.action == "create" and username_taken(session, item.row.username):
             problems.append(
@@ -188,13 +229,21 @@ def apply_roster(session: Session, plan: list[RosterResult], *, actor: User) -> 
             user = item.user
             assert user is not None
             check_stores_for_role(role, stores)
+            before = {"role": user.role.value, "stores": sorted(s.code for s in user.stores)}
             user.name, user.role, user.language, user.stores = row.name, role, row.language, stores
             audit.record(
                 session,
                 "user.updated",
                 actor=actor,
                 target=user,
-                details={"source": "roster", "row": row.line},
+                details={
+                    "source": "roster",
+                    "row": row.line,
+                    "before": before,
+                    "role": role.value,
+                    "stores": sorted(s.code for s in stores),
+                },
             )
+    ensure_an_admin_remains(session)  # roster_conflicts said so; the database has the last word
     audit.record(session, "roster.imported", actor=actor, details={"rows": len(plan)})
     return plan

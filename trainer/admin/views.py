@@ -248,7 +248,7 @@ def _check_roster(data: bytes):
     rows, problems = parse_roster(data, known_stores=known)
     messages = [p.translated(_) for p in problems]
     plan = plan_roster(session, rows) if not problems else []
-    messages += [p.translated(_) for p in roster_conflicts(session, plan)]
+    messages += [p.translated(_) for p in roster_conflicts(session, plan, actor=current_user)]
     return plan, messages
 
 

@@ -6,7 +6,7 @@ import hashlib
 import secrets
 from datetime import timedelta
 
-from flask import g
+from flask import g, request
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -55,9 +55,20 @@ def authenticate(header: str) -> ApiClient | None:
     if client is None or client.revoked_at is not None:
         return None
     now = utcnow()
-    # A read-only API should not write on every call: "last used" to the minute is enough.
+    # "last used" to the minute is enough for the clients page.
     if client.last_used_at is None or now - client.last_used_at > LAST_USED_RESOLUTION:
         client.last_used_at = now
-        session.commit()
+    # Each use of a token is in the audit log: what another system read, and when.
+    audit.record(
+        session,
+        "api_client.used",
+        target=client,
+        details={
+            "client": client.name,
+            "path": request.path,
+            "query": request.query_string.decode("utf-8", "replace")[:200],
+        },
+    )
+    session.commit()
     g.api_client = client
     return client

@@ -29,6 +29,12 @@ def _iso(moment: datetime | None) -> str | None:
     return moment.isoformat()
 
 
+def _external(endpoint: str, **values) -> str:
+    """An absolute link on the configured public address (TRAINER_BASE_URL), never built from
+    the request's Host header, which the client chooses."""
+    return current_app.config["BASE_URL"].rstrip("/") + url_for(endpoint, **values)
+
+
 def _certificate_json(certificate: Certificate, users: dict, courses: dict) -> dict:
     user = users[certificate.user_id]
     return {
@@ -49,7 +55,7 @@ def _certificate_json(certificate: Certificate, users: dict, courses: dict) -> d
         else None,
         "updated_at": _iso(certificate.updated_at),
         "verify_url": verify_url(current_app.config["BASE_URL"], certificate),
-        "pdf_url": url_for("api.certificate_pdf", serial=certificate.serial, _external=True),
+        "pdf_url": _external("api.certificate_pdf", serial=certificate.serial),
     }
 
 
@@ -75,6 +81,10 @@ def certificates():
             return _bad_request("updated_since must be an ISO 8601 date-time")
         if moment.tzinfo is None:
             moment = moment.replace(tzinfo=UTC)
+        try:
+            moment = moment.astimezone(UTC)  # 0001-01-01T00:00+14:00 is before year 1 in UTC
+        except OverflowError:
+            return _bad_request("updated_since is out of range")
         query = query.where(Certificate.updated_at > moment)
     status = request.args.get("status")
     if status and status not in ("valid", "expired", "revoked"):
@@ -87,7 +97,7 @@ def certificates():
     if status:
         query = with_status(query, status)
     found = paginate(session, query.order_by(Certificate.updated_at, Certificate.id), page, size)
-    rows, total = found.items, found.total
+    rows, total, page = found.items, found.total, found.page
     users = {
         u.id: u for u in session.scalars(select(User).where(User.id.in_({c.user_id for c in rows})))
     }
@@ -97,7 +107,7 @@ def certificates():
         "page": page,
         "per_page": size,
         "total": total,
-        "next": url_for("api.certificates", **{**request.args, "page": page + 1}, _external=True)
+        "next": _external("api.certificates", **{**request.args, "page": page + 1})
         if page * size < total
         else None,
     }

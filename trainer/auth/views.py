@@ -16,16 +16,17 @@ from trainer.auth.forms import ChangePasswordForm, LoginForm, ProfileForm
 from trainer.auth.passwords import MIN_LENGTH, password_problem
 from trainer.db import get_session, utcnow
 from trainer.extensions import limiter
-from trainer.models import Role, User
+from trainer.models import Role, User, people
 from trainer.security import public, roles, safe_next, signed_in
 
 bp = Blueprint("auth", __name__)
 
 
 @functools.cache
-def _dummy_hash() -> str:
-    """A hash checked when the username is unknown, so both cases take the same time."""
-    return generate_password_hash(secrets.token_hex(16))
+def _dummy_hash(method: str) -> str:
+    """A hash checked when the username is unknown, made like real ones (same method and
+    cost), so an unknown username takes as long to refuse as a wrong password."""
+    return generate_password_hash(secrets.token_hex(16), method=method)
 
 
 def _login_limit() -> str:
@@ -50,8 +51,10 @@ def login():
         username = form.username.data.strip()
         user = session.scalar(select(User).where(func.lower(User.username) == username.lower()))
         if user is None:
-            check_password_hash(_dummy_hash(), form.password.data)
-        elif user.active and user.check_password(form.password.data):
+            check_password_hash(_dummy_hash(people.PASSWORD_METHOD), form.password.data)
+        # The hash is checked for a deactivated account too: answering it sooner would tell
+        # which usernames exist.
+        elif user.check_password(form.password.data) and user.active:
             login_user(user)
             user.last_login_at = utcnow()
             audit.record(session, "user.login", actor=user, target=user)
@@ -59,6 +62,15 @@ def login():
             if user.must_change_password:
                 return redirect(url_for("auth.change_password"))
             return redirect(safe_next(form.next.data, url_for("main.home")))
+        # Every failed sign-in is evidence (guessing, a locked-out cashier); the same write
+        # whatever the reason, so it tells nothing by its timing either.
+        audit.record(
+            session,
+            "user.login_failed",
+            target=user,
+            details={"username": username[:80], "known": user is not None},
+        )
+        session.commit()
         flash(_("Wrong username or password."), "error")
     return render_template("auth/login.html", form=form)
 
@@ -66,7 +78,17 @@ def login():
 @bp.post("/logout")
 @roles(*Role, before_password_change=True)
 def logout():
-    """Sign out (a POST with a CSRF token, so no link can sign someone out)."""
+    """Sign out (a POST with a CSRF token, so no link can sign someone out).
+
+    The session cookie is signed, not stored, so clearing it in this browser is not enough:
+    the user's session version moves on, and a copy of the cookie taken before no longer
+    signs anyone in. This ends the user's other sessions too (a shared till PC: the safe side).
+    """
+    session = get_session()
+    user = current_user._get_current_object()
+    user.session_version += 1
+    audit.record(session, "user.logout", actor=user, target=user)
+    session.commit()
     logout_user()
     flash(_("You have signed out."), "info")
     return redirect(url_for("auth.login"))
@@ -79,7 +101,7 @@ def change_password():
     form = ChangePasswordForm()
     if form.validate_on_submit():
         user = current_user._get_current_object()
-        problem = password_problem(form.new.data, user.username)
+        problem = password_problem(form.new.data, user.username, [user.name])
         if not user.check_password(form.current.data):
             form.current.errors.append(_("This is not your current password."))
         elif form.new.data == form.current.data:

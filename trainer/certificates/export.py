@@ -131,8 +131,17 @@ def check_filters(session: Session, filters: ExportFilters) -> None:
         if unknown:
             noun = "store" if model is Store else "course"
             raise ExportError(option, f"unknown {noun} code(s): {', '.join(unknown)}")
+    for option in ("issued_from", "issued_to"):
+        day = getattr(filters, option)
+        # Day starts are turned into UTC moments, and the end date gets a day added.
+        if day is not None and not FIRST_DAY <= day <= LAST_DAY:
+            raise ExportError(option, f"dates run from {FIRST_DAY} to {LAST_DAY}")
     if filters.issued_from and filters.issued_to and filters.issued_from > filters.issued_to:
         raise ExportError("issued_to", "the end date is before the start date")
+
+
+#: The dates an export filter accepts (certificates are issued between them).
+FIRST_DAY, LAST_DAY = date(1900, 1, 1), date(9998, 12, 31)
 
 
 def _day_start(day: date) -> datetime:
@@ -254,7 +263,9 @@ def write_export(
     out.parent.mkdir(parents=True, exist_ok=True)
     done = 0
     pages = 0
-    with tempfile.TemporaryDirectory(prefix=".export-", dir=out.parent) as work:
+    # Named after the file (a job's id): a killed job's folder is found and removed on the next
+    # worker start (trainer.jobs.recover_stopped).
+    with tempfile.TemporaryDirectory(prefix=f".export-{out.stem}-", dir=out.parent) as work:
         work_dir = Path(work)
         partial = work_dir / "export.zip"
         manifest_path = work_dir / MANIFEST

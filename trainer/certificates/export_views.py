@@ -24,7 +24,9 @@ from wtforms.validators import Optional, ValidationError
 from trainer import audit, jobs
 from trainer.certificates import pdfmerge
 from trainer.certificates.export import (
+    FIRST_DAY,
     KIND,
+    LAST_DAY,
     ExportFilters,
     count_certificates,
     job_params,
@@ -59,8 +61,13 @@ class ExportForm(FlaskForm):
     archival = BooleanField(_l("Archival PDFs (PDF/A-3b)"))
     submit = SubmitField(_l("Export"))
 
+    def validate_issued_from(self, field) -> None:
+        """A date certificates can have been issued on."""
+        _check_day(field)
+
     def validate_issued_to(self, field) -> None:
         """The end date may not be before the start date."""
+        _check_day(field)
         if field.data and self.issued_from.data and field.data < self.issued_from.data:
             raise ValidationError(_("The end date is before the start date."))
 
@@ -79,6 +86,13 @@ class ExportForm(FlaskForm):
             status=self.status.data,
             merged=bool(self.merged.data),
             archival=bool(self.archival.data),
+        )
+
+
+def _check_day(field) -> None:
+    if field.data and not FIRST_DAY <= field.data <= LAST_DAY:
+        raise ValidationError(
+            _("Dates run from %(first)s to %(last)s.", first=FIRST_DAY, last=LAST_DAY)
         )
 
 

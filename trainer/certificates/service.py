@@ -7,7 +7,8 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Select, or_, select
+from sqlalchemy import Select, or_, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from trainer import audit
@@ -183,8 +184,14 @@ def check_and_issue(session: Session, user: User, *, course_code: str) -> Certif
     needs = requirements(session, user, version, since=since)
     if not needs.met:
         return None
-    certificate = issue(session, user, course, version, score=needs.score)
-    session.commit()
+    try:
+        certificate = issue(session, user, course, version, score=needs.score)
+        session.commit()
+    except IntegrityError:
+        # A parallel request (a double click, a second tab) issued it first: the database's
+        # one-in-force index refused this one, and theirs is the certificate.
+        session.rollback()
+        return None
     return certificate
 
 
@@ -199,14 +206,33 @@ def issue(
     replaces: Certificate | None = None,
     issued_at: datetime | None = None,
 ) -> Certificate:
-    """Create a certificate (serial, code, dates) and audit it, in the caller's transaction."""
+    """Create a certificate (serial, code, dates) and audit it, in the caller's transaction.
+
+    An expired certificate of the same course and major version stops being the one in force.
+    A second certificate in force (a valid one exists, or a parallel request issued one) is
+    refused by the database: IntegrityError at the flush, which the caller turns into an answer.
+    """
     now = issued_at or utcnow()
+    session.execute(
+        update(Certificate)
+        .where(
+            Certificate.user_id == user.id,
+            Certificate.course_id == course.id,
+            Certificate.course_major == version.major,
+            Certificate.in_force.is_(True),
+            Certificate.expires_at <= utcnow(),
+        )
+        .values(in_force=False)
+        .execution_options(synchronize_session=False)
+    )
     certificate = Certificate(
         serial=next_serial(session, now),
         verify_code=new_verify_code(),
         user_id=user.id,
         course_id=course.id,
         course_version=version.version,
+        course_major=version.major,
+        in_force=True,
         holder_name=user.name,
         store_id=user.stores[0].id if user.stores else None,
         score_percent=score,
@@ -244,6 +270,7 @@ def revoke(
     if certificate.revoked_at is not None:
         raise CertificateError("this certificate is already revoked")
     certificate.revoked_at = utcnow()
+    certificate.in_force = False
     certificate.revoked_reason = reason
     certificate.revoked_note = note.strip()[:500] or None
     certificate.revoked_by_id = actor.id
@@ -257,8 +284,23 @@ def revoke(
     )
 
 
+def replacement_of(session: Session, certificate: Certificate) -> Certificate | None:
+    """The certificate issued to replace ``certificate``, if it was re-issued."""
+    return session.scalar(
+        select(Certificate).where(Certificate.replaces_id == certificate.id).limit(1)
+    )
+
+
 def reissue(session: Session, certificate: Certificate, *, actor: User) -> Certificate:
-    """Replace a certificate (e.g. a corrected name): the old one is revoked as superseded."""
+    """Replace a certificate (e.g. a corrected name): the old one is revoked as superseded.
+
+    Idempotent: a certificate already re-issued answers with its replacement. Two re-issues
+    racing each other: the database lets one replacement be in force (IntegrityError for
+    the other, see issue), and the caller answers with replacement_of.
+    """
+    existing = replacement_of(session, certificate)
+    if existing is not None:
+        return existing
     user = session.get(User, certificate.user_id)
     course = session.get(Course, certificate.course_id)
     version = session.scalar(

@@ -16,6 +16,7 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import or_, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from trainer import audit
@@ -27,6 +28,7 @@ from trainer.certificates.service import (
     mask_name,
     pdf_data,
     reissue,
+    replacement_of,
     revoke,
     status_of,
     with_status,
@@ -320,9 +322,14 @@ def reissue_certificate(serial: str):
     certificate = _certificate_or_404(serial)
     try:
         new = reissue(session, certificate, actor=current_user)
+        session.commit()
     except CertificateError as exc:
         flash(str(exc), "error")
         return redirect(url_for("certificates.detail", serial=serial))
-    session.commit()
+    except IntegrityError:  # a parallel re-issue won: answer with its replacement
+        session.rollback()
+        new = replacement_of(session, _certificate_or_404(serial))
+        if new is None:
+            raise
     flash(_("Re-issued as %(serial)s.", serial=new.serial), "success")
     return redirect(url_for("certificates.detail", serial=new.serial))

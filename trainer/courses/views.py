@@ -20,6 +20,7 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from trainer.courses.importer import asset_url, content_root
 from trainer.courses.service import (
@@ -143,10 +144,12 @@ def acknowledge_course(code: str):
     course, version = _course_or_404(code)
     try:
         acknowledge(session, current_user, course, version)
+        session.commit()
     except CourseError:
         flash(_("Read every lesson before you confirm."), "error")
+    except IntegrityError:  # a parallel request (a double click) recorded it first
+        session.rollback()
     else:
-        session.commit()
         flash(_("Thank you: you have confirmed version %(v)s.", v=version.version), "success")
         from trainer.certificates.service import check_and_issue
 

@@ -15,6 +15,7 @@ from trainer.models.content import (
     Quiz,
     Section,
 )
+from trainer.models.limits import RateLimitCount
 from trainer.models.people import Organisation, Role, Store, User, user_stores
 
 __all__ = [
@@ -36,6 +37,7 @@ __all__ = [
     "QuestionBank",
     "QuestionVersion",
     "Quiz",
+    "RateLimitCount",
     "RevocationReason",
     "Role",
     "Section",

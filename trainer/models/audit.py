@@ -45,4 +45,8 @@ class Job(Base):
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Last sign of life of whatever runs the job (its start, then each progress report).
     heartbeat_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # How many times a process took the job up (a killed one's job is retried, see jobs.py),
+    # and which process runs it now ("host:pid").
+    attempts: Mapped[int] = mapped_column(default=0)
+    runner: Mapped[str | None] = mapped_column(String(120))
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import Enum, ForeignKey, String, update
+from sqlalchemy import Enum, ForeignKey, Index, String, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
@@ -25,9 +25,26 @@ class RevocationReason(enum.StrEnum):
 
 
 class Certificate(Base):
-    """Proof that a person met a course version's requirements."""
+    """Proof that a person met a course version's requirements.
+
+    ``in_force`` marks the one certificate per person, course and major version that counts:
+    it is cleared when the certificate is revoked or replaced (an expired one keeps it until a
+    new one is issued). A partial unique index holds it, so two requests racing to issue or
+    re-issue cannot both succeed, on SQLite as on PostgreSQL.
+    """
 
     __tablename__ = "certificate"
+    __table_args__ = (
+        Index(
+            "uq_certificate_in_force",
+            "user_id",
+            "course_id",
+            "course_major",
+            unique=True,
+            sqlite_where=text("in_force"),
+            postgresql_where=text("in_force"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     serial: Mapped[str] = mapped_column(String(40), unique=True)
@@ -35,6 +52,8 @@ class Certificate(Base):
     user_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)
     course_id: Mapped[int] = mapped_column(ForeignKey("course.id"), index=True)
     course_version: Mapped[str] = mapped_column(String(20))
+    course_major: Mapped[int]
+    in_force: Mapped[bool] = mapped_column(default=True)
     holder_name: Mapped[str] = mapped_column(String(200))
     store_id: Mapped[int | None] = mapped_column(ForeignKey("store.id"))
     score_percent: Mapped[float | None]

@@ -31,7 +31,7 @@ from trainer.models import AttemptItem, AttemptStatus, Quiz, Role
 from trainer.quizzes import service
 from trainer.quizzes.forms import ordering_ids, present_response, response_from_form
 from trainer.security import roles, signed_in
-from trainer.web import rich
+from trainer.web import MAX_ID, rich
 
 bp = Blueprint("quizzes", __name__)
 
@@ -228,6 +228,15 @@ def attempt(attempt_id: int):
     )
 
 
+def _only() -> int | None:
+    """The one question position an autosave names (None: all of them). A number no position
+    can be (2**63 overflowed SQLite) names none: -1."""
+    value = request.form.get("only", type=int)
+    if value is not None and not 0 <= value <= MAX_ID:
+        return -1
+    return value
+
+
 def _posted(attempt) -> dict:
     """The answers in the posted form, by item position (scenarios advance one step at a time)."""
     responses = {
@@ -235,7 +244,7 @@ def _posted(attempt) -> dict:
         for item in attempt.items
         if item.question.get("type") != "scenario"
     }
-    only = request.form.get("only", type=int)
+    only = _only()
     if only is not None:
         responses = {only: responses[only]} if only in responses else {}
     return responses
@@ -254,7 +263,7 @@ def save(attempt_id: int):
     """Save answers: JSON for the page's autosave, a redirect for a plain form post."""
     session = get_session()
     # The page's autosave names the one question that changed ("only"): load just that item.
-    attempt = _own_attempt_or_404(attempt_id, position=request.form.get("only", type=int))
+    attempt = _own_attempt_or_404(attempt_id, position=_only())
     wants_json = request.headers.get("X-Requested-With") == "fetch"
     try:
         saved_at = _save_posted(session, attempt)

@@ -1,0 +1,1 @@
+"""The audit log read on the web: filters and CSV export (compliance and admin)."""
