@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from tests.helpers import csrf_token, login_as
 from trainer.api.tokens import create_client
-from trainer.domain.gift import GiftError, parse_gift
+from trainer.domain.questions.gift import GiftError, parse_gift
 from trainer.models import Store, User
 
 HUGE = [2**31, 2**63, 2**64, 10**30]

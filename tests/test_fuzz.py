@@ -20,8 +20,8 @@ from sqlalchemy import func, select
 from trainer.courses.importer import import_tree
 from trainer.db import Base
 from trainer.domain.content import ContentError, check_content
-from trainer.domain.gift import GiftError, decode_gift, parse_gift, to_bank_questions
 from trainer.domain.markdown import render_markdown
+from trainer.domain.questions.gift import GiftError, decode_gift, parse_gift, to_bank_questions
 from trainer.domain.roster import parse_roster
 
 FIXTURES = Path(__file__).parent / "fixtures"

@@ -210,7 +210,7 @@ class AnswerReaders:
                     low=low,
                 )
                 lo, hi = hi, lo
-            value = (lo + hi) / 2
+            value = lo / 2 + hi / 2  # (lo + hi) / 2 overflows near the largest floats
             return GiftAnswer(
                 text, 1.0, value=value, tolerance=hi - value, minimum=lo, maximum=hi, line=line
             )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 
 # PHP's trim() strips exactly these; Python's str.strip() would also eat U+3000 and friends,
@@ -132,4 +133,5 @@ def _php_empty(s: str) -> bool:
 
 
 def _is_numeric(s: str) -> bool:
-    return _NUMERIC_RE.fullmatch(s) is not None
+    # 1e309 is no number a float holds: float() makes it Infinity, which JSON cannot store.
+    return _NUMERIC_RE.fullmatch(s) is not None and math.isfinite(float(s))
