@@ -11,6 +11,7 @@ from typing import Any
 
 from trainer.domain import topics
 from trainer.domain.attempt_layout import QUESTION_TYPES
+from trainer.domain.drills import Drill, load_drills
 from trainer.domain.markdown import (
     GLOSSARY_REF_RE,
     LANGS,
@@ -223,6 +224,7 @@ class ContentSet:
     glossary: dict[str, LocalText]
     sources: dict[str, Source]
     questions: dict[str, dict[str, Any]] = field(default_factory=dict)
+    drills: dict[str, Drill] = field(default_factory=dict)
 
 
 def content_hash(folder: Path) -> str:
@@ -360,6 +362,14 @@ class _Checker:
             for path in sorted((quizzes_dir / "quizzes").glob("*.yaml")):
                 self.load_quiz(path)
         self.check_references()
+        drills, drill_problems = load_drills(
+            self.root,
+            anchors=self.anchors,
+            courses={code: (self.course_files[code], raw) for code, raw in self.course_raw.items()},
+            sources=self.sources,
+            unreadable=self.unreadable,
+        )
+        self.problems.extend(drill_problems)
         problems = sorted(self.problems, key=lambda problem: (problem.file, problem.line))
         content = ContentSet(
             courses=self.courses,
@@ -368,6 +378,7 @@ class _Checker:
             glossary=self.glossary,
             sources=self.sources,
             questions=self.questions,
+            drills=drills,
         )
         return problems, content
 
