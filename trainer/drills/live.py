@@ -12,7 +12,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select, update
+from sqlalchemy import and_, func, select, update
 from sqlalchemy.orm import Session
 
 from trainer.drills import service
@@ -95,14 +95,22 @@ def join(session: Session, user: User, code: str) -> DrillParticipant:
     A drill of another store answers exactly like a wrong code: nothing to probe.
     """
     code = (code or "").strip().upper().replace(" ", "")
-    run = session.scalar(select(DrillRun).where(DrillRun.join_code == code))
-    if run is None or run.mode != "live" or run.store_id not in user.store_ids:
-        raise JoinRefused("unknown")
-    participant = session.scalar(
-        select(DrillParticipant).where(
-            DrillParticipant.run_id == run.id, DrillParticipant.user_id == user.id
+    # One query: the run, only if it is of one of the user's stores, and any earlier joining.
+    found = session.execute(
+        select(DrillRun, DrillParticipant)
+        .join(
+            user_stores,
+            and_(user_stores.c.store_id == DrillRun.store_id, user_stores.c.user_id == user.id),
         )
-    )
+        .outerjoin(
+            DrillParticipant,
+            and_(DrillParticipant.run_id == DrillRun.id, DrillParticipant.user_id == user.id),
+        )
+        .where(DrillRun.join_code == code, DrillRun.mode == "live")
+    ).first()
+    if found is None:
+        raise JoinRefused("unknown")
+    run, participant = found
     if participant is not None:
         return participant  # joining again (another phone, a reload) finds the same place
     if run.status != "lobby":

@@ -329,10 +329,15 @@ def debrief(run: DrillRun, participant: DrillParticipant) -> list[DebriefStep]:
 
 def own_participant(session: Session, participant_id: int, user: User):
     """(run, participant) when ``participant_id`` is the user's own, else None."""
-    participant = session.get(DrillParticipant, participant_id)
-    if participant is None or participant.user_id != user.id:
+    # One query for both rows: every poll of a live drill comes through here.
+    found = session.execute(
+        select(DrillParticipant, DrillRun)
+        .join(DrillRun, DrillRun.id == DrillParticipant.run_id)
+        .where(DrillParticipant.id == participant_id)
+    ).first()
+    if found is None or found[0].user_id != user.id:
         return None
-    return participant.run, participant
+    return found[1], found[0]
 
 
 def passed_drills(

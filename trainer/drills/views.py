@@ -59,9 +59,9 @@ def sync(session, run, participant=None) -> None:
     except (StaleDataError, IntegrityError):
         # Another request moved the same drill on first: read what it wrote.
         session.rollback()
-    session.refresh(run)
-    if participant is not None:
-        session.refresh(participant)
+        session.refresh(run)
+        if participant is not None:
+            session.refresh(participant)
 
 
 def _state(run, participant, where) -> dict:
