@@ -16,6 +16,7 @@ import pytest
 from sqlalchemy import select
 
 from tests.helpers import Actor, csrf_token, login_as
+from tests.test_attempt_versions import _counting, count_statements  # noqa: F401 (fixture)
 from trainer.courses.importer import import_tree
 from trainer.db import utcnow
 from trainer.drills import service
@@ -517,3 +518,44 @@ def test_the_log_is_scoped_to_the_supervisors_stores(app, session, staff, stores
     outsider = _client(app, Actor(made.user, "pw-sup2-long-enough"))
     assert outsider.get(f"/drills/log/{finished_drill}").status_code == 404
     assert "王小明" not in outsider.get("/drills/log.csv").get_data(as_text=True)
+
+
+def test_the_hot_live_requests_issue_a_fixed_number_of_statements(
+    app,
+    session,
+    staff,
+    stores,
+    drill_content,
+    count_statements,  # noqa: F811
+):
+    """A room of phones polls these: their statement counts do not grow with the room."""
+    leader, run_id = _open_live(app, staff["supervisor"], stores["S1"].id)
+    code = session.get(DrillRun, run_id).join_code
+    clients = {}
+    for who in ("cashier", "cashier3"):
+        client = _client(app, staff[who])
+        clients[who] = (client, int(_join(client, code).location.rsplit("/", 1)[1]))
+
+    def counts() -> tuple[int, int]:
+        client, pid = clients["cashier"]
+        _r, state = _counting(
+            count_statements, lambda: client.get(f"/drills/play/{pid}/state.json")
+        )
+        _r, board = _counting(
+            count_statements, lambda: leader.get(f"/drills/live/{run_id}/board.json")
+        )
+        return state, board
+
+    few = counts()
+    for username in ("extra1", "extra2", "extra3"):
+        from trainer.admin.service import create_user
+
+        made = create_user(
+            session, username=username, name=username, role=Role.CASHIER,
+            stores=[stores["S1"]], password=f"pw-{username}-long-enough",
+        )  # fmt: skip
+        session.commit()
+        _join(_client(app, Actor(made.user, f"pw-{username}-long-enough")), code)
+    assert counts() == few
+    # state: user, participant with its run. board: user, the user's stores, run, rows.
+    assert few == (2, 4)
