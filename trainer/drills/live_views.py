@@ -7,7 +7,17 @@ works through a plain reverse proxy and with several app servers.
 from __future__ import annotations
 
 import segno
-from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -86,7 +96,11 @@ def board(run_id: int):
     session = get_session()
     run = _run_or_404(run_id)
     sync(session, run)
-    join_url = url_for("drills.join_form", code=run.join_code, _external=True)
+    # The public address (TRAINER_BASE_URL), as on certificates: behind a proxy the request's
+    # own host may be an internal one that phones cannot reach.
+    join_url = current_app.config["BASE_URL"].rstrip("/") + url_for(
+        "drills.join_form", code=run.join_code
+    )
     return render_template(
         "drills/board.html",
         run=run,
