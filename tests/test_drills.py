@@ -559,3 +559,23 @@ def test_the_hot_live_requests_issue_a_fixed_number_of_statements(
     assert counts() == few
     # state: user, participant with its run. board: user, the user's stores, run, rows.
     assert few == (2, 4)
+
+
+def test_a_live_participant_who_reloads_or_reconnects_keeps_the_rounds_deadline(
+    app, session, staff, stores, drill_content, clock
+):
+    leader, run_id = _open_live(app, staff["supervisor"], stores["S1"].id)
+    code = session.get(DrillRun, run_id).join_code
+    phone = _client(app, staff["cashier"])
+    pid = int(_join(phone, code).location.rsplit("/", 1)[1])
+    _join(_client(app, staff["cashier3"]), code)
+    _control(leader, run_id, "start")
+    deadline = re.compile(r'data-deadline="([^"]+)"')
+    first = _page(phone, pid)
+    clock.advance(25)
+    again = _client(app, staff["cashier"])  # another connection, as after losing the signal
+    assert _join(again, code).location.endswith(f"/drills/play/{pid}")  # same place, not anew
+    later = _page(again, pid)
+    assert deadline.search(later)[1] == deadline.search(first)[1]
+    assert _CHOICE.findall(later) == _CHOICE.findall(first)
+    assert again.get(f"/drills/play/{pid}/state.json").get_json()["seconds_left"] == 15
