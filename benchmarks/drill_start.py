@@ -406,8 +406,10 @@ def main(argv: list[str] | None = None) -> int:
 def report(args, phases, received, rounds, board, baselines) -> None:
     print()
     header = (
-        f"{'phase':<16} {'requests':>8} {'errors':>6} {'p50 ms':>8} {'p99 ms':>8} {'max ms':>8}"
+        f"{'phase':<16} {'requests':>8} {'errors':>6} {'p50 ms':>8} {'p99 ms':>8} {'max ms':>8} "
+        f"{'p99 / bare p99':>14}"
     )
+    floor = statistics.mean(b.pct(99) for b in baselines)
     print(header)
     print("-" * len(header))
     rows = [
@@ -424,7 +426,7 @@ def report(args, phases, received, rounds, board, baselines) -> None:
             verdict = " ok" if phase.errors == 0 and phase.pct(99) <= TARGET_P99 * 1000 else " OVER"
         print(
             f"{phase.name:<16} {len(phase.latencies):>8} {phase.errors:>6} {phase.pct(50):>8.0f} "
-            f"{phase.pct(99):>8.0f} {worst:>8.0f}{verdict}"
+            f"{phase.pct(99):>8.0f} {worst:>8.0f} {phase.pct(99) / floor:>14.2f}{verdict}"
         )
     print()
     spread = max(received) if received else float("nan")
