@@ -159,6 +159,7 @@ def _client(app, actor):
     return client
 
 
+FETCH = {"X-Requested-With": "fetch"}
 _CHOICE = re.compile(r'name="choice" value="([0-9a-f]+)">([^<]*)<')
 _RANK = re.compile(r'name="rank-([0-9a-f]+)">.*?<span>([^<]*)</span>', re.S)
 
@@ -532,9 +533,18 @@ def test_the_hot_live_requests_issue_a_fixed_number_of_statements(
     leader, run_id = _open_live(app, staff["supervisor"], stores["S1"].id)
     code = session.get(DrillRun, run_id).join_code
     clients = {}
+    joins = []
     for who in ("cashier", "cashier3"):
         client = _client(app, staff[who])
-        clients[who] = (client, int(_join(client, code).location.rsplit("/", 1)[1]))
+        token = csrf_token(client, "/drills/")
+        response, joined = _counting(
+            count_statements,
+            lambda c=client, t=token: c.post("/drills/join", data={"code": code, "csrf_token": t}),
+        )
+        joins.append(joined)
+        clients[who] = (client, int(response.location.rsplit("/", 1)[1]))
+    # user; run with store membership and any earlier joining; insert.
+    assert joins == [3, 3]
 
     def counts() -> tuple[int, int]:
         client, pid = clients["cashier"]
@@ -559,6 +569,20 @@ def test_the_hot_live_requests_issue_a_fixed_number_of_statements(
     assert counts() == few
     # state: user, participant with its run. board: user, the user's stores, run, rows.
     assert few == (2, 4)
+    _control(leader, run_id, "start")
+    client, pid = clients["cashier"]
+    page = _page(client, pid)
+    data = {
+        "number": "1",
+        "choice": _CHOICE.findall(page)[0][0],
+        "csrf_token": csrf_token(client, "/drills/"),
+    }
+    response, answered = _counting(
+        count_statements, lambda: client.post(f"/drills/play/{pid}", data=data, headers=FETCH)
+    )
+    assert response.status_code == 200
+    # user; participant with its run; update (version-checked); who still owes this round.
+    assert answered == 4
 
 
 def test_a_live_participant_who_reloads_or_reconnects_keeps_the_rounds_deadline(
