@@ -603,3 +603,21 @@ def test_a_live_participant_who_reloads_or_reconnects_keeps_the_rounds_deadline(
     assert deadline.search(later)[1] == deadline.search(first)[1]
     assert _CHOICE.findall(later) == _CHOICE.findall(first)
     assert again.get(f"/drills/play/{pid}/state.json").get_json()["seconds_left"] == 15
+
+
+def test_the_log_filters_by_store_and_date(app, stores, staff, finished_drill):
+    client = _client(app, staff["compliance"])
+    page = client.get("/drills/log").get_data(as_text=True)
+    assert f"/drills/log/{finished_drill}" in page
+    other = client.get(f"/drills/log?store={stores['S2'].id}").get_data(as_text=True)
+    assert f"/drills/log/{finished_drill}" not in other
+    today = utcnow().date()
+    for query, shown in (
+        (f"from={today}&to={today}", True),
+        (f"from={today + timedelta(days=1)}", False),
+        (f"to={today - timedelta(days=1)}", False),
+    ):
+        page = client.get(f"/drills/log?{query}").get_data(as_text=True)
+        assert (f"/drills/log/{finished_drill}" in page) is shown, query
+        csv_text = client.get(f"/drills/log.csv?{query}").get_data(as_text=True)
+        assert ("王小明" in csv_text) is shown, query

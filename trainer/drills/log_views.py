@@ -10,13 +10,14 @@ from datetime import date, timedelta
 from flask import Blueprint, Response, abort, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy import select
 
 from trainer import pdf
 from trainer.certificates.service import day_start
 from trainer.db import get_session, utcnow
 from trainer.drills import log
 from trainer.i18n import current_language, datetime_filter, localised, percent
-from trainer.models import Role
+from trainer.models import Role, Store
 from trainer.security import roles
 
 bp = Blueprint("drill_log", __name__)
@@ -55,7 +56,11 @@ def _filtered() -> tuple[list[log.LogEntry], dict]:
 def index():
     """The drill log, newest first, with date and store filters."""
     entries, filters = _filtered()
-    return render_template("drills/log.html", entries=entries, filters=filters)
+    query = select(Store).order_by(Store.code)
+    if _scope() is not None:
+        query = query.where(Store.id.in_(_scope()))
+    stores = get_session().scalars(query).all()
+    return render_template("drills/log.html", entries=entries, filters=filters, stores=stores)
 
 
 @bp.route("/drills/log/<int:run_id>")
