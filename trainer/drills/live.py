@@ -261,6 +261,15 @@ class Board:
         }
 
 
+def _so_far(participant: DrillParticipant) -> tuple[float | None, int]:
+    """Answer time and critical errors: the result's once finished, else the answers' so far."""
+    if participant.finished_at is not None:
+        return participant.seconds, participant.critical_count
+    answers = participant.answers
+    seconds = round(sum(a["elapsed"] for a in answers), 1) if answers else None
+    return seconds, sum(1 for a in answers if a.get("critical"))
+
+
 def board(session: Session, run: DrillRun, now: datetime | None = None) -> Board:
     """Everyone who joined, where they are and how they do (two queries, any size)."""
     now = now or service.clock()
@@ -288,10 +297,7 @@ def board(session: Session, run: DrillRun, now: datetime | None = None) -> Board
                 min(participant.answered + 1, max(run.round, 1)),
                 participant.percent,
                 participant.passed,
-                participant.seconds,
-                participant.critical_count
-                + sum(1 for a in participant.answers if a.get("critical"))
-                * (participant.finished_at is None),
+                *_so_far(participant),
                 participant.id,
             )
         )
