@@ -271,7 +271,7 @@ def _so_far(participant: DrillParticipant) -> tuple[float | None, int]:
 
 
 def board(session: Session, run: DrillRun, now: datetime | None = None) -> Board:
-    """Everyone who joined, where they are and how they do (two queries, any size)."""
+    """Everyone who joined, where they are and how they do (one query, any size)."""
     now = now or service.clock()
     rows = []
     for participant, name, employee_no in session.execute(
