@@ -621,3 +621,23 @@ def test_the_log_filters_by_store_and_date(app, stores, staff, finished_drill):
         assert (f"/drills/log/{finished_drill}" in page) is shown, query
         csv_text = client.get(f"/drills/log.csv?{query}").get_data(as_text=True)
         assert ("王小明" in csv_text) is shown, query
+
+
+def test_results_for_tracking_pages(app, session, people, drill_content):
+    client = _client(app, people["cashier"])
+    failed = _practice(client)
+    _answer(client, failed, "Run the card again at once")
+    _answer(client, failed, order=ORDER)
+    _answer(client, failed, "The supervisor")
+    passed = _practice(client)
+    _answer(client, passed, "Check the last transaction")
+    _answer(client, passed, order=ORDER)
+    _answer(client, passed, "The supervisor")
+    _practice(client)  # under way: not a result yet
+    user_id = people["cashier"].user.id
+    mine = service.person_results(session, user_id)
+    assert [r.participant_id for r in mine] == [passed, failed]
+    best = service.best_results(session, [user_id, people["cashier2"].user.id])
+    assert list(best) == [user_id]
+    assert best[user_id]["till-drill"].participant_id == passed
+    assert best[user_id]["till-drill"].passed

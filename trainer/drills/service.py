@@ -403,3 +403,38 @@ def person_results(session: Session, user_id: int, limit: int = 50) -> list[Pers
         )
         for slug, title, mode, store_id, p in rows
     ]
+
+
+def best_results(session: Session, user_ids: Iterable[int]) -> dict[int, dict[str, PersonResult]]:
+    """Per person and drill slug, their best finished result (passed first, then score).
+
+    For tracking pages: one query for any number of people.
+    """
+    ids = list(user_ids)
+    if not ids:
+        return {}
+    rows = session.execute(
+        select(
+            DrillParticipant.user_id,
+            Drill.slug,
+            Drill.title,
+            DrillRun.mode,
+            DrillRun.store_id,
+            DrillParticipant,
+        )
+        .join(DrillRun, DrillRun.id == DrillParticipant.run_id)
+        .join(Drill, Drill.id == DrillRun.drill_id)
+        .where(DrillParticipant.user_id.in_(ids), DrillParticipant.finished_at.is_not(None))
+    ).all()
+    best: dict[int, dict[str, PersonResult]] = {}
+    for user_id, slug, title, mode, store_id, p in rows:
+        result = PersonResult(
+            slug, title, mode, store_id, p.finished_at, p.percent, bool(p.passed),
+            p.critical_count, p.seconds, p.id,
+        )  # fmt: skip
+        mine = best.setdefault(user_id, {})
+        kept = mine.get(slug)
+        rank = (result.passed, result.percent or 0.0, result.finished_at)
+        if kept is None or rank > (kept.passed, kept.percent or 0.0, kept.finished_at):
+            mine[slug] = result
+    return best
