@@ -53,7 +53,13 @@ def sync(session, run, participant=None) -> None:
     try:
         changed = participant is not None and service.catch_up(run, participant, now)
         if run.mode == "live" and live.due(run, now):
-            changed = live.advance(session, run, now) or changed
+            if live.advance(session, run, now):
+                changed = True
+            else:
+                # Another request moved it on: end our attempt (on SQLite it holds the write
+                # lock) and read where the drill is now. Live runs have no catch-up changes.
+                session.rollback()
+                session.refresh(run)
         if changed:
             session.commit()
     except (StaleDataError, IntegrityError):
@@ -232,6 +238,8 @@ def answer(participant_id: int):
         try:
             if live.advance_if_everyone_answered(session, run):
                 session.commit()
+            else:
+                session.rollback()  # nothing to keep; ends a claim that lost to another
         except (StaleDataError, IntegrityError):
             session.rollback()  # someone else moved the round on; the next poll shows it
     if request.headers.get("X-Requested-With") == "fetch":
