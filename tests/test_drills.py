@@ -304,6 +304,8 @@ def test_an_answer_for_a_step_already_answered_is_refused(app, session, people, 
     client.post(f"/drills/play/{pid}", data=data)
     response = client.post(f"/drills/play/{pid}", data=data, follow_redirects=True)
     assert "That step is over" in response.get_data(as_text=True)
+    response = client.post(f"/drills/play/{pid}", data=data, headers=FETCH)
+    assert response.status_code == 409 and response.get_json()["reason"] == "stale"
     assert len(session.get(DrillParticipant, pid).answers) == 1
 
 

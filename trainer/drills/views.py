@@ -226,13 +226,12 @@ def answer(participant_id: int):
             now=service.clock(),
         )
         session.commit()
-    except service.AnswerRefused as exc:
+    except (service.AnswerRefused, StaleDataError) as exc:
         session.rollback()
-        flash(str(MESSAGES[str(exc)]), "error")
-        return redirect(url_for("drills.play", participant_id=participant_id))
-    except StaleDataError:
-        session.rollback()
-        flash(str(MESSAGES["busy"]), "error")
+        reason = str(exc) if isinstance(exc, service.AnswerRefused) else "busy"
+        if request.headers.get("X-Requested-With") == "fetch":
+            return jsonify({"ok": False, "reason": reason, "message": str(MESSAGES[reason])}), 409
+        flash(str(MESSAGES[reason]), "error")
         return redirect(url_for("drills.play", participant_id=participant_id))
     if run.mode == "live":
         try:
