@@ -67,6 +67,9 @@ def configure_blueprints(app: Flask) -> None:
     from trainer.certificates.export_views import bp as exports_bp
     from trainer.certificates.views import bp as certificates_bp
     from trainer.courses.views import bp as courses_bp
+    from trainer.drills.live_views import bp as live_drills_bp
+    from trainer.drills.log_views import bp as drill_log_bp
+    from trainer.drills.views import bp as drills_bp
     from trainer.errors import init_app as init_errors
     from trainer.main.views import bp as main_bp
     from trainer.quizzes.views import bp as quizzes_bp
@@ -78,6 +81,9 @@ def configure_blueprints(app: Flask) -> None:
         gift_bp,
         courses_bp,
         quizzes_bp,
+        drills_bp,
+        live_drills_bp,
+        drill_log_bp,
         certificates_bp,
         exports_bp,
         api_bp,

@@ -37,6 +37,7 @@ __all__ = [
     "render_certificate",
     "render_certificates",
     "render_certificates_each",
+    "render_drill_log",
     "render_manual",
 ]
 
@@ -541,6 +542,14 @@ def render_manual(course: Mapping[str, Any], lang: str, *, assets_dir: Path | No
         fetcher, base_url = _fetcher(), PDF_TEMPLATES_DIR
     with _render_lock:
         return _write(_html(source, base_url, fetcher), None)
+
+
+def render_drill_log(context: Mapping[str, Any]) -> bytes:
+    """Render the drill log (templates/pdf/drill_log.html) as an A4 PDF; texts come localised."""
+    meta = {"generator": GENERATOR, "created": _now_w3c(), "lang": LANG_TAGS[context["lang"]]}
+    source = _jinja().get_template("pdf/drill_log.html").render(meta=meta, **context)
+    with _render_lock:
+        return _write(_html(source), None)
 
 
 _ID_RE = re.compile(r'(\sid=")([^"]+")')

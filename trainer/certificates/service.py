@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from trainer import audit
 from trainer.db import utcnow
+from trainer.drills.service import passed_drills
 from trainer.models import (
     Acknowledgement,
     Attempt,
@@ -150,8 +151,9 @@ def requirements(
         percent = counted_percent(attempts, quiz.definition.get("grading", "highest"))
         passed = percent is not None and percent >= quiz.definition.get("pass_mark", 80)
         quizzes[slug] = percent if passed else None
-    # Drills arrive with the drill engine; until then a course that requires one cannot certify.
-    return Requirements(acknowledged, quizzes, list(version.required_drills))
+    passed = passed_drills(session, user.id, version.required_drills, since)
+    missing = [slug for slug in version.required_drills if slug not in passed]
+    return Requirements(acknowledged, quizzes, missing)
 
 
 def latest_certificate(session: Session, user: User, course: Course) -> Certificate | None:

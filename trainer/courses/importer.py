@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from trainer import audit
 from trainer.domain.content import ContentError, ContentSet, Problem, load_content
 from trainer.domain.markdown import GLOSSARY_REF_RE
+from trainer.drills.service import import_drills
 from trainer.models import (
     Counter,
     Course,
@@ -48,6 +49,7 @@ class ImportReport:
     questions_retired: int = 0
     quizzes: int = 0
     quizzes_changed: int = 0
+    drills_changed: int = 0
     withdrawn: list[str] = field(default_factory=list)
 
     @property
@@ -59,6 +61,7 @@ class ImportReport:
             or self.questions_updated
             or self.questions_retired
             or self.quizzes_changed
+            or self.drills_changed
             or self.withdrawn
         )
 
@@ -134,6 +137,7 @@ def import_content(
         if _import_quiz(session, quiz):
             report.quizzes_changed += 1
         report.quizzes += 1
+    report.drills_changed = import_drills(session, content.drills)
     _withdraw_missing(session, content, report)
     if problems:
         raise ContentError(problems)

@@ -15,6 +15,7 @@ from trainer.models.content import (
     Quiz,
     Section,
 )
+from trainer.models.drills import Drill, DrillParticipant, DrillRun
 from trainer.models.limits import RateLimitCount
 from trainer.models.people import Organisation, Role, Store, User, user_stores
 
@@ -29,6 +30,9 @@ __all__ = [
     "Counter",
     "Course",
     "CourseVersion",
+    "Drill",
+    "DrillParticipant",
+    "DrillRun",
     "Job",
     "Lesson",
     "LessonRead",

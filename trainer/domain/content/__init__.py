@@ -19,7 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from trainer.domain.content import banks, courses, glossary, quizzes, sources
+from trainer.domain.content import banks, courses, drills, glossary, quizzes, sources
 from trainer.domain.content.banks import FORMATS
 from trainer.domain.content.core import AssetUrlFactory, Checker
 from trainer.domain.content.model import (
@@ -62,8 +62,8 @@ __all__ = [
 ]
 
 #: The kinds of content, in the order they are read: the glossary first (every text may link
-#: a term), banks before the quizzes that draw from them.
-KINDS = (glossary, sources, courses, banks, quizzes)
+#: a term), banks before the quizzes that draw from them, courses before the drills they require.
+KINDS = (glossary, sources, courses, banks, quizzes, drills)
 
 
 @dataclass(frozen=True)

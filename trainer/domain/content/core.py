@@ -18,6 +18,7 @@ from trainer.domain.content.model import (
     Bank,
     ContentSet,
     Course,
+    Drill,
     LocalText,
     Quiz,
     Source,
@@ -89,6 +90,7 @@ class Checker:
         self.banks: dict[str, Bank] = {}
         self.questions: dict[str, dict[str, Any]] = {}
         self.quizzes: dict[str, Quiz] = {}
+        self.drills: dict[str, Drill] = {}
         # References to check once everything is read: (file, line, who, target).
         self.quiz_course_refs: list[tuple[str, int, str, str]] = []
         self.source_refs: list[tuple[str, int, str, str]] = []
@@ -115,6 +117,7 @@ class Checker:
             glossary=self.glossary,
             sources=self.sources,
             questions=self.questions,
+            drills=self.drills,
         )
         return problems, content
 

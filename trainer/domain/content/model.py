@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from trainer.domain.drills.model import Drill
 from trainer.domain.markdown import Section
 from trainer.domain.yamlsource import Problem
 
@@ -124,6 +125,7 @@ class ContentSet:
     glossary: dict[str, LocalText]
     sources: dict[str, Source]
     questions: dict[str, dict[str, Any]] = field(default_factory=dict)
+    drills: dict[str, Drill] = field(default_factory=dict)
 
 
 def content_hash(folder: Path) -> str:

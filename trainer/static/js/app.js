@@ -120,3 +120,75 @@ if (clock) {
   };
   tick();
 }
+
+// Drill step page: the server decides where a participant is; poll it and reload when the
+// drill moves on (started, next step, finished). Jitter spreads a room full of phones.
+const drillState = document.querySelector("[data-drill-state]");
+if (drillState) {
+  const onStep = drillState.querySelector("form") !== null;
+  const poll = async () => {
+    try {
+      const response = await fetch(drillState.dataset.drillState, {
+        credentials: "same-origin", cache: "no-store",
+      });
+      if (response.ok) {
+        const body = await response.json();
+        if (body.key !== drillState.dataset.key) {
+          window.location.reload();
+          return;
+        }
+      }
+    } catch (err) {
+      // Offline for a moment: the next poll tries again; the server keeps the place.
+    }
+    setTimeout(poll, (onStep ? 5000 : 1500) + Math.random() * 1000);
+  };
+  setTimeout(poll, 1500 + Math.random() * 1000);
+}
+
+// Live drill board: refresh the rows from board.json without reloading the page.
+const drillBoard = document.querySelector("[data-board]");
+if (drillBoard && drillBoard.dataset.status !== "finished") {
+  const rows = drillBoard.querySelector("[data-board-rows]");
+  const left = drillBoard.querySelector("[data-board-left]");
+  const count = drillBoard.querySelector("[data-board-count]");
+  const label = (row) => {
+    const text = drillBoard.dataset[`label${row.state[0].toUpperCase()}${row.state.slice(1)}`];
+    return text.replace("{n}", String(row.step));
+  };
+  const cell = (tr, text) => {
+    const td = document.createElement("td");
+    td.textContent = text;
+    tr.appendChild(td);
+  };
+  const refresh = async () => {
+    try {
+      const response = await fetch(drillBoard.dataset.board, {
+        credentials: "same-origin", cache: "no-store",
+      });
+      if (response.ok) {
+        const body = await response.json();
+        if (body.status !== drillBoard.dataset.status) {
+          window.location.reload();
+          return;
+        }
+        rows.replaceChildren(...body.rows.map((row) => {
+          const tr = document.createElement("tr");
+          cell(tr, row.name);
+          cell(tr, label(row));
+          const result = row.passed ? drillBoard.dataset.labelPassed : drillBoard.dataset.labelFailed;
+          cell(tr, row.percent === null ? "" : `${row.percent}% ${result}`);
+          cell(tr, row.seconds === null ? "" : `${row.seconds} s`);
+          cell(tr, String(row.critical));
+          return tr;
+        }));
+        if (count) count.textContent = count.textContent.replace(/\d+/, String(body.joined));
+        if (left) left.textContent = left.textContent.replace(/\d+/, String(body.seconds_left));
+      }
+    } catch (err) {
+      // Keep the last board; try again.
+    }
+    setTimeout(refresh, 2000);
+  };
+  setTimeout(refresh, 2000);
+}

@@ -1,0 +1,1 @@
+"""Emergency drills: solo practice, live store drills with a board, and the drill log."""
