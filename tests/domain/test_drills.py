@@ -252,3 +252,12 @@ def test_a_partly_right_order_earns_part_of_the_points(drill):
 
 def test_a_definition_survives_its_json_round_trip(drill):
     assert Drill.from_dict(drill.to_dict()) == drill
+
+
+def test_drill_texts_obey_the_glossary(tree):
+    """A forbidden variant or ASCII quotes in a drill's Chinese text is a file:line error."""
+    line = _edit(tree, "quizzes/drills/skimmer.yaml", "技术人员", "技术员")
+    assert (
+        f'quizzes/drills/skimmer.yaml:{line}: "技术员" is a forbidden variant of glossary term '
+        '"technician": write "技术人员"'
+    ) in _messages(tree)

@@ -245,6 +245,7 @@ def test_every_kind_loads_and_resolves() -> None:
         "courses",
         "banks",
         "quizzes",
+        "drills",
     ]
     for kind in KINDS:
         assert callable(kind.load) and callable(kind.resolve), kind.__name__
