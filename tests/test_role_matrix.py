@@ -72,6 +72,8 @@ EXPECTED: dict[str, object] = {
     "exports.job": {"compliance", "admin"},
     "exports.job_status": {"compliance", "admin"},
     "exports.download": {"compliance", "admin"},
+    "reports.weak_topics": OVERSIGHT,
+    "reports.trends": OVERSIGHT,
     "reports.items_index": OVERSIGHT,
     "reports.items": OVERSIGHT,
     "admin.api_clients": ADMIN,

@@ -6,14 +6,21 @@ aggregated in SQL (see service.py and items.py) and the pages never load rows pe
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, render_template, request
+from zoneinfo import ZoneInfo
+
+from flask import Blueprint, abort, current_app, render_template, request
+from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_login import current_user
+from markupsafe import Markup
 from sqlalchemy import select
 
+from trainer.courses.service import manual_links
 from trainer.db import get_session
-from trainer.domain import itemstats
+from trainer.domain import charts, itemstats, topics, weakspots
+from trainer.i18n import current_language
 from trainer.models import Quiz, Role
+from trainer.reports import service
 from trainer.reports.items import item_analysis
 from trainer.reports.scope import OutOfScope, Scope, report_scope
 from trainer.security import roles
@@ -29,6 +36,133 @@ def scope_or_404() -> Scope:
         return report_scope(get_session(), current_user, request.args.get("store", "")[:40])
     except OutOfScope:
         abort(404)
+
+
+def topic_label(tag: str) -> str:
+    """A topic's name in the reader's language."""
+    return topics.label(tag, _)
+
+
+#: Periods the weak-topics page offers, in days.
+PERIODS = (90, 180, 365)
+
+
+@bp.route("/weak-topics")
+@roles(*OVERSIGHT)
+def weak_topics():
+    """Share of first-attempt answers wrong per store and topic, and what to re-teach."""
+    scope = scope_or_404()
+    days = request.args.get("days", 365, type=int)
+    if days not in PERIODS:
+        days = 365
+    session = get_session()
+    report = service.weak_topics(session, scope, days=days)
+    table = report.table
+    links = manual_links(session, list(table.manual.values()), current_language())
+    return render_template(
+        "reports/weak_topics.html",
+        scope=scope,
+        report=report,
+        ranked=table.ranked(),
+        columns=table.ordered_topics(),
+        stores={s.id: s for s in scope.stores},
+        links={tag: links.get(link) for tag, link in table.manual.items()},
+        topic_label=topic_label,
+        heat_level=weakspots.heat_level,
+        days=days,
+        periods=PERIODS,
+    )
+
+
+def _month_label(key: str) -> str:
+    from datetime import date
+
+    return format_date(date(int(key[:4]), int(key[5:]), 1), "MMM yyyy")
+
+
+def _chart(
+    chart_id: str,
+    title: str,
+    labels: list[str],
+    months: list[str],
+    by_month: dict,
+    on_time: dict | None = None,
+) -> Markup:
+    rates = [by_month[m].pass_rate if m in by_month else None for m in months]
+    averages = [by_month[m].average if m in by_month else None for m in months]
+    lines = [charts.Series(_("Pass rate"), rates), charts.Series(_("Average score"), averages)]
+    if on_time is not None:
+        lines.append(charts.Series(_("Completed on time"), [on_time.get(m) for m in months]))
+    described = [
+        _(
+            "%(month)s: pass rate %(rate)s, average score %(avg)s",
+            month=label,
+            rate=_pct(r),
+            avg=_pct(a),
+        )
+        for label, r, a in zip(labels, rates, averages, strict=True)
+        if r is not None
+    ]
+    svg = charts.line_chart(
+        chart_id,
+        title,
+        "; ".join(described) or _("No graded attempts in this period."),
+        labels,
+        lines,
+    )
+    return Markup(svg)  # noqa: S704 (every text in it is escaped by line_chart)
+
+
+def _pct(value: float | None) -> str:
+    from trainer.i18n import percent
+
+    return percent(value)
+
+
+@bp.route("/trends")
+@roles(*OVERSIGHT)
+def trends():
+    """Pass rate and average score per month, for the scope and for each store."""
+    scope = scope_or_404()
+    zone = ZoneInfo(current_app.config.get("TIMEZONE", "UTC"))
+    report = service.trends(get_session(), scope, zone=zone)
+    labels = [_month_label(m) for m in report.months]
+    name = scope.chosen.name if scope.chosen else _("All stores in view")
+    on_time = service.on_time_completion(get_session(), scope, report.months)
+    overall = _chart(
+        "trend-all",
+        _("%(name)s: pass rate and average score by month", name=name),
+        labels,
+        report.months,
+        report.total,
+        on_time,
+    )
+    per_store = [
+        (
+            store,
+            _chart(
+                f"trend-{store.id}",
+                _(
+                    "%(name)s: pass rate and average score by month",
+                    name=f"{store.code} {store.name}",
+                ),
+                labels,
+                report.months,
+                report.stores[store.id],
+            ),
+        )
+        for store in scope.stores
+        if store.id in report.stores and scope.chosen is None
+    ]
+    return render_template(
+        "reports/trends.html",
+        scope=scope,
+        report=report,
+        labels=labels,
+        overall=overall,
+        per_store=per_store,
+        on_time=on_time,
+    )
 
 
 def first_only() -> bool:
