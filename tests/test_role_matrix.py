@@ -74,6 +74,7 @@ EXPECTED: dict[str, object] = {
     "exports.download": {"compliance", "admin"},
     "reports.weak_topics": OVERSIGHT,
     "reports.trends": OVERSIGHT,
+    "reports.gaps_report": OVERSIGHT,
     "reports.items_index": OVERSIGHT,
     "reports.items": OVERSIGHT,
     "admin.api_clients": ADMIN,

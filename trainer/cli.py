@@ -158,6 +158,7 @@ _EXPORT_OPTIONS = {
     "issued_from": "--from",
     "issued_to": "--to",
     "status": "--status",
+    "expiring_within": "--expiring-within",
 }
 
 
@@ -185,12 +186,19 @@ _EXPORT_OPTIONS = {
     default="all",
     show_default=True,
 )
+@click.option(
+    "--expiring-within",
+    "expiring_within",
+    type=int,
+    metavar="DAYS",
+    help="Only valid certificates expiring within DAYS days.",
+)
 @click.option("--merged", is_flag=True, help="Add all-certificates.pdf (one merged PDF).")
 @click.option("--archival", is_flag=True, help="Write PDF/A-3b files for long-term archiving.")
 @click.option("--lang", type=click.Choice(["zh", "en"]), help="Certificate language.")
 @with_appcontext
 def certificates_export(
-    out, stores, courses, issued_from, issued_to, status, merged, archival, lang
+    out, stores, courses, issued_from, issued_to, status, expiring_within, merged, archival, lang
 ):
     """Export certificates as a ZIP: one PDF each, manifest.csv, optionally a merged PDF."""
     from pathlib import Path
@@ -215,6 +223,7 @@ def certificates_export(
         status=status,
         merged=merged,
         archival=archival,
+        expiring_within=expiring_within,
     )
     try:
         check_filters(session, filters)

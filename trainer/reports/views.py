@@ -14,13 +14,14 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import Markup
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from trainer.courses.service import manual_links
 from trainer.db import get_session
 from trainer.domain import charts, itemstats, topics, weakspots
 from trainer.i18n import current_language
-from trainer.models import Quiz, Role
-from trainer.reports import service
+from trainer.models import Course, Quiz, Role
+from trainer.reports import gaps, service
 from trainer.reports.items import item_analysis
 from trainer.reports.scope import OutOfScope, Scope, report_scope
 from trainer.security import roles
@@ -205,3 +206,67 @@ def _filters(scope: Scope) -> dict[str, str]:
         "store": scope.chosen.code if scope.chosen else "",
         "attempts": "first" if first_only() else "all",
     }
+
+
+GAP_PAGE_SIZE = 50
+
+
+def _gap_filters(session) -> tuple[Course, list[Course], Scope, int, tuple[str, ...]]:
+    """The gap report's course, the courses to choose from, scope, days and reasons."""
+    courses = list(
+        session.scalars(
+            select(Course)
+            .where(Course.active)
+            .order_by(Course.position, Course.code)
+            .options(selectinload(Course.current_version))
+        )
+    )
+    code = request.args.get("course", "")
+    course = next((c for c in courses if c.code == code), None) if code else None
+    if code and course is None:
+        abort(404)
+    if course is None:
+        course = courses[0] if courses else abort(404)
+    scope = scope_or_404()
+    days = request.args.get("within", gaps.DEFAULT_DAYS, type=int)
+    days = min(max(days, 1), gaps.MAX_DAYS)
+    chosen = tuple(r for r in request.args.getlist("reason") if r in gaps.REASONS)
+    return course, courses, scope, days, chosen or gaps.GAPS
+
+
+def _gap_args(course: Course, scope: Scope, days: int, reasons: tuple[str, ...]) -> dict:
+    return {
+        "course": course.code,
+        "store": scope.chosen.code if scope.chosen else "",
+        "within": days,
+        "reason": list(reasons),
+    }
+
+
+@bp.route("/gaps")
+@roles(*OVERSIGHT)
+def gaps_report():
+    """Who in scope lacks a valid certificate for a course (never, expired, revoked, soon)."""
+    session = get_session()
+    course, courses, scope, days, reasons = _gap_filters(session)
+    query = gaps.gap_query(course, scope, days=days, reasons=gaps.REASONS)
+    counts = gaps.gap_counts(session, query)
+    shown = gaps.gap_query(course, scope, days=days, reasons=reasons)
+    total = sum(counts.get(r, 0) for r in reasons)
+    pages = max(1, -(-total // GAP_PAGE_SIZE))
+    page = min(max(request.args.get("page", 1, type=int), 1), pages)
+    return render_template(
+        "reports/gaps.html",
+        course=course,
+        courses=courses,
+        scope=scope,
+        days=days,
+        reasons=reasons,
+        counts=counts,
+        rows=gaps.gap_page(session, shown, page, GAP_PAGE_SIZE),
+        total=total,
+        page=page,
+        pages=pages,
+        args=_gap_args(course, scope, days, reasons),
+        labels={key: _(label) for key, label in gaps.REASON_LABELS.items()},
+    )
