@@ -130,3 +130,22 @@ def test_item_analysis_page_scoped_to_the_supervisors_store(app, client, session
     login_as(client, people["compliance"])
     html = client.get(f"/reports/items/{quiz.slug}?attempts=all").get_data(as_text=True)
     assert "4 graded attempts" in html
+
+
+def test_item_analysis_exports(client, session, people, content):
+    import csv
+    import io
+
+    from openpyxl import load_workbook
+
+    quiz = _four_attempts(session, people)
+    login_as(client, people["compliance"])
+    text = client.get(f"/reports/items/{quiz.slug}/export?attempts=all").get_data(as_text=True)
+    rows = list(csv.DictReader(io.StringIO(text.lstrip("\ufeff"))))
+    single = next(r for r in rows if r["Question ID"] == "b-void-single")
+    assert single["Facility (%)"] == "50.0" and single["Discrimination"] == "70.7"
+    assert single["Options chosen"] == "✓ Void the sale: 2; Refund the sale: 2"
+    data = client.get(f"/reports/items/{quiz.slug}/export?attempts=first&format=xlsx").get_data()
+    values = list(load_workbook(io.BytesIO(data)).active.values)
+    assert values[0][0] == "Question ID"
+    assert {v[0]: v[5] for v in values[1:]}["b-void-single"] == 100

@@ -75,6 +75,8 @@ EXPECTED: dict[str, object] = {
     "reports.weak_topics": OVERSIGHT,
     "reports.trends": OVERSIGHT,
     "reports.gaps_report": OVERSIGHT,
+    "reports.gaps_export": OVERSIGHT,
+    "reports.items_export": OVERSIGHT,
     "reports.items_index": OVERSIGHT,
     "reports.items": OVERSIGHT,
     "admin.api_clients": ADMIN,

@@ -342,6 +342,32 @@ def demo_command(staff: int) -> None:
         click.echo(f"  {role:<11} {username:<{width}}  {password}")
 
 
+@main.command("bench-data")
+@click.option("--staff", default=5000, show_default=True, type=click.IntRange(1, 200_000))
+@click.option("--attempts", default=200_000, show_default=True, type=click.IntRange(0, 5_000_000))
+@click.option("--seed", default=1, show_default=True, type=int, help="Same seed, same data.")
+@with_appcontext
+def bench_data_command(staff: int, attempts: int, seed: int) -> None:
+    """Fill the database with a large organisation and a year of attempts, for benchmarks."""
+    import time
+
+    from trainer.db import get_session
+    from trainer.reports.benchdata import BenchDataError, build
+
+    started = time.perf_counter()
+    try:
+        summary = build(
+            get_session(),
+            staff=staff,
+            attempts=attempts,
+            seed=seed,
+            progress=lambda message: click.echo(f"  {message}", err=True),
+        )
+    except BenchDataError as exc:
+        _fail(str(exc))
+    click.echo(f"Wrote {summary} in {time.perf_counter() - started:.0f} s.")
+
+
 @main.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=click.IntRange(1, 65535))

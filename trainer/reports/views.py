@@ -8,7 +8,15 @@ from __future__ import annotations
 
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, abort, current_app, render_template, request
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    render_template,
+    request,
+    stream_with_context,
+)
 from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -16,12 +24,14 @@ from markupsafe import Markup
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from trainer import audit
+from trainer.certificates.service import local_day
 from trainer.courses.service import manual_links
-from trainer.db import get_session
+from trainer.db import get_session, utcnow
 from trainer.domain import charts, itemstats, topics, weakspots
 from trainer.i18n import current_language
 from trainer.models import Course, Quiz, Role
-from trainer.reports import gaps, service
+from trainer.reports import exports, gaps, service
 from trainer.reports.items import item_analysis
 from trainer.reports.scope import OutOfScope, Scope, report_scope
 from trainer.security import roles
@@ -183,13 +193,18 @@ def items_index():
     return render_template("reports/items_index.html", quizzes=quizzes)
 
 
+def _item_report(slug: str):
+    """The scope and the item analysis the request's filters ask for (404 for a wrong slug)."""
+    quiz = _quiz_or_404(slug)
+    scope = scope_or_404()
+    return scope, item_analysis(get_session(), quiz, scope, first_only=first_only())
+
+
 @bp.route("/items/<slug>")
 @roles(*OVERSIGHT)
 def items(slug: str):
     """Facility, discrimination and option counts of each question of a quiz."""
-    quiz = _quiz_or_404(slug)
-    scope = scope_or_404()
-    report = item_analysis(get_session(), quiz, scope, first_only=first_only())
+    scope, report = _item_report(slug)
     return render_template(
         "reports/items.html",
         report=report,
@@ -197,6 +212,70 @@ def items(slug: str):
         filters=_filters(scope),
         flag_labels={key: _(label) for key, label in itemstats.FLAG_LABELS.items()},
         thresholds=(itemstats.TOO_EASY_ABOVE, itemstats.TOO_HARD_BELOW),
+    )
+
+
+def _download(fmt: str, name: str, title: str, headers: list[str], rows) -> Response:
+    """A streamed CSV or XLSX download of a table (rows are read while it is sent)."""
+    if fmt not in exports.MIMETYPES:
+        abort(404)
+    body = stream_with_context(exports.chunks(fmt, title, headers, rows))
+    response = Response(body, mimetype=exports.MIMETYPES[fmt])
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}.{fmt}"'
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _plain(text) -> str:
+    from trainer.i18n import localised
+
+    return localised(text) if isinstance(text, dict) else str(text or "")
+
+
+@bp.route("/items/<slug>/export")
+@roles(*OVERSIGHT)
+def items_export(slug: str):
+    """The item analysis as CSV or XLSX, with the page's filters."""
+    _scope, report = _item_report(slug)
+    quiz = report.quiz
+    flag_labels = {key: _(label) for key, label in itemstats.FLAG_LABELS.items()}
+    headers = [
+        _("Question ID"),
+        _("Type"),
+        _("Question"),
+        _("Topics"),
+        _("Answers"),
+        _("Facility (%)"),
+        _("Discrimination"),
+        _("Standard deviation (%)"),
+        _("Flags"),
+        _("Options chosen"),
+    ]
+
+    def rows():
+        for row in report.rows:
+            f = row.figures
+            yield [
+                row.qid,
+                row.type,
+                _plain(row.stem),
+                ", ".join(topic_label(t) for t in row.tags),
+                f.n,
+                None if f.facility is None else round(f.facility, 1),
+                None if f.discrimination is None else round(f.discrimination, 1),
+                None if f.sd is None else round(f.sd, 1),
+                ", ".join(flag_labels[flag] for flag in f.flags),
+                "; ".join(
+                    f"{'✓ ' if o.correct else ''}{_plain(o.text)}: {o.count}" for o in row.options
+                ),
+            ]
+
+    return _download(
+        request.args.get("format", "csv"),
+        f"item-analysis-{quiz.slug}",
+        _("Item analysis"),
+        headers,
+        rows(),
     )
 
 
@@ -269,4 +348,54 @@ def gaps_report():
         pages=pages,
         args=_gap_args(course, scope, days, reasons),
         labels={key: _(label) for key, label in gaps.REASON_LABELS.items()},
+    )
+
+
+@bp.route("/gaps/export")
+@roles(*OVERSIGHT)
+def gaps_export():
+    """The gap report as CSV or XLSX: every row of the page's filters, streamed."""
+    session = get_session()
+    course, _courses, scope, days, reasons = _gap_filters(session)
+    fmt = request.args.get("format", "csv")
+    if fmt not in exports.MIMETYPES:
+        abort(404)
+    audit.record(
+        session,
+        "reports.gaps_exported",
+        actor=current_user,
+        details={**_gap_args(course, scope, days, reasons), "format": fmt},
+    )
+    session.commit()
+    labels = {key: _(label) for key, label in gaps.REASON_LABELS.items()}
+    headers = [
+        _("Name"),
+        _("Employee number"),
+        _("Store"),
+        _("Course"),
+        _("Gap"),
+        _("Valid until"),
+        _("Expired on"),
+        _("Revoked on"),
+    ]
+    query = gaps.gap_query(course, scope, days=days, reasons=reasons)
+
+    def rows():
+        # Flask 3.1 closes the request's session before a streamed body is read: the rows come
+        # from a session opened while streaming, which the context's teardown then closes.
+        for r in gaps.gap_rows(get_session(), query):
+            yield [
+                r.name,
+                r.employee_no,
+                r.store,
+                course.code,
+                labels[r.reason],
+                local_day(r.valid_until),
+                local_day(r.last_expired),
+                local_day(r.last_revoked),
+            ]
+
+    day = local_day(utcnow())
+    return _download(
+        fmt, f"certificate-gaps-{course.code}-{day}", _("Certificate gaps"), headers, rows()
     )
