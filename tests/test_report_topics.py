@@ -113,3 +113,18 @@ def test_trends_page_draws_accessible_svg(client, session, people, content):
     assert "pass rate 0%, average score 41.7%" in html
     assert "<script" not in html.split("<main")[1].split("</main>")[0]
     assert client.get("/reports/trends?store=NOPE").status_code == 404
+
+
+def test_figures_are_kept_for_a_while_and_say_when(app, client, session, people, content):
+    quiz = _history(session, people)
+    login_as(client, people["compliance"])
+    first = client.get("/reports/trends").get_data(as_text=True)
+    assert "Figures as of" in first
+    cashier = session.get(User, people["cashier"].user.id)
+    record_attempt(session, cashier, quiz, [("b-void-single", 1, 1, {"choice": "a"})], number=3)
+    assert "average score 41.7%" in client.get("/reports/trends").get_data(as_text=True)
+    app.config["REPORT_CACHE_SECONDS"] = 0
+    # 50, 0, 75 and now 100: one of four passed.
+    assert "pass rate 25%, average score 56.2%" in client.get("/reports/trends").get_data(
+        as_text=True
+    )

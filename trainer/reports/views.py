@@ -6,6 +6,7 @@ aggregated in SQL (see service.py and items.py) and the pages never load rows pe
 
 from __future__ import annotations
 
+import dataclasses
 from zoneinfo import ZoneInfo
 
 from flask import (
@@ -32,6 +33,7 @@ from trainer.domain import charts, itemstats, topics, weakspots
 from trainer.i18n import current_language
 from trainer.models import Course, Quiz, Role
 from trainer.reports import exports, gaps, service
+from trainer.reports.cache import cached
 from trainer.reports.items import item_analysis
 from trainer.reports.scope import OutOfScope, Scope, report_scope
 from trainer.security import roles
@@ -67,7 +69,10 @@ def weak_topics():
     if days not in PERIODS:
         days = 365
     session = get_session()
-    report = service.weak_topics(session, scope, days=days)
+    report, computed_at = cached(
+        ("weak-topics", scope.store_ids, days),
+        lambda: service.weak_topics(session, scope, days=days),
+    )
     table = report.table
     links = manual_links(session, list(table.manual.values()), current_language())
     return render_template(
@@ -82,6 +87,7 @@ def weak_topics():
         heat_level=weakspots.heat_level,
         days=days,
         periods=PERIODS,
+        computed_at=computed_at,
     )
 
 
@@ -136,7 +142,10 @@ def trends():
     """Pass rate and average score per month, for the scope and for each store."""
     scope = scope_or_404()
     zone = ZoneInfo(current_app.config.get("TIMEZONE", "UTC"))
-    report = service.trends(get_session(), scope, zone=zone)
+    report, computed_at = cached(
+        ("trends", scope.store_ids, str(zone)),
+        lambda: service.trends(get_session(), scope, zone=zone),
+    )
     labels = [_month_label(m) for m in report.months]
     name = scope.chosen.name if scope.chosen else _("All stores in view")
     on_time = service.on_time_completion(get_session(), scope, report.months)
@@ -173,6 +182,7 @@ def trends():
         overall=overall,
         per_store=per_store,
         on_time=on_time,
+        computed_at=computed_at,
     )
 
 
@@ -197,14 +207,19 @@ def _item_report(slug: str):
     """The scope and the item analysis the request's filters ask for (404 for a wrong slug)."""
     quiz = _quiz_or_404(slug)
     scope = scope_or_404()
-    return scope, item_analysis(get_session(), quiz, scope, first_only=first_only())
+    first = first_only()
+    report, computed_at = cached(
+        ("items", quiz.id, scope.store_ids, first),
+        lambda: item_analysis(get_session(), quiz, scope, first_only=first),
+    )
+    return scope, dataclasses.replace(report, quiz=quiz), computed_at
 
 
 @bp.route("/items/<slug>")
 @roles(*OVERSIGHT)
 def items(slug: str):
     """Facility, discrimination and option counts of each question of a quiz."""
-    scope, report = _item_report(slug)
+    scope, report, computed_at = _item_report(slug)
     return render_template(
         "reports/items.html",
         report=report,
@@ -212,6 +227,7 @@ def items(slug: str):
         filters=_filters(scope),
         flag_labels={key: _(label) for key, label in itemstats.FLAG_LABELS.items()},
         thresholds=(itemstats.TOO_EASY_ABOVE, itemstats.TOO_HARD_BELOW),
+        computed_at=computed_at,
     )
 
 
@@ -236,7 +252,7 @@ def _plain(text) -> str:
 @roles(*OVERSIGHT)
 def items_export(slug: str):
     """The item analysis as CSV or XLSX, with the page's filters."""
-    _scope, report = _item_report(slug)
+    _scope, report, _computed_at = _item_report(slug)
     quiz = report.quiz
     flag_labels = {key: _(label) for key, label in itemstats.FLAG_LABELS.items()}
     headers = [
