@@ -346,8 +346,9 @@ def demo_command(staff: int) -> None:
 @click.option("--staff", default=5000, show_default=True, type=click.IntRange(1, 200_000))
 @click.option("--attempts", default=200_000, show_default=True, type=click.IntRange(0, 5_000_000))
 @click.option("--seed", default=1, show_default=True, type=int, help="Same seed, same data.")
+@click.option("--quiz", "quiz_slug", help="Put every attempt on this quiz (default: all quizzes).")
 @with_appcontext
-def bench_data_command(staff: int, attempts: int, seed: int) -> None:
+def bench_data_command(staff: int, attempts: int, seed: int, quiz_slug: str | None) -> None:
     """Fill the database with a large organisation and a year of attempts, for benchmarks."""
     import time
 
@@ -361,6 +362,7 @@ def bench_data_command(staff: int, attempts: int, seed: int) -> None:
             staff=staff,
             attempts=attempts,
             seed=seed,
+            quiz_slug=quiz_slug,
             progress=lambda message: click.echo(f"  {message}", err=True),
         )
     except BenchDataError as exc:

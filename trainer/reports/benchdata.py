@@ -127,6 +127,7 @@ def build(
     staff: int,
     attempts: int,
     seed: int = 1,
+    quiz_slug: str | None = None,
     progress: Callable[[str], None] = lambda _message: None,
 ) -> BenchSummary:
     """Write the organisation and its history; commit in batches."""
@@ -136,6 +137,10 @@ def build(
     quizzes = list(session.scalars(select(Quiz).where(Quiz.active).order_by(Quiz.slug)))
     if not quizzes:
         raise BenchDataError("no quizzes: run `trainer db upgrade` (it loads the content) first")
+    if quiz_slug is not None:  # every attempt at one quiz (to measure its item analysis)
+        quizzes = [q for q in quizzes if q.slug == quiz_slug]
+        if not quizzes:
+            raise BenchDataError(f"no active quiz {quiz_slug!r}")
     now = utcnow().replace(microsecond=0)
 
     # --- stores, people ---------------------------------------------------------------------

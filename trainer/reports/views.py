@@ -75,19 +75,38 @@ def weak_topics():
     )
     table = report.table
     links = manual_links(session, list(table.manual.values()), current_language())
+    columns = table.ordered_topics()
+    stores = {s.id: s for s in scope.stores}
+    # The heat map has a cell per store and topic (thousands at a large organisation): cells
+    # are built here with plain string formatting, not a translated filter per cell.
+    heat_rows = [
+        (stores[store_id], [_heat_cell(table.cells.get((store_id, tag))) for tag in columns])
+        for store_id in report.store_ids
+    ]
     return render_template(
         "reports/weak_topics.html",
         scope=scope,
         report=report,
         ranked=table.ranked(),
-        columns=table.ordered_topics(),
-        stores={s.id: s for s in scope.stores},
+        columns=columns,
+        heat_rows=heat_rows,
+        names={tag: topic_label(tag) for tag in columns},
         links={tag: links.get(link) for tag, link in table.manual.items()},
         topic_label=topic_label,
-        heat_level=weakspots.heat_level,
         days=days,
         periods=PERIODS,
         computed_at=computed_at,
+    )
+
+
+def _heat_cell(tally: weakspots.Tally | None) -> tuple[str, str, str] | None:
+    """(colour class, share wrong as whole percent, wrong/answered) of a heat-map cell."""
+    if tally is None or tally.rate is None:
+        return None
+    return (
+        f"heat-{weakspots.heat_level(tally.rate)}",
+        f"{tally.rate:.0f}%",
+        f"{tally.wrong}/{tally.answered}",
     )
 
 
