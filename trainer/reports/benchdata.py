@@ -132,8 +132,6 @@ def build(
 ) -> BenchSummary:
     """Write the organisation and its history; commit in batches."""
     rng = random.Random(seed)  # noqa: S311 (benchmark data, not secrets)
-    if session.scalar(select(Store.id).where(Store.code == f"{PREFIX.upper()}-0001")):
-        raise BenchDataError("bench data is already in this database: use a fresh one")
     quizzes = list(session.scalars(select(Quiz).where(Quiz.active).order_by(Quiz.slug)))
     if not quizzes:
         raise BenchDataError("no quizzes: run `trainer db upgrade` (it loads the content) first")
@@ -141,6 +139,8 @@ def build(
         quizzes = [q for q in quizzes if q.slug == quiz_slug]
         if not quizzes:
             raise BenchDataError(f"no active quiz {quiz_slug!r}")
+    if session.scalar(select(Store.id).where(Store.code == f"{PREFIX.upper()}-0001")):
+        raise BenchDataError("bench data is already in this database: use a fresh one")
     now = utcnow().replace(microsecond=0)
 
     # --- stores, people ---------------------------------------------------------------------
