@@ -216,7 +216,8 @@ def main() -> None:
     b50, b95 = _percentiles(base)
     print(f"\nbaseline bare 20-row page: p50 {b50:.1f} ms, p95 {b95:.1f} ms ({len(base)} runs)\n")
     print(
-        f"{'page':34} {'viewer':11} {'computed p50/p95 ms':>20} {'cached p50/p95 ms':>19} {'x base':>7}"
+        f"{'page':34} {'viewer':11} {'computed p50/p95 ms':>20} "
+        f"{'cached p50/p95 ms':>19} {'x base':>7}"
     )
     for who in ("compliance", "supervisor"):
         client = _client(app, names[who])
@@ -229,12 +230,14 @@ def main() -> None:
             c50, c95 = _percentiles(computed)
             w50, w95 = _percentiles(warm)
             print(
-                f"{name:34} {who:11} {c50:9.0f} /{c95:6.0f}    {w50:8.1f} /{w95:7.1f} {w50 / b50:7.1f}",
+                f"{name:34} {who:11} {c50:9.0f} /{c95:6.0f}    "
+                f"{w50:8.1f} /{w95:7.1f} {w50 / b50:7.1f}",
                 flush=True,
             )
 
     if args.xlsx_rows:
-        out = tempfile.mktemp(suffix=".xlsx")
+        handle, out = tempfile.mkstemp(suffix=".xlsx")
+        os.close(handle)
         result = subprocess.run(
             [
                 sys.executable,
