@@ -128,3 +128,16 @@ def test_figures_are_kept_for_a_while_and_say_when(app, client, session, people,
     assert "pass rate 25%, average score 56.2%" in client.get("/reports/trends").get_data(
         as_text=True
     )
+
+
+def test_pages_in_chinese(client, session, people, content):
+    _history(session, people)
+    session.get(User, people["supervisor"].user.id).language = "zh"
+    session.commit()
+    login_as(client, people["supervisor"])
+    weak = client.get("/reports/weak-topics").get_data(as_text=True)
+    assert "团队最常出错的地方" in weak and "录入错误情形 C1" in weak
+    trends = client.get("/reports/trends").get_data(as_text=True)
+    assert "通过率" in trends and "平均分" in trends
+    items = client.get("/reports/items/no-essay?attempts=all").get_data(as_text=True)
+    assert "区分度" in items and "撤销这笔交易" in items
