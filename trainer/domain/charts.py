@@ -20,8 +20,9 @@ _STYLES = [
     ("#8a5a00", "10 3 2 3", "circle"),
     ("#6f42c1", "4 2", "square"),
 ]
-WIDTH, HEIGHT = 640, 260
-_LEFT, _RIGHT, _TOP, _BOTTOM = 44, 12, 14, 56
+# Small enough that 12-unit text stays readable when a phone shows the chart 330 px wide.
+WIDTH, HEIGHT = 360, 250
+_LEFT, _RIGHT, _TOP, _BOTTOM = 40, 16, 12, 66
 
 
 @dataclass(frozen=True)
@@ -82,11 +83,12 @@ def line_chart(
             f'<text x="{_LEFT - 6}" y="{y + 4:.1f}" text-anchor="end" font-size="12"'
             f' fill="#4d5660">{value:g}{escape(unit)}</text>'
         )
-    every = max(1, -(-count // 8))  # at most 8 x labels, so they never overlap
+    every = max(1, -(-count // 3))  # three or four x labels, so they never overlap
     for i, label in enumerate(labels):
-        if i % every == 0 or i == count - 1:
+        if (count - 1 - i) % every == 0:  # always the latest month
+            anchor = "end" if i == count - 1 and count > 1 else "middle"
             out.append(
-                f'<text x="{_x(i, count):.1f}" y="{HEIGHT - _BOTTOM + 18}" text-anchor="middle"'
+                f'<text x="{_x(i, count):.1f}" y="{HEIGHT - _BOTTOM + 18}" text-anchor="{anchor}"'
                 f' font-size="12" fill="#4d5660">{escape(label)}</text>'
             )
     for n, line in enumerate(series):
@@ -113,8 +115,8 @@ def line_chart(
                 x, y = (float(v) for v in point.split(","))
                 out.append(_marker(shape, x, y, colour))
         # Legend under the axis: a short sample of the line, its marker and its name.
-        lx = _LEFT + (n % 3) * 200
-        ly = HEIGHT - 18 + (n // 3) * 14
+        lx = 8 + (n % 2) * 176
+        ly = HEIGHT - 26 + (n // 2) * 16
         out.append(
             f'<line x1="{lx}" x2="{lx + 28}" y1="{ly - 4}" y2="{ly - 4}" stroke="{colour}"'
             f' stroke-width="2.5"{dash_attr}/>{_marker(shape, lx + 14, ly - 4, colour)}'
