@@ -141,3 +141,20 @@ def test_pages_in_chinese(client, session, people, content):
     assert "通过率" in trends and "平均分" in trends
     items = client.get("/reports/items/no-essay?attempts=all").get_data(as_text=True)
     assert "区分度" in items and "撤销这笔交易" in items
+
+
+def test_many_stores_get_a_table_and_pages(client, session, people, content, monkeypatch):
+    from trainer.reports import views
+
+    _history(session, people)
+    monkeypatch.setattr(views, "CHARTS_UP_TO", 1)
+    monkeypatch.setattr(views, "HEAT_PAGE", 1)
+    login_as(client, people["compliance"])
+    html = client.get("/reports/trends").get_data(as_text=True)
+    assert html.count("<svg") == 1 and "Choose a store above to see its chart." in html
+    assert '<a href="/reports/trends?store=S2">S2</a>' in html
+    first = client.get("/reports/weak-topics").get_data(as_text=True)
+    second = client.get("/reports/weak-topics?page=2&days=365").get_data(as_text=True)
+    heat = [page.split("By store and topic")[1].split("</table>")[0] for page in (first, second)]
+    assert "S1" in heat[0] and "S2" not in heat[0]
+    assert "S2" in heat[1] and "S1" not in heat[1]

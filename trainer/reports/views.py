@@ -58,6 +58,10 @@ def topic_label(tag: str) -> str:
 
 #: Periods the weak-topics page offers, in days.
 PERIODS = (90, 180, 365)
+#: Stores per page of the heat map.
+HEAT_PAGE = 25
+#: Above this many stores the trends page lists stores in a table instead of a chart each.
+CHARTS_UP_TO = 12
 
 
 @bp.route("/weak-topics")
@@ -79,9 +83,12 @@ def weak_topics():
     stores = {s.id: s for s in scope.stores}
     # The heat map has a cell per store and topic (thousands at a large organisation): cells
     # are built here with plain string formatting, not a translated filter per cell.
+    # A page of stores at a time: 25 rows of up to 35 topics stay readable and quick.
+    pages = max(1, -(-len(report.store_ids) // HEAT_PAGE))
+    page = min(max(request.args.get("page", 1, type=int), 1), pages)
     heat_rows = [
         (stores[store_id], [_heat_cell(table.cells.get((store_id, tag))) for tag in columns])
-        for store_id in report.store_ids
+        for store_id in report.store_ids[(page - 1) * HEAT_PAGE : page * HEAT_PAGE]
     ]
     return render_template(
         "reports/weak_topics.html",
@@ -96,6 +103,9 @@ def weak_topics():
         days=days,
         periods=PERIODS,
         computed_at=computed_at,
+        page=page,
+        pages=pages,
+        args={"store": scope.chosen.code if scope.chosen else "", "days": days},
     )
 
 
@@ -150,9 +160,14 @@ def _chart(
 
 
 def _pct(value: float | None) -> str:
-    from trainer.i18n import percent
+    """85.5% (one decimal at most), as trainer.i18n.percent writes it in both languages.
 
-    return percent(value)
+    Plain formatting: a chart's description and table hold hundreds of figures, and Babel's
+    number formatting costs about a millisecond each.
+    """
+    if value is None:
+        return "—"
+    return f"{value:.1f}".removesuffix(".0") + "%"
 
 
 @bp.route("/trends")
@@ -176,6 +191,7 @@ def trends():
         report.total,
         on_time,
     )
+    many = len(report.stores) > CHARTS_UP_TO
     per_store = [
         (
             store,
@@ -191,7 +207,7 @@ def trends():
             ),
         )
         for store in scope.stores
-        if store.id in report.stores and scope.chosen is None
+        if store.id in report.stores and scope.chosen is None and not many
     ]
     if len(per_store) == 1:  # the same figures as the chart above
         per_store = []
@@ -204,7 +220,23 @@ def trends():
         per_store=per_store,
         on_time=on_time,
         computed_at=computed_at,
+        store_table=_store_totals(scope, report) if many else [],
+        pct=_pct,
     )
+
+
+def _store_totals(scope: Scope, report: service.Trends) -> list[tuple]:
+    """(store, attempts, pass rate, average) over the period, per store, for the table."""
+    rows = []
+    for store in scope.stores:
+        months = report.stores.get(store.id)
+        if not months:
+            continue
+        attempts = sum(m.attempts for m in months.values())
+        passed = sum(m.passed for m in months.values())
+        total = sum((m.average or 0) * m.attempts for m in months.values())
+        rows.append((store, attempts, 100.0 * passed / attempts, total / attempts))
+    return rows
 
 
 def first_only() -> bool:
