@@ -365,6 +365,11 @@ def build(
         session.connection().execute(insert(Certificate), certificate_rows[start : start + BATCH])
     _bump_sequences(session, Store, User, Attempt, AttemptItem, Certificate)
     session.commit()
+    if session.bind.dialect.name == "postgresql":
+        # Fresh statistics, as autovacuum would gather after a while: without them the planner
+        # takes the new tables for empty and joins millions of rows in nested loops.
+        with session.bind.connect() as conn:
+            conn.execution_options(isolation_level="AUTOCOMMIT").execute(text("ANALYZE"))
     return BenchSummary(
         n_stores, n_supervisors, staff, written_attempts, written_items, len(certificate_rows)
     )
