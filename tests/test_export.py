@@ -788,3 +788,26 @@ def test_cli_export_of_archival_pdfs(app, certs, tmp_path):
             path = tmp_path / "one.pdf"
             path.write_bytes(data)
             subprocess.run(["qpdf", "--check", str(path)], check=True, capture_output=True)
+
+
+def test_expiring_within_filter_in_the_list_the_export_and_its_checks(
+    client, session, people, certs
+):
+    """Valid certificates that expire within N days: the list, the export query, the checks."""
+    soon = certs["li_card"]
+    soon.expires_at = utcnow() + timedelta(days=10)
+    session.commit()
+    query = select_certificates(session, ExportFilters(expiring_within=30))
+    assert {c.serial for c in session.scalars(query)} == {soon.serial}
+    assert not session.scalars(select_certificates(session, ExportFilters(expiring_within=5))).all()
+    assert ExportFilters.from_params(ExportFilters(expiring_within=30).to_params()) == (
+        ExportFilters(expiring_within=30)
+    )
+    with pytest.raises(export.ExportError) as problem:
+        export.check_filters(session, ExportFilters(expiring_within=0))
+    assert problem.value.option == "expiring_within"
+
+    login_as(client, people["compliance"])
+    html = client.get("/certificates/manage?expiring=30").get_data(as_text=True)
+    assert soon.serial in html and certs["wang_card"].serial not in html
+    assert '<option value="30" selected>' in html

@@ -17,6 +17,7 @@ PUBLIC = "public"
 API = "api token"
 EVERYONE = set(ROLES)
 ADMIN = {"admin"}
+OVERSIGHT = {"supervisor", "compliance", "admin"}
 
 #: endpoint -> who may use it: PUBLIC, or the set of roles.
 EXPECTED: dict[str, object] = {
@@ -92,6 +93,13 @@ EXPECTED: dict[str, object] = {
     "exports.job": {"compliance", "admin"},
     "exports.job_status": {"compliance", "admin"},
     "exports.download": {"compliance", "admin"},
+    "reports.weak_topics": OVERSIGHT,
+    "reports.trends": OVERSIGHT,
+    "reports.gaps_report": OVERSIGHT,
+    "reports.gaps_export": OVERSIGHT,
+    "reports.items_export": OVERSIGHT,
+    "reports.items_index": OVERSIGHT,
+    "reports.items": OVERSIGHT,
     "admin.api_clients": ADMIN,
     "admin.revoke_api_client": ADMIN,
     "api.certificates": API,

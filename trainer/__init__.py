@@ -73,6 +73,7 @@ def configure_blueprints(app: Flask) -> None:
     from trainer.errors import init_app as init_errors
     from trainer.main.views import bp as main_bp
     from trainer.quizzes.views import bp as quizzes_bp
+    from trainer.reports.views import bp as reports_bp
 
     for blueprint in (
         main_bp,
@@ -86,6 +87,7 @@ def configure_blueprints(app: Flask) -> None:
         drill_log_bp,
         certificates_bp,
         exports_bp,
+        reports_bp,
         api_bp,
         auditlog_bp,
     ):

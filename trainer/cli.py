@@ -165,6 +165,7 @@ _EXPORT_OPTIONS = {
     "issued_from": "--from",
     "issued_to": "--to",
     "status": "--status",
+    "expiring_within": "--expiring-within",
 }
 
 
@@ -192,12 +193,19 @@ _EXPORT_OPTIONS = {
     default="all",
     show_default=True,
 )
+@click.option(
+    "--expiring-within",
+    "expiring_within",
+    type=int,
+    metavar="DAYS",
+    help="Only valid certificates expiring within DAYS days.",
+)
 @click.option("--merged", is_flag=True, help="Add all-certificates.pdf (one merged PDF).")
 @click.option("--archival", is_flag=True, help="Write PDF/A-3b files for long-term archiving.")
 @click.option("--lang", type=click.Choice(["zh", "en"]), help="Certificate language.")
 @with_appcontext
 def certificates_export(
-    out, stores, courses, issued_from, issued_to, status, merged, archival, lang
+    out, stores, courses, issued_from, issued_to, status, expiring_within, merged, archival, lang
 ):
     """Export certificates as a ZIP: one PDF each, manifest.csv, optionally a merged PDF."""
     from pathlib import Path
@@ -222,6 +230,7 @@ def certificates_export(
         status=status,
         merged=merged,
         archival=archival,
+        expiring_within=expiring_within,
     )
     try:
         check_filters(session, filters)
@@ -446,6 +455,34 @@ def demo_command(staff: int, keep_demo_passwords: bool) -> None:
             click.echo("Each account asks for a new password at its first sign-in.")
     if changed:
         click.echo("Changed or deactivated since (not reset, not listed): " + ", ".join(changed))
+
+
+@main.command("bench-data")
+@click.option("--staff", default=5000, show_default=True, type=click.IntRange(1, 200_000))
+@click.option("--attempts", default=200_000, show_default=True, type=click.IntRange(0, 5_000_000))
+@click.option("--seed", default=1, show_default=True, type=int, help="Same seed, same data.")
+@click.option("--quiz", "quiz_slug", help="Put every attempt on this quiz (default: all quizzes).")
+@with_appcontext
+def bench_data_command(staff: int, attempts: int, seed: int, quiz_slug: str | None) -> None:
+    """Fill the database with a large organisation and a year of attempts, for benchmarks."""
+    import time
+
+    from trainer.db import get_session
+    from trainer.reports.benchdata import BenchDataError, build
+
+    started = time.perf_counter()
+    try:
+        summary = build(
+            get_session(),
+            staff=staff,
+            attempts=attempts,
+            seed=seed,
+            quiz_slug=quiz_slug,
+            progress=lambda message: click.echo(f"  {message}", err=True),
+        )
+    except BenchDataError as exc:
+        _fail(str(exc))
+    click.echo(f"Wrote {summary} in {time.perf_counter() - started:.0f} s.")
 
 
 @main.command("serve")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
@@ -138,22 +139,28 @@ def _correct_response(question: dict, layout: dict) -> dict | None:
     return None
 
 
-def _pass_quiz(session, user: User, quiz_slug: str, *, miss: int = 1) -> None:
+def _pass_quiz(session, user: User, quiz_slug: str, *, miss: int = 1, when: datetime | None = None):
+    """Take a quiz through the real engine, answering all but ``miss`` questions right.
+
+    ``when`` backdates the attempt (demo history); the answers take a few minutes.
+    """
     from trainer.quizzes.service import advance_scenario, save_responses, start_attempt, submit
 
     quiz = session.scalar(select(Quiz).where(Quiz.slug == quiz_slug))
-    attempt = start_attempt(session, user, quiz)
+    answered = None if when is None else when + timedelta(minutes=6)
+    attempt = start_attempt(session, user, quiz, now=when)
     responses = {
         item.position: _correct_response(item.question, item.layout)
         for item in attempt.items[miss:]
     }
-    save_responses(session, attempt, responses)
+    save_responses(session, attempt, responses, now=answered)
     for item in attempt.items[miss:]:
         if item.question["type"] == "scenario":
             for step_id, option_id in responses[item.position]["path"]:
-                advance_scenario(session, attempt, item.position, step_id, option_id)
+                advance_scenario(session, attempt, item.position, step_id, option_id, now=answered)
     session.flush()
-    submit(session, attempt)
+    submit(session, attempt, now=answered)
+    return attempt
 
 
 def _read_and_acknowledge(session, user: User, code: str) -> None:
@@ -172,8 +179,6 @@ def create_demo_history(session) -> list[str]:
     cashier01 and cashier02 hold valid certificates, cashier03 an expired one and cashier04
     a revoked one, so a new installation shows every certificate state right away.
     """
-    from datetime import timedelta
-
     from trainer.certificates.service import check_and_issue, issue, revoke
     from trainer.db import utcnow
     from trainer.models import Certificate, Course, RevocationReason
@@ -221,4 +226,68 @@ def create_demo_history(session) -> list[str]:
             )
             notes.append(f"{username}: revoked certificate {certificate.serial}")
         session.commit()
+    return notes + create_recent_history(session, course, admin)
+
+
+#: A few weeks of practice for cashier05 onwards, so the reports have something to show:
+#: (quiz, days ago, questions answered wrong) per attempt; the pattern repeats every six people.
+HISTORY_PATTERNS = [
+    [("payment-errors-quiz", 20, 7), ("payment-errors-quiz", 12, 2)],  # failed, then passed
+    [("payment-errors-quiz", 18, 8), ("payment-errors-quiz", 9, 5)],  # failed twice
+    [("payment-errors-quiz", 6, 1), ("emergency-quiz", 3, 4)],  # passed first time
+    [("card-security-quiz", 15, 3), ("payment-errors-quiz", 4, 6)],
+    [("emergency-quiz", 25, 9), ("emergency-quiz", 11, 3)],
+    [("payment-errors-quiz", 27, 5)],  # and a certificate that expires in a fortnight
+]
+
+
+def create_recent_history(session, course, admin: User) -> list[str]:
+    """Backdated attempts (passes and failures) for cashier05 onwards; idempotent.
+
+    People who already have an attempt are left alone, so running the demo again, or after
+    someone used a demo account, changes nothing they did. Passing the course quiz earns the
+    certificate on that day; the sixth pattern holds one issued almost a year ago, which the
+    gap report and the certificate list show as expiring soon.
+    """
+    from trainer.certificates.service import add_months, issue
+    from trainer.db import utcnow
+    from trainer.models import Attempt
+
+    now = utcnow()
+    notes = []
+    cashiers = session.scalars(
+        select(User).where(User.username.like("cashier%")).order_by(User.username)
+    ).all()
+    quizzes = set(session.scalars(select(Quiz.slug).where(Quiz.active)))
+    for index, user in enumerate(c for c in cashiers if c.username >= "cashier05"):
+        if session.scalar(select(Attempt.id).where(Attempt.user_id == user.id).limit(1)):
+            continue
+        pattern = HISTORY_PATTERNS[index % len(HISTORY_PATTERNS)]
+        passed_course, score = None, 88.0
+        for slug, days_ago, wrong in pattern:
+            if slug not in quizzes:
+                continue
+            attempt = _pass_quiz(
+                session, user, slug, miss=wrong, when=now - timedelta(days=days_ago)
+            )
+            session.commit()
+            notes.append(f"{user.username}: {slug} {attempt.percent}% {days_ago} days ago")
+            if slug == "payment-errors-quiz" and attempt.passed:
+                passed_course, score = attempt.submitted_at, attempt.percent
+        if index % len(HISTORY_PATTERNS) == len(HISTORY_PATTERNS) - 1:
+            months = course.current_version.certificate_validity_months
+            passed_course = add_months(now + timedelta(days=14), -months)  # expires in 14 days
+        if passed_course is not None:
+            _read_and_acknowledge(session, user, course.code)
+            certificate = issue(
+                session,
+                user,
+                course,
+                course.current_version,
+                score=score,
+                actor=admin,
+                issued_at=passed_course,
+            )
+            notes.append(f"{user.username}: certificate {certificate.serial}")
+            session.commit()
     return notes

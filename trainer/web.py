@@ -40,6 +40,7 @@ NAV = [
     ("certificates.mine", _l("My certificates")),
     ("quizzes.grading_queue", _l("Grading")),
     ("certificates.manage", _l("Certificates")),
+    ("reports.weak_topics", _l("Reports")),
     ("auditlog.index", _l("Audit log")),
     ("admin.api_clients", _l("API")),
     ("admin.users", _l("Accounts")),

@@ -29,7 +29,15 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session, joinedload
 
 from trainer import audit
-from trainer.certificates.service import day_start, local_day, pdf_data, status_of, with_status
+from trainer.certificates.service import (
+    MAX_EXPIRING_DAYS,
+    day_start,
+    expiring_within,
+    local_day,
+    pdf_data,
+    status_of,
+    with_status,
+)
 from trainer.db import utcnow
 from trainer.models import Certificate, Course, Job, Store, User
 from trainer.spreadsheets import safe_cell
@@ -82,6 +90,7 @@ class ExportFilters:
     status: str = "all"  # all | valid | expired | revoked
     merged: bool = False
     archival: bool = False  # PDF/A-3b, for long-term archiving
+    expiring_within: int | None = None  # only valid ones expiring within this many days
 
     def to_params(self) -> dict:
         """JSON-ready form, as stored in ``Job.params`` and audited."""
@@ -106,6 +115,7 @@ class ExportFilters:
             status=data.get("status") or "all",
             merged=bool(data.get("merged")),
             archival=bool(data.get("archival")),
+            expiring_within=data.get("expiring_within") or None,
         )
 
 
@@ -138,6 +148,11 @@ def check_filters(session: Session, filters: ExportFilters) -> None:
             raise ExportError(option, f"dates run from {FIRST_DAY} to {LAST_DAY}")
     if filters.issued_from and filters.issued_to and filters.issued_from > filters.issued_to:
         raise ExportError("issued_to", "the end date is before the start date")
+    days = filters.expiring_within
+    if days is not None and not 1 <= days <= MAX_EXPIRING_DAYS:
+        raise ExportError(
+            "expiring_within", f"expiring within {days} days: use 1 to {MAX_EXPIRING_DAYS} days"
+        )
 
 
 #: The dates an export filter accepts (certificates are issued between them).
@@ -171,7 +186,7 @@ def select_certificates(
         query = query.where(Certificate.issued_at >= _day_start(filters.issued_from))
     if filters.issued_to:
         query = query.where(Certificate.issued_at < _day_start(filters.issued_to + timedelta(1)))
-    return with_status(query, filters.status, now)
+    return expiring_within(with_status(query, filters.status, now), filters.expiring_within, now)
 
 
 def count_certificates(session: Session, filters: ExportFilters, *, now: datetime | None = None):

@@ -18,8 +18,15 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
-from wtforms import BooleanField, DateField, SelectField, SelectMultipleField, SubmitField
-from wtforms.validators import Optional, ValidationError
+from wtforms import (
+    BooleanField,
+    DateField,
+    IntegerField,
+    SelectField,
+    SelectMultipleField,
+    SubmitField,
+)
+from wtforms.validators import NumberRange, Optional, ValidationError
 
 from trainer import audit, jobs
 from trainer.certificates import pdfmerge
@@ -31,7 +38,7 @@ from trainer.certificates.export import (
     count_certificates,
     job_params,
 )
-from trainer.certificates.service import local_time
+from trainer.certificates.service import MAX_EXPIRING_DAYS, local_time
 from trainer.db import get_session
 from trainer.forms import choices
 from trainer.i18n import LANGUAGE_NAMES, current_language, localised
@@ -56,6 +63,10 @@ class ExportForm(FlaskForm):
     issued_from = DateField(_l("Issued from"), validators=[Optional()])
     issued_to = DateField(_l("Issued until"), validators=[Optional()])
     status = SelectField(_l("Status"), choices=choices(STATUS_CHOICES), default="all")
+    expiring_within = IntegerField(
+        _l("Expiring within (days)"),
+        validators=[Optional(), NumberRange(min=1, max=MAX_EXPIRING_DAYS)],
+    )
     language = SelectField(_l("Language of the certificates"))
     merged = BooleanField(_l("Also one merged PDF of all certificates, for printing"))
     archival = BooleanField(_l("Archival PDFs (PDF/A-3b)"))
@@ -86,6 +97,7 @@ class ExportForm(FlaskForm):
             status=self.status.data,
             merged=bool(self.merged.data),
             archival=bool(self.archival.data),
+            expiring_within=self.expiring_within.data or None,
         )
 
 

@@ -366,6 +366,24 @@ def with_status(query: Select, status: str, now: datetime | None = None) -> Sele
     return query
 
 
+#: Largest "expiring within N days" window the filters accept.
+MAX_EXPIRING_DAYS = 366
+
+
+def expiring_within(query: Select, days: int | None, now: datetime | None = None) -> Select:
+    """Keep certificates valid now that expire within ``days`` days (None or 0: no filter)."""
+    if not days:
+        return query
+    from datetime import timedelta
+
+    now = now or utcnow()
+    return query.where(
+        Certificate.revoked_at.is_(None),
+        Certificate.expires_at > now,
+        Certificate.expires_at <= now + timedelta(days=days),
+    )
+
+
 def verify_url(base_url: str, certificate: Certificate) -> str:
     """The public verification address printed (and QR-encoded) on the certificate."""
     return f"{base_url.rstrip('/')}/verify/{certificate.verify_code}"

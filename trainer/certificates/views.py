@@ -23,6 +23,7 @@ from trainer import audit
 from trainer.certificates.service import (
     CertificateError,
     certificate_by_serial,
+    expiring_within,
     in_scope,
     local_day,
     mask_name,
@@ -52,6 +53,8 @@ from trainer.security import public, roles, signed_in
 
 bp = Blueprint("certificates", __name__)
 PAGE_SIZE = 50
+#: "Expiring within N days" filter of the list, in days.
+EXPIRING_CHOICES = (7, 30, 60, 90)
 
 
 def _verify_limit() -> str:
@@ -220,6 +223,10 @@ def manage():
     if course:
         query = query.join(Course, Certificate.course_id == Course.id).where(Course.code == course)
     query = with_status(query, status)
+    expiring = request.args.get("expiring", 0, type=int)
+    if expiring not in EXPIRING_CHOICES:
+        expiring = 0
+    query = expiring_within(query, expiring)
     if q:
         query = query.where(
             or_(Certificate.serial.ilike(f"%{q}%"), Certificate.holder_name.ilike(f"%{q}%"))
@@ -246,7 +253,14 @@ def manage():
         pages=found.pages,
         stores=stores,
         courses=session.scalars(select(Course).order_by(Course.code)).all(),
-        filters={"store": store, "course": course, "status": status, "q": q},
+        expiring_choices=EXPIRING_CHOICES,
+        filters={
+            "store": store,
+            "course": course,
+            "status": status,
+            "q": q,
+            "expiring": expiring or "",
+        },
     )
 
 

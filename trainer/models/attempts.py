@@ -6,7 +6,7 @@ import enum
 from datetime import datetime
 from functools import cached_property
 
-from sqlalchemy import Enum, ForeignKey, String, UniqueConstraint
+from sqlalchemy import Enum, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, object_session, relationship
 
 from trainer.db import Base, UTCDateTime, utcnow
@@ -24,8 +24,13 @@ class Attempt(Base):
     """One try at a quiz; question order and option order are fixed when it starts."""
 
     __tablename__ = "attempt"
-    # Two tabs starting at once cannot both create attempt number N.
-    __table_args__ = (UniqueConstraint("user_id", "quiz_id", "number"),)
+    __table_args__ = (
+        # Two tabs starting at once cannot both create attempt number N.
+        UniqueConstraint("user_id", "quiz_id", "number"),
+        # Reports start from first (or all) graded attempts in a period, then read their items:
+        # without it the database walks every answer to find the attempts (trainer.reports).
+        Index("ix_attempt_reports", "number", "status", "submitted_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     quiz_id: Mapped[int] = mapped_column(ForeignKey("quiz.id"), index=True)
