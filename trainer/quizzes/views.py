@@ -29,7 +29,12 @@ from trainer.forms import EmptyForm
 from trainer.i18n import current_language
 from trainer.models import AttemptItem, AttemptStatus, Quiz, Role
 from trainer.quizzes import service
-from trainer.quizzes.forms import ordering_ids, present_response, response_from_form
+from trainer.quizzes.forms import (
+    ordering_ids,
+    present_response,
+    response_from_form,
+    scenario_choice,
+)
 from trainer.security import roles, signed_in
 from trainer.web import rich
 
@@ -277,10 +282,13 @@ def step(attempt_id: int):
     """Make one choice in a multi-step scenario; the page then shows its consequence."""
     session = get_session()
     attempt = _own_attempt_or_404(attempt_id)
-    # One button per choice carries "position|step|option", so this works without JavaScript.
+    # One button per choice carries "position|step|shown choice", so this works without
+    # JavaScript; the shown choice (c0, c1 …) is mapped back to the option it stands for.
     position_text, _sep, rest = request.form.get("choice", "").partition("|")
-    step_id, _sep, option_id = rest.partition("|")
+    step_id, _sep, shown = rest.partition("|")
     position = int(position_text) if position_text.isdigit() else -1
+    item = next((i for i in attempt.items if i.position == position), None)
+    option_id = scenario_choice(item, step_id, shown) if item is not None else ""
     try:
         _save_posted(session, attempt, keep_saved=True)  # keep the other answers typed so far
     except service.QuizError as exc:
