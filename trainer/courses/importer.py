@@ -296,10 +296,17 @@ def _import_bank(session, bank, report, problems, glossary) -> None:
         session.add(row)
         session.flush()
     row.title = bank.title
+    # Shipped question ids are unique among the shipped banks (a quiz's fixed questions name
+    # them); a GIFT bank may use the same ids (ids are unique within a bank).
     existing = {
         q.qid: q
         for q in session.scalars(
-            select(Question).where(Question.qid.in_([q["id"] for q in bank.questions]))
+            select(Question)
+            .join(QuestionBank, Question.bank_id == QuestionBank.id)
+            .where(
+                QuestionBank.origin == "content",
+                Question.qid.in_([q["id"] for q in bank.questions]),
+            )
         )
     }
     seen = set()

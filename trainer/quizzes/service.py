@@ -298,6 +298,7 @@ def _candidates_statement(with_tags: bool):
             question.c.id,
             question.c.qid,
             bank.c.slug,
+            bank.c.origin,
             question.c.type,
             question.c.difficulty,
             question.c.tags if with_tags else null().label("tags"),
@@ -308,7 +309,12 @@ def _candidates_statement(with_tags: bool):
             question.c.active,
             or_(
                 bank.c.slug.in_(bindparam("banks", expanding=True)),
-                question.c.qid.in_(bindparam("qids", expanding=True)),
+                # Fixed questions are named by id: ids are unique among the shipped banks
+                # only (a GIFT bank may reuse one), so they come from those.
+                and_(
+                    bank.c.origin == "content",
+                    question.c.qid.in_(bindparam("qids", expanding=True)),
+                ),
             ),
         )
         .order_by(bank.c.slug, question.c.position)
@@ -375,7 +381,11 @@ def drawable(session: Session, quiz: Quiz, revision: int | None = None) -> Drawa
             ]
         )
     result = Drawable(
-        fixed={row.qid: (row.id, row.content_hash) for row in rows if row.qid in fixed_qids},
+        fixed={
+            row.qid: (row.id, row.content_hash)
+            for row in rows
+            if row.qid in fixed_qids and row.origin == "content"
+        },
         pools=eligible,
     )
     if cache is not None:

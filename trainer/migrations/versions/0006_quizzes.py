@@ -1,0 +1,29 @@
+"""Quizzes: question ids unique within a bank, not across banks (issue #16).
+
+Moodle's question names need not be unique, so the same GIFT file imports into two banks.
+
+Revision ID: 0006
+Revises: 0001
+"""
+
+from __future__ import annotations
+
+from alembic import op
+
+revision = "0006"
+down_revision = "0001"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("question", schema=None) as batch_op:
+        batch_op.drop_constraint(batch_op.f("uq_question_qid"), type_="unique")
+        batch_op.create_unique_constraint(batch_op.f("uq_question_bank_id"), ["bank_id", "qid"])
+
+
+def downgrade() -> None:
+    # Fails (as it should) when two banks share a question id.
+    with op.batch_alter_table("question", schema=None) as batch_op:
+        batch_op.drop_constraint(batch_op.f("uq_question_bank_id"), type_="unique")
+        batch_op.create_unique_constraint(batch_op.f("uq_question_qid"), ["qid"])
