@@ -45,6 +45,7 @@ QUIZZES = {
         "questions": ["b-timeout-scenario", "b-void-single", "b-timeout-essay"],
         "shuffle_questions": False,
     },
+    "paged": {"questions": NO_ESSAY, "questions_per_page": 3, "shuffle_questions": False},
 }
 
 
@@ -219,9 +220,11 @@ class _AttemptPage(HTMLParser):
             self.stack[-1]["text"].append(data)
 
 
-def _page(client, attempt_id: int) -> tuple[str, dict[str, _Question], _AttemptPage]:
+def _page(
+    client, attempt_id: int, page: int | None = None
+) -> tuple[str, dict[str, _Question], _AttemptPage]:
     """The attempt page, its questions by question id (found by their stems) and the parser."""
-    response = client.get(f"/attempts/{attempt_id}")
+    response = client.get(f"/attempts/{attempt_id}" + (f"?page={page}" if page else ""))
     assert response.status_code == 200, response.location
     html = response.get_data(as_text=True)
     parser = _AttemptPage()

@@ -94,6 +94,8 @@ class AttemptState:
     quiz_title: dict
     quiz_course_code: str | None
     items: list[ItemState] = field(default_factory=list)
+    # The quiz's questions_per_page (None: all on one page), read with the attempt.
+    questions_per_page: int | None = None
 
 
 @dataclass
@@ -120,6 +122,7 @@ _ATTEMPT_COLUMNS = (
     _Q.c.slug.label("quiz_slug"),
     _Q.c.title.label("quiz_title"),
     _Q.c.course_code.label("quiz_course_code"),
+    _Q.c.definition["questions_per_page"].as_integer().label("questions_per_page"),
 )
 _ITEM_NAMES = [f.name for f in dataclasses.fields(ItemState) if f.name != "question"]
 _ITEM_COLUMNS = [_I.c[name] for name in _ITEM_NAMES]
@@ -455,6 +458,7 @@ def start_attempt(
         quiz_slug=quiz.slug,
         quiz_title=quiz.title,
         quiz_course_code=quiz.course_code,
+        questions_per_page=definition.get("questions_per_page"),
     )
     conn = session.connection()
     columns = {c.name: getattr(attempt, c.name) for c in _A.c if c.name != "id"}
