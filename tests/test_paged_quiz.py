@@ -50,7 +50,7 @@ def test_a_paged_quiz_shows_its_questions_page_by_page(client, session, people, 
     pages = -(-len(NO_ESSAY) // PER_PAGE)
     html, shown, _parser = _page(client, attempt_id)
     assert len(shown) == PER_PAGE
-    assert "Page 1 of %d" % pages in html
+    assert f"Page 1 of {pages}" in html
     navigator = _navigator(html)
     assert len(navigator) == len(NO_ESSAY)
     assert [p for p, _t, _a in navigator] == [str(i // PER_PAGE + 1) for i in range(len(NO_ESSAY))]
