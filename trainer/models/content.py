@@ -264,3 +264,6 @@ class Quiz(Base):
     title: Mapped[dict]
     definition: Mapped[dict]
     active: Mapped[bool] = mapped_column(default=True)
+    # content: quizzes/quizzes/<slug>.yaml (an import replaces it); web: assembled by an admin
+    # on the web (trainer/quizzes/builder.py), left alone by content imports.
+    origin: Mapped[str] = mapped_column(String(20), default="content", server_default="content")
