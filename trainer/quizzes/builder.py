@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 from trainer import audit
 from trainer.domain.content.model import Pool
 from trainer.domain.content.model import Quiz as QuizSpec
+from trainer.domain.messages import N_
 from trainer.models import Counter, Question, QuestionBank, Quiz, User
 from trainer.models.content import CONTENT_REVISION, question_hash, store_question_versions
 
@@ -79,7 +80,7 @@ def pool_problems(session: Session, pools: list[PoolInput]) -> dict[int, tuple[s
         have = available(session, pool.bank, pool.tags)
         if pool.count > have:
             problems[i] = (
-                "Bank %(bank)s has only %(have)d matching questions.",
+                N_("Bank %(bank)s has only %(have)d matching questions."),
                 {"bank": pool.bank, "have": have},
             )
     return problems
