@@ -254,7 +254,7 @@ def test_ids_are_unique_within_a_bank_so_one_file_imports_into_two_banks(app, se
 def test_a_gift_bank_may_reuse_a_content_question_id(app, session, tmp_path):
     """A content quiz's fixed question still names the content question, not the GIFT one."""
     from trainer.courses.importer import import_tree
-    from trainer.quizzes.service import drawable
+    from trainer.quizzes.drawing import drawable
 
     import_tree(app, Path(__file__).parent / "fixtures" / "content")
     path = tmp_path / "reuse.gift"

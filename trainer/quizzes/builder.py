@@ -120,7 +120,7 @@ def save_quiz(session: Session, data: QuizInput, actor: User, quiz: Quiz | None 
         session.add(quiz)
     quiz.title, quiz.definition = data.title, definition
     session.flush()
-    # What quizzes may draw is cached per content revision (service.drawable).
+    # What quizzes may draw is cached per content revision (drawing.drawable).
     Counter.increment(session, CONTENT_REVISION)
     audit.record(
         session,
