@@ -82,7 +82,14 @@ def test_load_bank_normalises_questions() -> None:
     scenario = content.questions["b-timeout-scenario"]
     assert scenario["start"] == "s1"
     assert scenario["max_points"] == 3
-    assert scenario["steps"][0]["scenario"]["rows"] == [["14:02", "¥128.00"]]
+    assert scenario["steps"][0]["scenario"]["rows"][0] == [
+        "14:02",
+        "消费 SALE",
+        "¥128.00",
+        "6222 **** **** 1234",
+        "000231",
+        "超时 TIMEOUT",
+    ]
     assert scenario["steps"][0]["options"][1]["critical"] is True
     assert scenario["steps"][1]["options"][1]["points"] == 0
     assert content.questions["b-intro-description"]["points"] == 0
@@ -244,3 +251,28 @@ def test_broken_content_is_reported(
     tree: Path, file: str, old: str, new: str, where: int | tuple[str, str | None], message: str
 ) -> None:
     assert_reported(tree, file, old, new, where, message)
+
+
+def test_scenario_steps_whose_best_choice_is_always_first_are_warned_about() -> None:
+    """Issue #14: a pattern in where the best choice is written (valid content, a warning)."""
+    from trainer.domain.content.banks import answer_position_warnings
+    from trainer.domain.content.model import Bank
+
+    def scenario(qid: str, best: int) -> dict:
+        points = [0, 0]
+        points[best] = 2
+        step = {
+            "id": "s1",
+            "options": [{"id": "a", "points": points[0]}, {"id": "b", "points": points[1]}],
+        }
+        return {"id": qid, "type": "scenario", "file": "b.yaml", "line": 3, "steps": [step]}
+
+    first = Bank("b", {}, [scenario(f"s{n}", 0) for n in range(3)], Path("b.yaml"))
+    assert answer_position_warnings({"b": first}) == [
+        'b.yaml:3: bank "b": the best choice of all 3 scenario steps is choice 1; '
+        "write it at different positions"
+    ]
+    mixed = Bank("b", {}, [scenario(f"s{n}", n % 2) for n in range(3)], Path("b.yaml"))
+    assert answer_position_warnings({"b": mixed}) == []
+    two = Bank("b", {}, [scenario(f"s{n}", 0) for n in range(2)], Path("b.yaml"))
+    assert answer_position_warnings({"b": two}) == []  # too few to call it a pattern
