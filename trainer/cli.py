@@ -76,6 +76,11 @@ def content_check(path: str | None) -> None:
     if problems:
         click.echo(f"{len(problems)} problem(s) in {root}", err=True)
         sys.exit(1)
+    from trainer.domain.content import load_content
+    from trainer.domain.content.banks import answer_position_warnings
+
+    for warning in answer_position_warnings(load_content(root).banks):
+        click.echo(f"warning: {warning}", err=True)
     click.echo(f"Content in {root} is valid.")
 
 

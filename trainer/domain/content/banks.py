@@ -136,3 +136,49 @@ def read_question(c: Checker, raw: Any, file: str, line: int, bank: str) -> dict
     if qtype is not None:
         TYPES[qtype].check(c, node, file, who, md, question)
     return question
+
+
+# --- warnings: things that are valid but give answers away -----------------------------------
+
+#: A bank with fewer such questions than this is too small to call a pattern.
+PATTERN_MIN = 3
+
+
+def answer_position_warnings(banks: dict[str, Bank]) -> list[str]:
+    """Banks whose right answers are all written at one position (issue #14).
+
+    The attempt page shuffles options (and scenario choices) when the quiz says
+    ``shuffle_options``, so this gives nothing away there; but a quiz that does not shuffle,
+    or a GIFT export read elsewhere, would. Returned as ``file:line: message`` texts.
+    """
+    out = []
+    for bank in banks.values():
+        single = [
+            (q, [o.get("correct") is True for o in q.get("options") or []])
+            for q in bank.questions
+            if q.get("type") == "single" and len(q.get("options") or []) >= 2
+        ]
+        places = {flags.index(True) for _q, flags in single if True in flags}
+        if len(single) >= PATTERN_MIN and len(places) == 1:
+            first = single[0][0]
+            out.append(
+                f'{first["file"]}:{first["line"]}: bank "{bank.slug}": the right option of '
+                f"all {len(single)} single-choice questions is option {places.pop() + 1}; "
+                "write it at different positions"
+            )
+        steps = [
+            [option.get("points", 0) for option in step.get("options") or []]
+            for q in bank.questions
+            if q.get("type") == "scenario"
+            for step in q.get("steps") or []
+        ]
+        steps = [points for points in steps if len(points) >= 2 and len(set(points)) > 1]
+        best = {points.index(max(points)) for points in steps}
+        if len(steps) >= PATTERN_MIN and len(best) == 1:
+            first = next(q for q in bank.questions if q.get("type") == "scenario")
+            out.append(
+                f'{first["file"]}:{first["line"]}: bank "{bank.slug}": the best choice of '
+                f"all {len(steps)} scenario steps is choice {best.pop() + 1}; "
+                "write it at different positions"
+            )
+    return out
