@@ -84,7 +84,9 @@ def test_moving_between_pages_saves_and_never_clears_other_pages(client, session
     html2, _second, _parser = _page(client, attempt_id, 2)
     shown2 = re.search(r'name="shown" value="([\d,]*)"', html2).group(1)
     assert not set(map(int, shown2.split(","))) & on_first
-    assert _post(client, f"/attempts/{attempt_id}/save", {"shown": shown2}).status_code == 302
+    plain = _post(client, f"/attempts/{attempt_id}/save", {"shown": shown2, "page": "2"})
+    assert plain.location == f"/attempts/{attempt_id}?page=2"  # back to the same page
+    assert 'name="page" value="2"' in html2
     assert _post(client, f"/attempts/{attempt_id}/save", {"shown": shown2}, headers=FETCH).json[
         "ok"
     ]

@@ -342,7 +342,9 @@ def save(attempt_id: int):
     if goto is not None:  # the navigator of a paged quiz: saved, then the page asked for
         return redirect(url_for("quizzes.attempt", attempt_id=attempt.id, page=goto))
     flash(_("Your answers are saved."), "success")
-    return redirect(url_for("quizzes.attempt", attempt_id=attempt.id))
+    # A paged quiz names its page: a plain save comes back to it, not to page 1.
+    page = request.form.get("page", type=int)
+    return redirect(url_for("quizzes.attempt", attempt_id=attempt.id, page=page))
 
 
 @bp.post("/attempts/<int:attempt_id>/step")
