@@ -228,3 +228,33 @@ def test_content_hashes_are_stored_and_follow_changes(app, session, tree):
             "en"
         ]
     )
+
+
+def _single(qid: str, right: int) -> str:
+    options = "".join(
+        f"      - id: {oid}\n        text: {{zh: 选项{oid}, en: Option {oid}}}\n"
+        f"        feedback: {{zh: 反馈{oid}, en: Feedback {oid}}}\n"
+        + ("        correct: true\n" if i == right else "")
+        for i, oid in enumerate("abc")
+    )
+    return (
+        f"  - id: {qid}\n    type: single\n"
+        f"    stem: {{zh: 题目{qid}, en: Question {qid}}}\n    options:\n{options}"
+    )
+
+
+def test_check_warns_when_a_banks_right_options_sit_at_one_position(app, tree):
+    """Issue #14: valid, but a quiz that does not shuffle would give the answers away."""
+    bank = tree / "quizzes/banks/positions.yaml"
+    head = "bank: positions\ntitle: {zh: 位置, en: Positions}\nquestions:\n"
+    bank.write_text(head + "".join(_single(f"p-{n}", 0) for n in range(3)), encoding="utf-8")
+    result = app.test_cli_runner().invoke(args=["content", "check", str(tree)])
+    assert result.exit_code == 0, result.output
+    assert "is valid" in result.stdout
+    assert (
+        'warning: quizzes/banks/positions.yaml:4: bank "positions": the right option of all 3 '
+        "single-choice questions is option 1; write it at different positions"
+    ) in result.stderr
+    bank.write_text(head + "".join(_single(f"p-{n}", n) for n in range(3)), encoding="utf-8")
+    spread = app.test_cli_runner().invoke(args=["content", "check", str(tree)])
+    assert spread.exit_code == 0 and "warning" not in spread.stderr

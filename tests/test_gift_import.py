@@ -230,19 +230,46 @@ def test_cli_refuses_a_file_that_is_not_utf8(app, session, tmp_path):
     assert count(session, QuestionBank) == 0
 
 
-def test_ids_must_not_collide_with_other_banks(app, session):
+def test_ids_are_unique_within_a_bank_so_one_file_imports_into_two_banks(app, session):
+    """Issue #16: Moodle's question names need not be unique; ours are unique per bank."""
     assert import_cli(app, MOODLE, "first").exit_code == 0
-    # Both files have a question titled "Moodle activities".
-    result = import_cli(app, IN_CATEGORY, "second")
-    assert result.exit_code == 1
-    assert result.stderr.splitlines()[0] == (
-        f"{IN_CATEGORY}:9: question id 'moodle-activities' already belongs to bank 'first'; "
-        "give the question another ::title:: (ids are made from titles) or import the file "
-        "into that bank"
-    )
+    # Both files have a question titled "Moodle activities", and MOODLE goes in twice.
+    assert import_cli(app, IN_CATEGORY, "second").exit_code == 0, "shared title"
+    assert import_cli(app, MOODLE, "third").exit_code == 0, "the same file again"
     session.expire_all()
-    assert session.scalar(select(QuestionBank).where(QuestionBank.slug == "second")) is None
-    assert count(session, Question) == 9
+    first, third = bank_questions(session, "first"), bank_questions(session, "third")
+    assert set(first) == set(third) and len(first) == 9
+    assert "moodle-activities" in bank_questions(session, "second")
+    assert all(first[qid].id != third[qid].id for qid in first)
+    # Importing one bank again updates that bank only: the others keep their rows as they are.
+    again = import_cli(app, MOODLE, "first")
+    assert again.exit_code == 0
+    session.expire_all()
+    assert {q: r.id for q, r in bank_questions(session, "third").items()} == {
+        q: r.id for q, r in third.items()
+    }
+    assert all(r.active for r in bank_questions(session, "third").values())
+
+
+def test_a_gift_bank_may_reuse_a_content_question_id(app, session, tmp_path):
+    """A content quiz's fixed question still names the content question, not the GIFT one."""
+    from trainer.courses.importer import import_tree
+    from trainer.quizzes.drawing import drawable
+
+    import_tree(app, Path(__file__).parent / "fixtures" / "content")
+    path = tmp_path / "reuse.gift"
+    # basics-quiz names b-rerun-truefalse as a fixed question.
+    path.write_text("::b-rerun-truefalse::A GIFT question with a content id {T}\n")
+    result = import_cli(app, path, "reuse")
+    assert result.exit_code == 0, result.stderr
+    session.expire_all()
+    rows = session.scalars(select(Question).where(Question.qid == "b-rerun-truefalse")).all()
+    assert sorted(r.bank.origin for r in rows) == ["content", "gift"]
+    content = next(r for r in rows if r.bank.origin == "content")
+    quiz = session.scalar(select(Quiz).where(Quiz.slug == "basics-quiz"))
+    assert drawable(session, quiz).fixed["b-rerun-truefalse"][0] == content.id
+    # And the content can be imported again alongside the GIFT bank.
+    import_tree(app, Path(__file__).parent / "fixtures" / "content")
 
 
 def test_refuses_content_banks_and_bad_bank_names(app, session):

@@ -12,6 +12,7 @@ from __future__ import annotations
 import functools
 import html as htmlmod
 import json
+import random
 import re
 import shutil
 from html.parser import HTMLParser
@@ -325,9 +326,67 @@ def _check_markup(parser: _Page, items, lang: str) -> None:
                 assert [t for _v, t in offered] != authored, f"{q['id']}: rights in answer order"
 
 
-def _scenario_round(client, attempt, paths: dict[int, list], token: str) -> bool:
-    """Take the first option of the step due in every unfinished scenario; False when all done."""
+class _Choices(HTMLParser):
+    """Per question section, the choices as shown: (value, visible text) in page order.
+
+    Radio buttons and checkboxes (inside their label) and a scenario's step buttons.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.shown: dict[int, list[list]] = {}
+        self.current: int | None = None
+        self.open: list | None = None  # the choice whose text is being read
+        self.closing = ""
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag == "section" and re.fullmatch(r"q\d+", a.get("id") or ""):
+            self.current = int(a["id"][1:])
+            self.shown[self.current] = []
+        elif self.current is None:
+            return
+        elif tag == "input" and a.get("type") in ("radio", "checkbox") and a.get("value"):
+            if a["value"] not in ("true", "false"):  # true/false has no authored options
+                self.open, self.closing = [a["value"], ""], "label"
+                self.shown[self.current].append(self.open)
+        elif tag == "button" and a.get("name") == "choice":
+            self.open, self.closing = [a["value"], ""], "button"
+            self.shown[self.current].append(self.open)
+
+    def handle_endtag(self, tag):
+        if tag == "section":
+            self.current = None
+        elif self.open is not None and tag == self.closing:
+            self.open[1] = _norm(self.open[1])
+            self.open = None
+
+    def handle_data(self, data):
+        if self.open is not None:
+            self.open[1] += data
+
+
+def _shown_choices(page: str) -> dict[int, list[list]]:
+    parser = _Choices()
+    parser.feed(page)
+    return parser.shown
+
+
+def _option_at(options: list[dict], text: str) -> dict:
+    """The authored option whose English text the page shows as ``text``."""
+    found = [o for o in options if _plain(in_lang(o.get("text"), "en")) == text]
+    assert len(found) == 1, f"{text!r} matches {len(found)} options"
+    return found[0]
+
+
+def _scenario_round(client, attempt, paths: dict[int, list], token: str, page: str) -> bool:
+    """Take the first choice shown at the step due in every unfinished scenario (False: all done).
+
+    The page's button says which choice it is only by its position (c0, c1 …); the authored
+    option is found from the button's text, as a learner would.
+    """
     moved = False
+    shown = _shown_choices(page)
     for item in attempt.items:
         q = item.question
         if q["type"] != "scenario":
@@ -336,10 +395,11 @@ def _scenario_round(client, attempt, paths: dict[int, list], token: str) -> bool
         _taken, due, _error = walk_path(q, path)
         if due is None:
             continue
-        option = scenario_steps(q)[due]["options"][0]["id"]
+        value, text = shown[item.position][0]
+        assert value == f"{item.position}|{due}|c0"
+        option = _option_at(scenario_steps(q)[due]["options"], text)["id"]
         response = client.post(
-            f"/attempts/{attempt.id}/step",
-            data={"csrf_token": token, "choice": f"{item.position}|{due}|{option}"},
+            f"/attempts/{attempt.id}/step", data={"csrf_token": token, "choice": value}
         )
         assert response.status_code == 302
         path.append([due, option])
@@ -374,7 +434,10 @@ def test_no_answer_on_the_attempt_page_or_in_autosave(client, session, people, e
             # After the first look only the scenarios change: check what they reveal.
             only = ("scenario",) if rounds else None
             checked += _check_page(page.get_data(as_text=True), attempt.items, paths, lang, only)
-        if not _scenario_round(client, attempt, paths, token):
+        user.language = "en"
+        session.commit()
+        page = client.get(f"/attempts/{attempt_id}").get_data(as_text=True)
+        if not _scenario_round(client, attempt, paths, token, page):
             break
         rounds += 1
     assert rounds >= 2  # scenarios were followed past their first step
@@ -383,9 +446,8 @@ def test_no_answer_on_the_attempt_page_or_in_autosave(client, session, people, e
     # Autosave: answer the first option of everything and read the JSON back.
     form = {"csrf_token": token}
     for item in attempt.items:
-        layout = item.layout
-        if layout.get("options"):
-            form[f"q{item.position}"] = layout["options"][0]
+        if item.question["type"] in ("single", "multiple"):
+            form[f"q{item.position}"] = "o0"  # the first option shown
     saved = client.post(f"/attempts/{attempt_id}/save", data=form, headers=FETCH)
     assert saved.status_code == 200 and saved.json["ok"] is True
     assert set(saved.json) == {"ok", "saved_at"}
@@ -397,3 +459,73 @@ def test_no_answer_on_the_attempt_page_or_in_autosave(client, session, people, e
     reloaded = client.get(f"/attempts/{attempt_id}").get_data(as_text=True)
     _check_page(reloaded, attempt.items, paths, LANGS[rounds % 2], ("single", "multiple"))
     assert re.search(r'type="radio" name="q\d+" value="[^"]+" checked', reloaded)
+
+
+def test_option_values_and_order_do_not_give_the_answer(
+    client, session, people, everything, monkeypatch
+):
+    """Issue #14: no option value or position on the page correlates with correctness.
+
+    Over many attempts at every shipped question, the page's values are only positions
+    (o0, o1 … / c0, c1 …), and the right option (single choice), the set of right options
+    (multiple response) and the best first choice of a scenario move between positions.
+    The attempts' shuffles are seeded so that the test gives the same verdict every run.
+    """
+    from trainer.domain.questions.scenario import option_points
+    from trainer.quizzes import service
+
+    seeds = random.Random("issue-14")
+    monkeypatch.setattr(service.secrets, "randbits", lambda bits: seeds.getrandbits(bits))
+    user = session.get(User, people["cashier"].user.id)
+    user.language = "en"
+    session.commit()
+    login_as(client, people["cashier"])
+    token = csrf_token(client, "/quizzes/")
+    seen: dict[str, list] = {}  # question id -> where the right answer was, per attempt
+    positions: dict[str, list[float]] = {"single": [], "multiple": [], "scenario": []}
+    attempts = 16
+    for _ in range(attempts):
+        started = client.post("/quizzes/everything/start", data={"csrf_token": token})
+        attempt_id = int(started.location.rsplit("/", 1)[1])
+        page = client.get(f"/attempts/{attempt_id}").get_data(as_text=True)
+        shown = _shown_choices(page)
+        session.expire_all()
+        for item in session.get(Attempt, attempt_id).items:
+            q, choices = item.question, shown[item.position]
+            if q["type"] in ("single", "multiple"):
+                options = q["options"]
+                assert [v for v, _t in choices] == [f"o{i}" for i in range(len(options))]
+                right = [
+                    i for i, (_v, t) in enumerate(choices) if _option_at(options, t).get("correct")
+                ]
+            elif q["type"] == "scenario":
+                step = scenario_steps(q)[q["start"]]
+                options = step["options"]
+                assert [v for v, _t in choices] == [
+                    f"{item.position}|{step['id']}|c{i}" for i in range(len(options))
+                ]
+                top = max(option_points(o) for o in options)
+                right = [
+                    i
+                    for i, (_v, t) in enumerate(choices)
+                    if option_points(_option_at(options, t)) == top
+                ]
+                if len(right) == len(options):
+                    continue  # every choice scores the same: nothing to give away
+            else:
+                continue
+            seen.setdefault(q["id"], []).append(tuple(right))
+            # Where the right answers sit, from 0 (first) to 1 (last).
+            positions[q["type"]] += [i / (len(options) - 1) for i in right]
+        submitted = client.post(f"/attempts/{attempt_id}/submit", data={"csrf_token": token})
+        assert submitted.status_code == 302
+    assert all(len(places) == attempts for places in seen.values())
+    fixed = sorted(qid for qid, places in seen.items() if len(set(places)) == 1)
+    assert not fixed, f"the right answer sits at the same place in every attempt: {fixed}"
+    for kind, found in positions.items():
+        assert len(found) >= attempts, kind  # the shipped banks have questions of each kind
+        # Spread over the positions: on average near the middle, neither mostly first nor last.
+        mean = sum(found) / len(found)
+        assert 0.35 < mean < 0.65, f"{kind}: the right answers sit at {mean:.2f} on average"
+        first = sum(1 for p in found if p == 0) / len(found)
+        assert first < 0.6, f"{kind}: {first:.0%} of the right answers are shown first"

@@ -45,6 +45,7 @@ QUIZZES = {
         "questions": ["b-timeout-scenario", "b-void-single", "b-timeout-essay"],
         "shuffle_questions": False,
     },
+    "paged": {"questions": NO_ESSAY, "questions_per_page": 3, "shuffle_questions": False},
 }
 
 
@@ -219,9 +220,11 @@ class _AttemptPage(HTMLParser):
             self.stack[-1]["text"].append(data)
 
 
-def _page(client, attempt_id: int) -> tuple[str, dict[str, _Question], _AttemptPage]:
+def _page(
+    client, attempt_id: int, page: int | None = None
+) -> tuple[str, dict[str, _Question], _AttemptPage]:
     """The attempt page, its questions by question id (found by their stems) and the parser."""
-    response = client.get(f"/attempts/{attempt_id}")
+    response = client.get(f"/attempts/{attempt_id}" + (f"?page={page}" if page else ""))
     assert response.status_code == 200, response.location
     html = response.get_data(as_text=True)
     parser = _AttemptPage()
@@ -468,7 +471,7 @@ def test_a_stale_scenario_choice_keeps_the_typed_answers(client, session, people
     _html, shown, _parser = _page(client, attempt_id)
     data = _fields("b-void-single", shown["b-void-single"], right=True)
     response = _post(
-        client, f"/attempts/{attempt_id}/step", {**data, "choice": "0|s2|a"}, follow_redirects=True
+        client, f"/attempts/{attempt_id}/step", {**data, "choice": "0|s2|c0"}, follow_redirects=True
     )
     assert "That choice is not available." in response.get_data(as_text=True)
     items = {i.question["id"]: i for i in _attempt(session, attempt_id).items}
@@ -520,7 +523,7 @@ def test_double_submit_and_a_second_tab_grade_once(app, client, session, people,
     assert _submit(other_tab, attempt_id, wrong).location == f"/attempts/{attempt_id}/result"
     late = _post(other_tab, f"/attempts/{attempt_id}/save", wrong, headers=FETCH)
     assert late.status_code == 409 and late.json["error"] == "closed"
-    choice = _post(other_tab, f"/attempts/{attempt_id}/step", {"choice": "0|s1|b"})
+    choice = _post(other_tab, f"/attempts/{attempt_id}/step", {"choice": "0|s1|c1"})
     assert choice.status_code == 302
     after = _attempt(session, attempt_id)
     assert (after.score, after.percent, after.submitted_at, after.status) == before
@@ -662,6 +665,7 @@ def test_question_and_option_order_is_stored_with_the_attempt(
         options = {
             qid: (
                 [i["value"] for i in q.inputs if i["type"] in ("radio", "checkbox")],
+                [i["label"] for i in q.inputs if i["type"] in ("radio", "checkbox")],
                 [s["label"] for s in q.selects.values()],
                 [[t for _v, t, _s in s["options"]] for s in q.selects.values()],
             )
@@ -677,7 +681,10 @@ def test_question_and_option_order_is_stored_with_the_attempt(
     items = _attempt(session, attempt_id).items
     assert [i.question["id"] for i in items] == first[0]
     single = next(i for i in items if i.question["id"] == "b-void-single")
-    assert first[1]["b-void-single"][0] == single.layout["options"]
+    # The values are shown positions (issue #14); the texts follow the stored order.
+    assert first[1]["b-void-single"][0] == [f"o{i}" for i in range(len(single.layout["options"]))]
+    texts = {o["id"]: o["text"]["en"] for o in QUESTIONS["b-void-single"]["options"]}
+    assert first[1]["b-void-single"][1] == [texts[oid] for oid in single.layout["options"]]
 
 
 # --- grading policy ---------------------------------------------------------------------------
@@ -781,7 +788,7 @@ def test_a_cashier_cannot_open_another_cashiers_attempt(app, client, session, pe
     login_as(other, people["cashier2"])
     assert other.get(f"/attempts/{attempt_id}").status_code == 404
     assert _post(other, f"/attempts/{attempt_id}/save", data, headers=FETCH).status_code == 404
-    assert _post(other, f"/attempts/{attempt_id}/step", {"choice": "0|s1|a"}).status_code == 404
+    assert _post(other, f"/attempts/{attempt_id}/step", {"choice": "0|s1|c0"}).status_code == 404
     assert _post(other, f"/attempts/{attempt_id}/submit", {}).status_code == 404
     _submit(client, attempt_id)
     assert other.get(f"/attempts/{attempt_id}/result").status_code == 404
@@ -897,7 +904,7 @@ def test_autosave_of_one_question_leaves_the_others_alone(app, client, session, 
     def first_answer(item):
         if item.question["type"] == "truefalse":
             return "true"
-        return item.layout["options"][0]
+        return "o0"  # the first option shown
 
     fetch = {"X-Requested-With": "fetch"}
     both = {"q0": first_answer(items[0]), "q1": first_answer(items[1])}

@@ -60,6 +60,7 @@ def configure_extensions(app: Flask) -> None:
 def configure_blueprints(app: Flask) -> None:
     """One blueprint per area."""
     from trainer.admin.gift_views import bp as gift_bp
+    from trainer.admin.quiz_views import bp as quizbuilder_bp
     from trainer.admin.views import bp as admin_bp
     from trainer.api.views import bp as api_bp
     from trainer.auditlog.views import bp as auditlog_bp
@@ -80,6 +81,7 @@ def configure_blueprints(app: Flask) -> None:
         auth_bp,
         admin_bp,
         gift_bp,
+        quizbuilder_bp,
         courses_bp,
         quizzes_bp,
         drills_bp,

@@ -46,6 +46,7 @@ NAV = [
     ("admin.users", _l("Accounts")),
     ("admin.stores", _l("Stores")),
     ("gift.upload", _l("Question banks")),
+    ("quizbuilder.index", _l("Quiz builder")),
 ]
 
 

@@ -8,14 +8,19 @@ from sqlalchemy import select
 
 from tests.browser.conftest import sign_in_and_start
 from trainer.models import AttemptItem
+from trainer.quizzes.forms import present_response
 
 pytestmark = pytest.mark.browser
 
 
 def _saved(session, attempt_id: int) -> dict[int, dict | None]:
+    """The saved responses in the page's terms (an option as the value it has on the page)."""
     session.expire_all()
     items = session.scalars(select(AttemptItem).where(AttemptItem.attempt_id == attempt_id))
-    return {item.position: item.response for item in items}
+    return {
+        item.position: None if item.response is None else dict(present_response(item))
+        for item in items
+    }
 
 
 def _response(radio) -> dict:

@@ -12,6 +12,7 @@ from tests.helpers import qr_code_of
 from trainer.admin.service import create_user
 from trainer.courses.importer import import_shipped_content
 from trainer.demo import _correct_response
+from trainer.domain.questions import TYPES
 from trainer.models import Attempt, AttemptItem, Certificate, Role, User
 
 pytestmark = pytest.mark.browser
@@ -27,11 +28,11 @@ def _answer(page, item: AttemptItem) -> None:
     response = _correct_response(q, item.layout)
     section = page.locator(f"#{name}")
     kind = q["type"]
-    if kind == "single":
-        section.locator(f"input[value='{response['choice']}']").check()
-    elif kind == "multiple":
-        for choice in response["choices"]:
-            section.locator(f"input[value='{choice}']").check()
+    if kind in ("single", "multiple"):
+        # The page names options by their shown position (issue #14), not their content id.
+        shown = TYPES[kind].real_to_shown(q, item.layout)
+        for choice in response.get("choices") or [response.get("choice")]:
+            section.locator(f"input[value='{shown[choice]}']").check()
     elif kind == "truefalse":
         section.locator(f"input[value='{str(response['value']).lower()}']").check()
     elif kind == "ordering":
@@ -44,8 +45,10 @@ def _answer(page, item: AttemptItem) -> None:
     elif kind in ("numeric", "short"):
         section.locator(f"input[name='{name}']").fill(response.get("value") or response["text"])
     elif kind == "scenario":
+        choices = TYPES["scenario"].normalise_layout(q, item.layout)["choices"]
         for step, option in response["path"]:
-            page.locator(f"button[value='{item.position}|{step}|{option}']").click()
+            shown = f"c{choices[step].index(option)}"
+            page.locator(f"button[value='{item.position}|{step}|{shown}']").click()
             page.wait_for_load_state()
 
 

@@ -133,7 +133,21 @@ def import_content(
         _import_course(session, course, position, report, problems)
     for bank in content.banks.values():
         _import_bank(session, bank, report, problems, content.glossary)
+    web_built = set(
+        session.scalars(
+            select(Quiz.slug).where(Quiz.origin == "web", Quiz.slug.in_(list(content.quizzes)))
+        )
+    )
     for quiz in content.quizzes.values():
+        if quiz.id in web_built:
+            problems.append(
+                Problem(
+                    f"quizzes/quizzes/{quiz.id}.yaml",
+                    1,
+                    f"quiz id {quiz.id!r} is taken by a quiz assembled on the web; rename the file",
+                )
+            )
+            continue
         if _import_quiz(session, quiz):
             report.quizzes_changed += 1
         report.quizzes += 1
@@ -161,15 +175,18 @@ def _withdraw_missing(session: Session, content: ContentSet, report: ImportRepor
     """Content deleted from the tree stops being offered; its history stays in the database.
 
     The tree is the whole catalogue, so a course, quiz or bank file that is gone is withdrawn.
-    Banks imported from GIFT are not part of the tree and are left alone.
+    Banks imported from GIFT and quizzes assembled on the web are not part of the tree and are
+    left alone.
     """
     for course in session.scalars(
         select(Course).where(Course.active, Course.code.not_in(list(content.courses)))
     ):
         course.active = False
         report.withdrawn.append(f"course {course.code}")
-    for quiz in session.scalars(
-        select(Quiz).where(Quiz.active, Quiz.slug.not_in(list(content.quizzes)))
+    for quiz in session.scalars(  # quizzes assembled on the web are not in the tree
+        select(Quiz).where(
+            Quiz.active, Quiz.origin == "content", Quiz.slug.not_in(list(content.quizzes))
+        )
     ):
         quiz.active = False
         report.withdrawn.append(f"quiz {quiz.slug}")
@@ -300,10 +317,17 @@ def _import_bank(session, bank, report, problems, glossary) -> None:
         session.add(row)
         session.flush()
     row.title = bank.title
+    # Shipped question ids are unique among the shipped banks (a quiz's fixed questions name
+    # them); a GIFT bank may use the same ids (ids are unique within a bank).
     existing = {
         q.qid: q
         for q in session.scalars(
-            select(Question).where(Question.qid.in_([q["id"] for q in bank.questions]))
+            select(Question)
+            .join(QuestionBank, Question.bank_id == QuestionBank.id)
+            .where(
+                QuestionBank.origin == "content",
+                Question.qid.in_([q["id"] for q in bank.questions]),
+            )
         )
     }
     seen = set()

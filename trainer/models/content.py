@@ -151,10 +151,14 @@ class Question(Base):
     """A question as imported; attempts use its QuestionVersion rows, so edits change no history."""
 
     __tablename__ = "question"
+    # Ids are unique within a bank, not across banks (as Moodle's question names): the same
+    # GIFT file can be imported into two banks. Shipped banks keep their ids unique among
+    # themselves (the content checker), so a quiz's fixed questions name one question.
+    __table_args__ = (UniqueConstraint("bank_id", "qid"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     bank_id: Mapped[int] = mapped_column(ForeignKey("question_bank.id"), index=True)
-    qid: Mapped[str] = mapped_column(String(160), unique=True)
+    qid: Mapped[str] = mapped_column(String(160))
     position: Mapped[int] = mapped_column(default=0)
     type: Mapped[str] = mapped_column(String(20))
     tags: Mapped[list]
@@ -260,3 +264,6 @@ class Quiz(Base):
     title: Mapped[dict]
     definition: Mapped[dict]
     active: Mapped[bool] = mapped_column(default=True)
+    # content: quizzes/quizzes/<slug>.yaml (an import replaces it); web: assembled by an admin
+    # on the web (trainer/quizzes/builder.py), left alone by content imports.
+    origin: Mapped[str] = mapped_column(String(20), default="content", server_default="content")

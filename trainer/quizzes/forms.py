@@ -11,6 +11,7 @@ from werkzeug.datastructures import MultiDict
 
 from trainer.domain.questions import TYPES
 from trainer.domain.questions.ordering import opaque_ids
+from trainer.domain.questions.scenario import Scenario
 from trainer.quizzes.service import ItemState
 
 
@@ -37,3 +38,11 @@ def present_response(item: ItemState) -> Mapping:
     if qtype is None:
         return response
     return qtype.form_values(item.question, item.layout, response)
+
+
+def scenario_choice(item: ItemState, step_id: str, shown: str) -> str:
+    """The authored option id behind a scenario button's value ("" when the page had none)."""
+    qtype = TYPES.get(item.question.get("type"))
+    if not isinstance(qtype, Scenario):
+        return ""
+    return qtype.chosen_option(item.question, item.layout, step_id, shown) or ""

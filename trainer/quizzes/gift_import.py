@@ -1,9 +1,10 @@
 """Moodle GIFT files in and out of the question bank (the database side of questions.gift).
 
 ``import_gift`` reads one GIFT file into one question bank of origin ``gift``, in the caller's
-transaction: every problem (Moodle's refusals, questions the bank format cannot hold, ids taken
-by other banks, a content bank as the target) raises ``GiftError`` before anything is written,
-each message ``file:line: message`` (a ``LocatedMessage``, which the upload page translates).
+transaction: every problem (Moodle's refusals, questions the bank format cannot hold, a content
+bank as the target) raises ``GiftError`` before anything is written, each message
+``file:line: message`` (a ``LocatedMessage``, which the upload page translates). Question ids
+are unique within a bank, not across banks, so one file can be imported into several banks.
 Importing into the same bank again replaces its questions: changed ones are updated, new ones
 added, and ones no longer in the file are retired (they stop being drawn; attempts keep their
 versions).  ``export_bank`` writes a bank back as GIFT.
@@ -152,30 +153,18 @@ def import_gift(
             )
 
     ids = [q["id"] for q in questions]
+    # Ids are unique within a bank, not across banks (Moodle's names need not be unique):
+    # only this bank's questions are updated or retired.
     existing = (
         {
-            row.qid: (row, slug)
-            for row, slug in session.execute(
-                select(Question, QuestionBank.slug)
-                .join(QuestionBank, Question.bank_id == QuestionBank.id)
-                .where(Question.qid.in_(ids))
+            row.qid: row
+            for row in session.scalars(
+                select(Question).where(Question.bank_id == bank.id, Question.qid.in_(ids))
             )
         }
-        if ids
+        if ids and bank is not None
         else {}
     )
-    for q, parsed in zip(questions, imp.questions, strict=True):
-        found = existing.get(q["id"])
-        if found is not None and found[1] != bank_slug:
-            problem(
-                parsed.line,
-                N_(
-                    "question id %(id)s already belongs to bank %(bank)s; give the question "
-                    "another ::title:: (ids are made from titles) or import the file into that bank"
-                ),
-                id=repr(q["id"]),
-                bank=repr(found[1]),
-            )
     if problems:
         raise GiftError(problems)
 
@@ -209,13 +198,12 @@ def import_gift(
             content_hash=digest,
             active=True,
         )
-        found = existing.get(question["id"])
-        if found is None:
+        row = existing.get(question["id"])
+        if row is None:
             row = Question(bank_id=bank.id, qid=question["id"], **fields)
             session.add(row)
             report.added += 1
         else:
-            row = found[0]
             if row.content_hash != digest or not row.active:
                 report.updated += 1
             else:

@@ -29,7 +29,12 @@ from trainer.forms import EmptyForm
 from trainer.i18n import current_language
 from trainer.models import AttemptItem, AttemptStatus, Quiz, Role
 from trainer.quizzes import service
-from trainer.quizzes.forms import ordering_ids, present_response, response_from_form
+from trainer.quizzes.forms import (
+    ordering_ids,
+    present_response,
+    response_from_form,
+    scenario_choice,
+)
 from trainer.security import roles, signed_in
 from trainer.web import MAX_ID, rich
 
@@ -138,11 +143,33 @@ def _panel_html(question_hash: str, lang: str, step: str | None, panel: dict | N
     return html
 
 
-def _presented(attempt):
+def _answered(item) -> bool:
+    """Whether an item counts as answered: a scenario once a step is chosen."""
+    if not item.response:
+        return False
+    return item.question.get("type") != "scenario" or bool(item.response.get("path"))
+
+
+def _pages(attempt) -> list[list[int]]:
+    """The positions on each page: one page, or the quiz's questions_per_page at a time."""
+    positions = [item.position for item in attempt.items]
+    per = attempt.questions_per_page or len(positions) or 1
+    return [positions[i : i + per] for i in range(0, len(positions), per)] or [[]]
+
+
+def _page_of(attempt, position: int) -> int | None:
+    """The page (from 1) that shows ``position``; None when the quiz has one page."""
+    if not attempt.questions_per_page:
+        return None
+    return next((n for n, page in enumerate(_pages(attempt), 1) if position in page), 1)
+
+
+def _presented(attempt, shown: set[int] | None = None):
     """Each question as the page shows it: texts already rendered, headings already translated.
 
     Done here rather than in the template because a page has dozens of options, and a call
-    from Jinja (rich, gettext) costs several times a call from Python.
+    from Jinja (rich, gettext) costs several times a call from Python. With ``shown``, only
+    the questions at those positions (one page of a paged quiz), numbered as in the whole quiz.
     """
     lang = current_language()
     total = len(attempt.items)
@@ -150,6 +177,8 @@ def _presented(attempt):
     points_labels: dict[float, str] = {}
     out = []
     for number, item in enumerate(attempt.items, start=1):
+        if shown is not None and item.position not in shown:
+            continue
         question = item.question
         path = (item.response or {}).get("path") if question.get("type") == "scenario" else None
         view = present(question, item.layout, lang, path=path)
@@ -180,11 +209,26 @@ def _presented(attempt):
                 "heading": f"{heading % {'n': number, 'total': total}} · {points_labels[points]}",
                 # A description asks nothing; a scenario counts once a step is chosen.
                 "answerable": TYPES[view["type"]].answerable,
-                "answered": bool(item.response)
-                and (view["type"] != "scenario" or bool(item.response.get("path"))),
+                "answered": _answered(item),
             }
         )
     return out
+
+
+def _navigator(attempt, page: int) -> list[dict]:
+    """Every question of a paged quiz: its number, page, whether it is answered and shown."""
+    page_of = {pos: n for n, positions in enumerate(_pages(attempt), 1) for pos in positions}
+    return [
+        {
+            "number": number,
+            "position": item.position,
+            "page": page_of[item.position],
+            "here": page_of[item.position] == page,
+            "answerable": TYPES[item.question.get("type")].answerable,
+            "answered": _answered(item),
+        }
+        for number, item in enumerate(attempt.items, start=1)
+    ]
 
 
 def _progress(questions: list[dict]) -> dict:
@@ -218,13 +262,32 @@ def attempt(attempt_id: int):
             session.rollback()
     if attempt.status is not AttemptStatus.IN_PROGRESS:
         return redirect(url_for("quizzes.result", attempt_id=attempt.id))
-    questions = _presented(attempt)
+    pages = _pages(attempt)
+    paged = attempt.questions_per_page is not None and len(pages) > 1
+    page = min(max(request.args.get("page", 1, type=int) or 1, 1), len(pages))
+    if not paged:
+        questions = _presented(attempt)
+        return render_template(
+            "quizzes/attempt.html",
+            attempt=attempt,
+            questions=questions,
+            progress=_progress(questions),
+            deadline=attempt.deadline_at,
+            paging=None,
+        )
+    navigator = _navigator(attempt, page)
     return render_template(
         "quizzes/attempt.html",
         attempt=attempt,
-        questions=questions,
-        progress=_progress(questions),
+        questions=_presented(attempt, set(pages[page - 1])),
+        progress=_progress(navigator),
         deadline=attempt.deadline_at,
+        paging={
+            "page": page,
+            "pages": len(pages),
+            "navigator": navigator,
+            "shown": ",".join(str(pos) for pos in pages[page - 1]),
+        },
     )
 
 
@@ -238,11 +301,19 @@ def _only() -> int | None:
 
 
 def _posted(attempt) -> dict:
-    """The answers in the posted form, by item position (scenarios advance one step at a time)."""
+    """The answers in the posted form, by item position (scenarios advance one step at a time).
+
+    A page of a paged quiz names the positions it shows ("shown"): the questions on other
+    pages are not in the form, and must not read as cleared.
+    """
+    shown_field = request.form.get("shown")
+    shown = None
+    if shown_field is not None:
+        shown = {int(p) for p in shown_field.split(",") if p.strip().isdigit()}
     responses = {
         item.position: response_from_form(item, request.form)
         for item in attempt.items
-        if item.question.get("type") != "scenario"
+        if item.question.get("type") != "scenario" and (shown is None or item.position in shown)
     }
     only = _only()
     if only is not None:
@@ -276,8 +347,13 @@ def save(attempt_id: int):
     session.commit()
     if wants_json:
         return jsonify(ok=True, saved_at=saved_at.isoformat())
+    goto = request.form.get("goto", type=int)
+    if goto is not None:  # the navigator of a paged quiz: saved, then the page asked for
+        return redirect(url_for("quizzes.attempt", attempt_id=attempt.id, page=goto))
     flash(_("Your answers are saved."), "success")
-    return redirect(url_for("quizzes.attempt", attempt_id=attempt.id))
+    # A paged quiz names its page: a plain save comes back to it, not to page 1.
+    page = request.form.get("page", type=int)
+    return redirect(url_for("quizzes.attempt", attempt_id=attempt.id, page=page))
 
 
 @bp.post("/attempts/<int:attempt_id>/step")
@@ -286,23 +362,30 @@ def step(attempt_id: int):
     """Make one choice in a multi-step scenario; the page then shows its consequence."""
     session = get_session()
     attempt = _own_attempt_or_404(attempt_id)
-    # One button per choice carries "position|step|option", so this works without JavaScript.
+    # One button per choice carries "position|step|shown choice", so this works without
+    # JavaScript; the shown choice (c0, c1 …) is mapped back to the option it stands for.
     position_text, _sep, rest = request.form.get("choice", "").partition("|")
-    step_id, _sep, option_id = rest.partition("|")
+    step_id, _sep, shown = rest.partition("|")
     position = int(position_text) if position_text.isdigit() else -1
+    item = next((i for i in attempt.items if i.position == position), None)
+    option_id = scenario_choice(item, step_id, shown) if item is not None else ""
     try:
         _save_posted(session, attempt, keep_saved=True)  # keep the other answers typed so far
     except service.QuizError as exc:
         session.rollback()
         flash(_message(exc), "error")
-        return redirect(url_for("quizzes.attempt", attempt_id=attempt.id) + f"#q{position}")
+        page = _page_of(attempt, position)
+        return redirect(
+            url_for("quizzes.attempt", attempt_id=attempt.id, page=page) + f"#q{position}"
+        )
     try:
         service.advance_scenario(session, attempt, position, step_id, option_id)
     except service.QuizError as exc:
         # A stale or double-clicked choice: the other answers are still saved.
         flash(_message(exc), "error")
     session.commit()
-    return redirect(url_for("quizzes.attempt", attempt_id=attempt.id) + f"#q{position}")
+    page = _page_of(attempt, position)
+    return redirect(url_for("quizzes.attempt", attempt_id=attempt.id, page=page) + f"#q{position}")
 
 
 @bp.post("/attempts/<int:attempt_id>/submit")

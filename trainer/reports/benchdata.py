@@ -350,6 +350,8 @@ def build(
                     "user_id": user_id,
                     "course_id": course.id,
                     "course_version": version.version,
+                    "course_major": version.major,
+                    "in_force": not revoked,  # one certificate in force per person and course
                     "holder_name": names[user_id],
                     "store_id": cashier_store[user_id],
                     "score_percent": round(rng.uniform(80, 100), 1),

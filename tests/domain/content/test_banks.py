@@ -83,7 +83,14 @@ def test_load_bank_normalises_questions() -> None:
     scenario = content.questions["b-timeout-scenario"]
     assert scenario["start"] == "s1"
     assert scenario["max_points"] == 3
-    assert scenario["steps"][0]["scenario"]["rows"] == [["14:02", "¥128.00"]]
+    assert scenario["steps"][0]["scenario"]["rows"][0] == [
+        "14:02",
+        "消费 SALE",
+        "¥128.00",
+        "6222 **** **** 1234",
+        "000231",
+        "超时 TIMEOUT",
+    ]
     assert scenario["steps"][0]["options"][1]["critical"] is True
     assert scenario["steps"][1]["options"][1]["points"] == 0
     assert content.questions["b-intro-description"]["points"] == 0
@@ -287,3 +294,28 @@ def test_varied_positions_or_a_small_bank_are_not_reported(tree: Path) -> None:
     assert warned(tree) == []
     write_bank(tree, [0, 0, 0])  # too few questions to tell
     assert warned(tree) == []
+
+
+def test_scenario_steps_whose_best_choice_is_mostly_first_are_warned_about() -> None:
+    """Issue #14: where the best choice is written is a pattern a learner could learn."""
+    from trainer.domain.content.banks import warn_answer_positions
+    from trainer.domain.content.core import Checker
+
+    def scenario(qid: str, best: int) -> dict:
+        points = [0, 0]
+        points[best] = 2
+        options = [{"id": "a", "points": points[0]}, {"id": "b", "points": points[1]}]
+        return {"id": qid, "type": "scenario", "steps": [{"id": "s1", "options": options}]}
+
+    def warnings(bests: list[int]) -> list[str]:
+        c = Checker(Path("."), None)
+        questions = [scenario(f"s{n}", best) for n, best in enumerate(bests)]
+        warn_answer_positions(c, "b.yaml", 3, 'bank "b"', questions)
+        return [str(w) for w in c.warnings]
+
+    assert warnings([0, 0, 0, 1]) == [
+        'b.yaml:3: bank "b": the best choice is number 1 in 3 of 4 scenario steps; '
+        "vary its position"
+    ]
+    assert warnings([0, 1, 0, 1]) == []
+    assert warnings([0, 0, 0]) == []  # too few to call it a pattern

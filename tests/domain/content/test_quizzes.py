@@ -55,6 +55,12 @@ def test_quiz_defaults_are_filled(tree: Path) -> None:
     assert quiz.cooldown_minutes == 0
     assert quiz.grading == "highest"
     assert quiz.review == "after_submission"
+    assert quiz.questions_per_page is None
+
+
+def test_questions_per_page_is_read(tree: Path) -> None:
+    (tree / QUIZ).write_text((tree / QUIZ).read_text(encoding="utf-8") + "questions_per_page: 2\n")
+    assert load_content(tree).quizzes["basics-quiz"].questions_per_page == 2
 
 
 # --- one broken thing at a time (see tests/domain/content/tree.py) -------------------------
@@ -157,6 +163,14 @@ CASES: list[Case] = [
         "id: basics-test",
         ("id:", None),
         'quiz id "basics-test" does not match its file name "basics-quiz.yaml"',
+    ),
+    (
+        "quiz-questions-per-page-zero",
+        QUIZ,
+        "pass_mark: 80",
+        "pass_mark: 80\nquestions_per_page: 0",
+        ("questions_per_page", None),
+        'quiz "basics-quiz": "questions_per_page" must be at least 1 (found 0)',
     ),
 ]
 

@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import json
 import math
+import random
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from trainer.domain.messages import LocatedMessage, Message
+from trainer.domain.questions import make_layout
 from trainer.domain.questions.gift import (
     QTYPES,
     GiftError,
@@ -727,7 +729,7 @@ def test_problems_and_warnings_carry_their_location_and_msgid() -> None:
     with pytest.raises(GiftError) as parsing:
         load("malformed.gift")
     with pytest.raises(GiftError) as converting:
-        to_bank_questions(parse("Q{~a ~b}\n\nR{=a -> 1 =b -> 2}"), id_prefix="t")
+        to_bank_questions(parse("Q{~a ~b}\n\nR{=a -> 1 = -> 2}"), id_prefix="t")
     with pytest.raises(GiftError) as decoding:
         decode_gift(b"\xff", "t.gift")
     warnings = parse("Q{=a* b}\n\n[html]R{T####[plain]gf}\n\nS{=a =b ~c}").warnings
@@ -934,13 +936,24 @@ def test_bank_ids_are_unique_and_valid() -> None:
 
 
 def test_bank_refuses_what_it_cannot_hold() -> None:
-    text = "::m:: Q {=a -> 1 =b -> 2 = -> 3}\n\n::fine:: Q {T}\n\n::none:: Q {~a ~b}\n"
+    text = "::m:: Q {=a -> 1 = -> 3}\n\n::fine:: Q {T}\n\n::none:: Q {~a ~b}\n"
     with pytest.raises(GiftError) as exc:
         bank(text)
     assert exc.value.problems == [
-        "t.gift:1: matching needs at least 3 pairs in trainer; this one has 2",
+        "t.gift:1: matching needs at least 2 pairs in trainer; this one has 1",
         "t.gift:5: no option is correct (trainer needs at least one)",
     ]
+
+
+def test_matching_with_two_pairs_imports_as_moodle_does() -> None:
+    """Issue #16: Moodle's import takes a matching question with 2 pairs (only its form asks 3)."""
+    q = bank("::m:: Match. {=void -> before settlement =refund -> after settlement}\n")[0]
+    assert q["type"] == "matching" and len(q["pairs"]) == 2
+    # Its rights are shown in either order: never-the-authored-order would give it away.
+    orders = {tuple(make_layout(q, random.Random(seed), True)["rights"]) for seed in range(20)}
+    assert orders == {(0, 1), (1, 0)}
+    with_distractor = bank("::m:: Q {=a -> 1 =b -> 2 = -> 3}\n")[0]
+    assert len(with_distractor["pairs"]) == 3
 
 
 def test_bank_categories() -> None:

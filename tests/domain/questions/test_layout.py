@@ -80,14 +80,24 @@ def test_layout_shapes() -> None:
     assert make_layout(single(), random.Random(1), False) == {"options": ["a", "b", "c"]}
     assert sorted(layout_of(ordering())["steps"]) == ["s1", "s2", "s3", "s4"]
     assert sorted(layout_of(matching())["rights"]) == [0, 1, 2]
-    for q in (truefalse(), numeric(), short(), essay(), scenario(), description()):
+    choices = layout_of(scenario())["choices"]
+    assert {step: sorted(order) for step, order in choices.items()} == {
+        "s1": ["a", "b"],
+        "s2": ["c", "d"],
+        "s3": ["e"],
+    }
+    assert make_layout(scenario(), random.Random(1), False) == {
+        "choices": {"s1": ["a", "b"], "s2": ["c", "d"], "s3": ["e"]}
+    }
+    for q in (truefalse(), numeric(), short(), essay(), description()):
         assert layout_of(q) == {}
 
 
 def test_stale_layout_is_repaired() -> None:
     q = single()
     view = present(q, {"options": ["c", "zz", "c", "a"]}, "en")
-    assert [o["id"] for o in view["options"]] == ["c", "a", "b"]
+    assert [o["text"] for o in view["options"]] == ["C (en)", "A (en)", "B (en)"]
+    assert [o["id"] for o in view["options"]] == ["o0", "o1", "o2"]
     identity = present(ordering(3), {"steps": ["s1", "s2", "s3"]}, "en")
     assert [s["id"] for s in identity["steps"]] != ["s1", "s2", "s3"]
 
@@ -115,10 +125,11 @@ def test_present_fields_per_type() -> None:
     assert view["id"] == "q-single" and view["type"] == "single"
     assert view["stem"] == "stem（中）" and view["points"] == 2.0
     assert view["format"] == "markdown"
+    # Values are shown positions, never the authored ids (issue #14).
     assert view["options"] == [
-        {"id": "b", "text": "B（中）"},
-        {"id": "c", "text": "C（中）"},
-        {"id": "a", "text": "A（中）"},
+        {"id": "o0", "text": "B（中）"},
+        {"id": "o1", "text": "C（中）"},
+        {"id": "o2", "text": "A（中）"},
     ]
     assert view["scenario"] == {
         "kind": "history",

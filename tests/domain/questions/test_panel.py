@@ -17,9 +17,9 @@ CASES: list[Case] = [
     (
         "panel-unquoted-time",
         BANK,
-        'rows: [["14:02", "¥128.00"]]',
-        'rows: [[14:02, "¥128.00"]]',
-        ("rows:", None),
+        '- ["14:02", "消费 SALE"',
+        '- [14:02, "消费 SALE"',
+        ("- [14:02", None),
         'question "b-timeout-scenario": step "s1": scenario panel: row 1 cell 1 must '
         "be quoted text (YAML read number 842)",
     ),
@@ -35,10 +35,10 @@ CASES: list[Case] = [
     (
         "panel-row-length",
         BANK,
-        'rows: [["14:02", "¥128.00"]]',
-        'rows: [["14:02"]]',
-        ("rows:", None),
-        'question "b-timeout-scenario": step "s1": scenario panel: row 1 has 1 cells for 2 columns',
+        '- ["14:02", "消费 SALE", "¥128.00", "6222 **** **** 1234", "000231", "超时 TIMEOUT"]',
+        '- ["14:02"]',
+        ('- ["14:02"]', None),
+        'question "b-timeout-scenario": step "s1": scenario panel: row 1 has 1 cells for 6 columns',
     ),
 ]
 

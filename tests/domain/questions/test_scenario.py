@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import random
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +26,7 @@ from trainer.domain.questions import (
     PARTIAL,
     UNANSWERED,
     grade,
+    make_layout,
     present,
     scenario_advance,
     scenario_state,
@@ -183,8 +185,31 @@ def test_present_scenario_mid_path_shows_only_taken_consequences() -> None:
     assert "SECRET-ca" not in text and "SECRET-ce" not in text
     assert view["step"]["id"] == "s3"
     assert set(view["step"]["options"][0]) == {"id", "text"}
+    assert view["step"]["options"][0]["id"] == "c0"
     with pytest.raises(ValueError):
         present(scenario(), {}, "en", path=[["s3", "e"]])
+
+
+def test_choices_are_shuffled_per_attempt_and_shown_as_positions() -> None:
+    """Issue #14: the best choice is neither always first nor named by its authored id."""
+    from trainer.domain.questions import TYPES
+
+    qtype = TYPES["scenario"]
+    q = scenario()
+    firsts = set()
+    for seed in range(30):
+        layout = make_layout(q, random.Random(seed), True)
+        step = present(q, layout, "en")["step"]
+        assert [o["id"] for o in step["options"]] == ["c0", "c1"]
+        first = step["options"][0]["text"]
+        firsts.add(first)
+        best = "c0" if first == "check history (en)" else "c1"
+        assert qtype.chosen_option(q, layout, "s1", best) == "a"
+        assert qtype.chosen_option(q, layout, "s1", "a") is None
+        assert qtype.chosen_option(q, layout, "s9", "c0") is None
+    assert firsts == {"check history (en)", "run card again (en)"}
+    # Attempts started before choices were shuffled keep the authored order.
+    assert qtype.chosen_option(q, {}, "s1", "c0") == "a"
 
 
 # --- one broken thing at a time (see tests/domain/content/tree.py) -------------------------

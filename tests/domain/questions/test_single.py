@@ -27,6 +27,7 @@ from trainer.domain.questions import (
     PARTIAL,
     UNANSWERED,
     grade,
+    present,
 )
 
 
@@ -81,6 +82,27 @@ def test_single_malformed_choice_is_incorrect(choice: Any) -> None:
 def test_single_options_do_get_shuffled() -> None:
     orders = {tuple(layout_of(multiple(), seed)["options"]) for seed in range(30)}
     assert len(orders) > 1
+
+
+def test_page_values_are_shown_positions_mapped_back_to_options() -> None:
+    """Issue #14: the page's values say nothing; the server maps them back to the options."""
+    from werkzeug.datastructures import MultiDict
+
+    from trainer.domain.questions import TYPES
+
+    q, layout = single(), {"options": ["c", "a", "b"]}
+    qtype = TYPES["single"]
+    assert [o["id"] for o in present(q, layout, "en")["options"]] == ["o0", "o1", "o2"]
+    assert qtype.read_form(q, layout, MultiDict({"q1": "o1"}), "q1") == {"choice": "a"}
+    assert qtype.form_values(q, layout, {"choice": "a"}) == {"choice": "o1"}
+    # The authored ids, or anything else the page did not offer, are not an answer.
+    for value in ("a", "o3", "", "o-1"):
+        assert qtype.read_form(q, layout, MultiDict({"q1": value}), "q1") is None
+    many = TYPES["multiple"]
+    m, m_layout = multiple(), {"options": ["d", "b", "a", "c"]}
+    posted = MultiDict([("q2", "o2"), ("q2", "o1"), ("q2", "o1"), ("q2", "b")])
+    assert many.read_form(m, m_layout, posted, "q2") == {"choices": ["a", "b"]}
+    assert many.form_values(m, m_layout, {"choices": ["a", "b"]}) == {"choices": ["o2", "o1"]}
 
 
 def test_gift_options_without_feedback_show_none() -> None:

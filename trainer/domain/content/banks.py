@@ -17,7 +17,7 @@ from trainer.domain.questions.panel import check_panel
 from trainer.domain.questions.registry import QUESTION_TYPES, TYPES
 
 FORMATS = ("markdown", "html", "plain", "moodle")
-#: Below this many single-choice questions a bank's answer positions say nothing.
+#: Below this many questions (or scenario steps) a bank's answer positions say nothing.
 POSITION_MIN_QUESTIONS = 4
 
 _QUESTION_COMMON = (
@@ -89,26 +89,37 @@ def load_bank(c: Checker, path: Path) -> None:
 def warn_answer_positions(
     c: Checker, file: str, line: int, who: str, questions: list[dict[str, Any]]
 ) -> None:
-    """Warn when most single-choice answers are written at one position.
+    """Warn when most right answers are written at one position: the correct option of
+    single-choice questions, the best choice of scenario steps.
 
     Quizzes usually shuffle options, but a GIFT export, a printed bank or a quiz with
     ``shuffle_options: false`` keeps the written order, and a learner learns "it is always b".
     """
-    positions = [
+    single = [
         next(i for i, option in enumerate(q["options"]) if option["correct"])
         for q in questions
         if q["type"] == "single" and any(o["correct"] for o in q.get("options", []))
     ]
-    if len(positions) < POSITION_MIN_QUESTIONS:
-        return
-    top = max(set(positions), key=positions.count)
-    if positions.count(top) * 2 > len(positions):
-        c.warn(
-            file,
-            line,
-            f"{who}: the correct option is number {top + 1} in {positions.count(top)} of "
-            f"{len(positions)} single-choice questions; vary its position",
-        )
+    steps = [
+        [option.get("points", 0) for option in step.get("options") or []]
+        for q in questions
+        if q["type"] == "scenario"
+        for step in q.get("steps") or []
+    ]
+    best = [points.index(max(points)) for points in steps if len(set(points)) > 1]
+    for positions, what in (
+        (
+            single,
+            "the correct option is number {top} in {count} of {total} single-choice questions",
+        ),
+        (best, "the best choice is number {top} in {count} of {total} scenario steps"),
+    ):
+        if len(positions) < POSITION_MIN_QUESTIONS:
+            continue
+        top = max(set(positions), key=positions.count)
+        if positions.count(top) * 2 > len(positions):
+            message = what.format(top=top + 1, count=positions.count(top), total=len(positions))
+            c.warn(file, line, f"{who}: {message}; vary its position")
 
 
 def read_question(c: Checker, raw: Any, file: str, line: int, bank: str) -> dict[str, Any] | None:

@@ -113,6 +113,8 @@ class Quiz:
     grading: str
     review: str
     path: Path
+    # None: every question on one page; n: the attempt shows n questions a page.
+    questions_per_page: int | None = None
 
 
 @dataclass(frozen=True)

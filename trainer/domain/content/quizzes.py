@@ -31,6 +31,7 @@ _QUIZ_OPTIONAL = (
     "cooldown_minutes",
     "grading",
     "review",
+    "questions_per_page",
 )
 
 
@@ -180,6 +181,7 @@ def load_quiz(c: Checker, path: Path) -> None:
         grading=grading if grading in GRADING else "highest",
         review=review if review in REVIEW else "after_submission",
         path=path,
+        questions_per_page=c.integer(node, "questions_per_page", file, who, minimum=1),
     )
 
 

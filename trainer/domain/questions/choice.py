@@ -34,6 +34,16 @@ if TYPE_CHECKING:
     from trainer.domain.yamlsource import YamlDict
 
 
+def shown_ids(order: list[str]) -> list[str]:
+    """The values the page gives the options: o0, o1 … in the order shown.
+
+    Never the authored ids: authors tend to put the right option first ("a"), so an id would
+    give the answer away in the page source (issue #14). A position says nothing more than
+    the page already shows.
+    """
+    return [f"o{i}" for i in range(len(order))]
+
+
 class ChoiceType(QuestionType):
     """Options with ids, shown in a shuffled order; subclasses say how they score."""
 
@@ -120,10 +130,18 @@ class ChoiceType(QuestionType):
         found = {o["id"]: o for o in items(question, "options") if isinstance(o.get("id"), str)}
         return {
             "options": [
-                {"id": oid, "text": in_lang(found[oid].get("text"), lang)}
-                for oid in layout["options"]
+                {"id": shown, "text": in_lang(found[oid].get("text"), lang)}
+                for shown, oid in zip(shown_ids(layout["options"]), layout["options"], strict=True)
             ]
         }
+
+    def shown_to_real(self, question: Question, layout: Mapping[str, Any]) -> dict[str, str]:
+        """The page's option values (o0, o1 … in shown order) -> the authored option ids."""
+        order = self.normalise_layout(question, dict(layout))["options"]
+        return dict(zip(shown_ids(order), order, strict=True))
+
+    def real_to_shown(self, question: Question, layout: Mapping[str, Any]) -> dict[str, str]:
+        return {real: shown for shown, real in self.shown_to_real(question, layout).items()}
 
     def options(self, question: Question) -> dict[str, Mapping[str, Any]]:
         return by_id(items(question, "options"))

@@ -86,7 +86,12 @@ class Matching(QuestionType):
         self, question: Question, rng: random.Random, shuffle_options: bool
     ) -> dict[str, Any]:
         # Always shuffled: in the authored order every left would face its own right.
-        return {"rights": non_identity_permutation(len(items(question, "pairs")), rng)}
+        n = len(items(question, "pairs"))
+        if n == 2:
+            # Never the authored order would always be the swapped one, which gives the answer
+            # away (a GIFT import may have just 2 pairs): either order, at random.
+            return {"rights": rng.sample(range(2), 2)}
+        return {"rights": non_identity_permutation(n, rng)}
 
     def normalise_layout(self, question: Question, layout: dict[str, Any]) -> dict[str, Any]:
         n = len(items(question, "pairs"))
@@ -176,10 +181,12 @@ class Matching(QuestionType):
         return {"pairs": pairs} if any(pairs.values()) else None
 
     def from_gift(self, imported: GiftQuestion, question: dict[str, Any]) -> None:
+        # Moodle's import takes 2 pairs (only its editing form asks for 3), and so does this:
+        # the parser already refused fewer (answers.py, read_matching).
         real = sum(1 for p in imported.pairs if p.left)
-        if real < 3:
+        if real < 2:
             raise Skip(
-                N_("matching needs at least 3 pairs in trainer; this one has %(count)d"), count=real
+                N_("matching needs at least 2 pairs in trainer; this one has %(count)d"), count=real
             )
         # A distractor (Moodle: subquestion without text) is a pair with an empty left.
         question["pairs"] = [

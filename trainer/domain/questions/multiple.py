@@ -91,8 +91,19 @@ class Multiple(ChoiceType):
     def read_form(
         self, question: Question, layout: Mapping[str, Any], form: Any, name: str
     ) -> dict[str, Any] | None:
-        values = form.getlist(name)
+        # Values the page never offered are dropped: the form answers in shown ids only.
+        real = self.shown_to_real(question, layout)
+        values = [real[v] for v in dict.fromkeys(form.getlist(name)) if v in real]
         return {"choices": values} if values else None
+
+    def form_values(
+        self, question: Question, layout: Mapping[str, Any], response: Mapping[str, Any]
+    ) -> Mapping[str, Any]:
+        choices = response.get("choices")
+        shown = self.real_to_shown(question, layout)
+        if not isinstance(choices, list):
+            return {}
+        return {"choices": [shown[c] for c in choices if isinstance(c, str) and c in shown]}
 
     def gift_fraction(self, correct: bool, n_correct: int) -> float:
         # Bank rule: each correct pick earns 1/n, each wrong pick costs the same.

@@ -7,6 +7,7 @@ step due after the path (present), and the quiz service adds one choice at a tim
 
 from __future__ import annotations
 
+import random
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -17,7 +18,9 @@ from trainer.domain.questions.base import (
     Outcome,
     Question,
     QuestionType,
+    checked_ids,
     clamp,
+    ids,
     is_number,
     items,
     join,
@@ -211,6 +214,11 @@ def _scenario_entry(step: Mapping[str, Any], option: Mapping[str, Any]) -> dict[
     }
 
 
+def shown_choices(order: list[str]) -> list[str]:
+    """The values the page gives a step's choices: c0, c1 … in the order shown."""
+    return [f"c{i}" for i in range(len(order))]
+
+
 class Scenario(QuestionType):
     """Response ``{"path": [[step_id, option_id], …]}``, built by the quiz service."""
 
@@ -332,10 +340,51 @@ class Scenario(QuestionType):
         if question["max_points"] <= 0:
             c.add(file, node.key_line("steps"), f"{who}: no path through the steps earns points")
 
+    def make_layout(
+        self, question: Question, rng: random.Random, shuffle_options: bool
+    ) -> dict[str, Any]:
+        # Each step's choices in the attempt's own order: authors tend to write the best first.
+        choices = {}
+        for step_id, step in scenario_steps(question).items():
+            order = ids(step_options(step))
+            if shuffle_options:
+                rng.shuffle(order)
+            choices[step_id] = order
+        return {"choices": choices}
+
+    def normalise_layout(self, question: Question, layout: dict[str, Any]) -> dict[str, Any]:
+        # Attempts started before choices were shuffled have no "choices": authored order.
+        stored = layout.get("choices")
+        stored = stored if isinstance(stored, dict) else {}
+        return {
+            "choices": {
+                step_id: checked_ids(stored.get(step_id), ids(step_options(step)))
+                for step_id, step in scenario_steps(question).items()
+            }
+        }
+
     def present(
         self, question: Question, layout: dict[str, Any], lang: str, path: Any
     ) -> dict[str, Any]:
-        return scenario_state(question, [] if path is None else path, lang)
+        state = scenario_state(question, [] if path is None else path, lang)
+        step = state["step"]
+        if step is not None:
+            # In the attempt's order, with values that are positions (c0, c1 …), never the
+            # authored ids: the page source must not tell which choice is best (issue #14).
+            texts = {o["id"]: o["text"] for o in step["options"]}
+            order = layout["choices"][step["id"]]
+            step["options"] = [
+                {"id": shown, "text": texts[oid]}
+                for shown, oid in zip(shown_choices(order), order, strict=True)
+            ]
+        return state
+
+    def chosen_option(
+        self, question: Question, layout: Mapping[str, Any], step_id: str, shown: str
+    ) -> str | None:
+        """The authored id of the choice the page showed as ``shown`` at step ``step_id``."""
+        order = self.normalise_layout(question, dict(layout))["choices"].get(step_id, [])
+        return dict(zip(shown_choices(order), order, strict=True)).get(shown)
 
     def grade(
         self, question: Question, response: Mapping[str, Any], layout: dict[str, Any]

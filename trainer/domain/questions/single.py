@@ -81,8 +81,16 @@ class Single(ChoiceType):
     def read_form(
         self, question: Question, layout: Mapping[str, Any], form: Any, name: str
     ) -> dict[str, Any] | None:
-        value = form.get(name)
+        # Values the page never offered are dropped: the form answers in shown ids only.
+        value = self.shown_to_real(question, layout).get(form.get(name) or "")
         return {"choice": value} if value else None
+
+    def form_values(
+        self, question: Question, layout: Mapping[str, Any], response: Mapping[str, Any]
+    ) -> Mapping[str, Any]:
+        choice = response.get("choice")
+        shown = self.real_to_shown(question, layout)
+        return {"choice": shown.get(choice)} if isinstance(choice, str) else {}
 
     def gift_fraction(self, correct: bool, n_correct: int) -> float:
         return 1.0 if correct else 0.0

@@ -69,6 +69,8 @@ if (attemptForm) {
   const counter = document.querySelector("[data-progress]");
   const fill = (pattern, values) =>
     pattern.replace(/%\((\w+)\)d/g, (match, key) => String(values[key] ?? match));
+  // A paged quiz lists every question in its navigator; the others' pages are not here.
+  const nav = attemptForm.querySelector(".question-nav");
   const count = () => {
     let n = 0;
     let total = 0;
@@ -77,7 +79,19 @@ if (attemptForm) {
       total += 1;
       const typed = [...section.querySelectorAll("select, input[type=text], input:not([type]), textarea")]
         .some((el) => el.value.trim() !== "");
-      if (section.dataset.begun === "true" || section.querySelector("input:checked") || typed) n += 1;
+      const answered = Boolean(section.dataset.begun === "true" || section.querySelector("input:checked") || typed);
+      if (answered) n += 1;
+      const entry = nav?.querySelector(`[data-nav="${section.dataset.position}"]`);
+      if (entry) {
+        entry.classList.toggle("answered", answered);
+        entry.dataset.answered = String(answered);
+        const status = entry.querySelector("[data-nav-status]");
+        if (status) status.textContent = `, ${answered ? nav.dataset.answeredText : nav.dataset.unansweredText}`;
+      }
+    }
+    for (const entry of nav?.querySelectorAll("[data-off-page]:not([data-counted=false])") ?? []) {
+      total += 1;
+      if (entry.dataset.answered === "true") n += 1;
     }
     return { n, total };
   };
