@@ -66,6 +66,7 @@ _COURSE_OPTIONAL = (
     "required_drills",
     "certificate_validity_months",
     "prerequisites",
+    "recertify_days",
 )
 _FRONT_REQUIRED = ("title", "order")
 _FRONT_OPTIONAL = ("sources",)
@@ -164,6 +165,8 @@ class Course:
     lessons: list[Lesson]
     content_hash: str
     path: Path
+    # Days before a certificate expires that the course is assigned again.
+    recertify_days: int = 30
 
     def lesson(self, slug: str) -> Lesson | None:
         """The lesson with ``slug``, if any."""
@@ -693,6 +696,7 @@ class _Checker:
             self.add(file, node.key_line("audience"), f"{who}: audience lists no roles")
         minutes = self.integer(node, "estimated_minutes", file, who, minimum=1)
         validity = self.integer(node, "certificate_validity_months", file, who, minimum=1)
+        recertify = self.integer(node, "recertify_days", file, who, minimum=1, maximum=365)
         required_quizzes = self.str_list(node, "required_quizzes", file, who, slug=True)
         required_drills = self.str_list(node, "required_drills", file, who, slug=True)
         prerequisites = self.str_list(node, "prerequisites", file, who, slug=True)
@@ -720,6 +724,7 @@ class _Checker:
             lessons=lessons,
             content_hash=content_hash(folder),
             path=folder,
+            recertify_days=recertify or 30,
         )
 
     def version(self, node: YamlDict, file: str, who: str) -> tuple[str, int, int]:

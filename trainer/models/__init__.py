@@ -16,10 +16,20 @@ from trainer.models.content import (
     Section,
 )
 from trainer.models.people import Organisation, Role, Store, User, user_stores
+from trainer.models.tracking import (
+    Assignment,
+    AssignmentSource,
+    NoticeKind,
+    Notification,
+    OnboardingRule,
+    TargetKind,
+)
 
 __all__ = [
     "Acknowledgement",
     "ApiClient",
+    "Assignment",
+    "AssignmentSource",
     "Attempt",
     "AttemptItem",
     "AttemptStatus",
@@ -31,6 +41,9 @@ __all__ = [
     "Job",
     "Lesson",
     "LessonRead",
+    "NoticeKind",
+    "Notification",
+    "OnboardingRule",
     "Organisation",
     "Question",
     "QuestionBank",
@@ -40,6 +53,7 @@ __all__ = [
     "Role",
     "Section",
     "Store",
+    "TargetKind",
     "User",
     "user_stores",
 ]
