@@ -65,6 +65,7 @@ def configure_blueprints(app: Flask) -> None:
     from trainer.errors import init_app as init_errors
     from trainer.main.views import bp as main_bp
     from trainer.quizzes.views import bp as quizzes_bp
+    from trainer.tracking.views import bp as tracking_bp
 
     for blueprint in (
         main_bp,
@@ -75,6 +76,7 @@ def configure_blueprints(app: Flask) -> None:
         quizzes_bp,
         certificates_bp,
         exports_bp,
+        tracking_bp,
         api_bp,
     ):
         app.register_blueprint(blueprint)

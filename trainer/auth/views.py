@@ -58,7 +58,9 @@ def login():
             session.commit()
             if user.must_change_password:
                 return redirect(url_for("auth.change_password"))
-            return redirect(safe_next(form.next.data, url_for("main.home")))
+            # A supervisor's main page is their team (the start page stays in the menu).
+            landing = "tracking.team" if user.role is Role.SUPERVISOR else "main.home"
+            return redirect(safe_next(form.next.data, url_for(landing)))
         flash(_("Wrong username or password."), "error")
     return render_template("auth/login.html", form=form)
 

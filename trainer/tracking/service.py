@@ -64,8 +64,11 @@ def scope_store_ids(viewer: User) -> set[int] | None:
 
 
 def staff_query(viewer: User, store_id: int | None = None) -> Select:
-    """Active cashiers in ``viewer``'s scope (optionally one store): ids only, for subqueries."""
-    query = select(User.id).where(User.active, User.role == Role.CASHIER)
+    """Active cashiers in ``viewer``'s scope (optionally one store): ids only, for subqueries.
+
+    Never correlated: it is used inside queries that select from ``user`` themselves.
+    """
+    query = select(User.id).where(User.active, User.role == Role.CASHIER).correlate(None)
     scope = scope_store_ids(viewer)
     stores = scope if store_id is None else ({store_id} if scope is None else scope & {store_id})
     if stores is not None:
