@@ -192,15 +192,19 @@ def _certificates(session: Session, people: Select) -> dict[tuple[int, int], Cer
 
 def build(
     session: Session,
-    viewer: User,
+    viewer: User | None,
     *,
     store_id: int | None = None,
     item_key: str | None = None,
     state: str | None = None,
     sort: str = "name",
     person_id: int | None = None,
+    on: date | None = None,
 ) -> Matrix:
-    """The matrix for ``viewer``'s scope with the page's filters (or one person's row)."""
+    """The matrix for ``viewer``'s scope with the page's filters (or one person's row).
+
+    Without a viewer (the daily reminder run) every store is in scope.
+    """
     if person_id is not None:
         people = select(User.id).where(User.id == person_id)
         assignments = select(Assignment).where(
@@ -255,7 +259,7 @@ def build(
             if uid in rows:
                 covering[(uid, key)].append(assignment)
 
-    now_day = today()
+    now_day = on or today()
     for (uid, key), found in covering.items():
         column = columns[key]
         due = min(

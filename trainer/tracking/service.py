@@ -54,16 +54,16 @@ def today() -> date:
 # --- scope ----------------------------------------------------------------------------------
 
 
-def scope_store_ids(viewer: User) -> set[int] | None:
-    """The stores ``viewer`` oversees; None means every store."""
-    if viewer.sees_all_stores():
+def scope_store_ids(viewer: User | None) -> set[int] | None:
+    """The stores ``viewer`` oversees; None means every store (also for the system: no viewer)."""
+    if viewer is None or viewer.sees_all_stores():
         return None
     if viewer.role is Role.SUPERVISOR:
         return viewer.store_ids
     return set()
 
 
-def staff_query(viewer: User, store_id: int | None = None) -> Select:
+def staff_query(viewer: User | None, store_id: int | None = None) -> Select:
     """Active cashiers in ``viewer``'s scope (optionally one store): ids only, for subqueries.
 
     Never correlated: it is used inside queries that select from ``user`` themselves.
@@ -102,7 +102,7 @@ def visible_stores(session: Session, viewer: User) -> list[Store]:
     return list(session.scalars(query))
 
 
-def assignments_query(viewer: User, store_id: int | None = None) -> Select:
+def assignments_query(viewer: User | None, store_id: int | None = None) -> Select:
     """Open (not cancelled) assignments in ``viewer``'s scope, optionally for one store."""
     query = select(Assignment).where(Assignment.cancelled_at.is_(None))
     scope = scope_store_ids(viewer)
