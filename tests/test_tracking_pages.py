@@ -243,5 +243,8 @@ def test_notices_show_on_the_start_page_and_in_the_header(client, session, peopl
     assert "New assignment: “Till basics”" in home
     assert "1 unread notification" in home
     assert "Your assignments" in home
+    client.post("/language", data={"language": "zh", "csrf_token": csrf_token(client, "/")})
+    zh = client.get("/").get_data(as_text=True)
+    assert "新的任务：“收银基础”" in zh and "1 条未读通知" in zh and "您的任务" in zh
     _post(client, "/notices/read", {})
-    assert "unread notification" not in client.get("/").get_data(as_text=True)
+    assert "未读通知" not in client.get("/").get_data(as_text=True)
