@@ -93,17 +93,19 @@ def test_due_soon_then_overdue_each_once_with_one_email(app, session, people, co
     with app.app_context():
         first = reminders.run(session, today)
         again = reminders.run(session, today)
-    assert (first.due_soon, first.overdue, first.emailed) == (1, 0, 1)
+    # The new assignment's notice and the due-soon reminder, one e-mail each.
+    assert (first.due_soon, first.overdue, first.emailed) == (1, 0, 2)
     assert (again.due_soon, again.overdue, again.emailed) == (0, 0, 0)
-    assert len(smtp.messages) == 1
-    sender, to, body = smtp.messages[0]
+    assert len(smtp.messages) == 2
+    sender, to, body = smtp.messages[1]
     assert (sender, to) == ("trainer@example.test", ["cashier@example.test"])
     assert "Till basics" in body and "is due" in body
+    assert "New assignment" in smtp.messages[0][2]
     with app.app_context():
         late = reminders.run(session, today + timedelta(days=3))
         late_again = reminders.run(session, today + timedelta(days=4))
     assert (late.overdue, late_again.overdue) == (1, 0)
-    assert len(smtp.messages) == 2
+    assert len(smtp.messages) == 3
     kinds = [kind for _u, kind in _notices(session)]
     assert kinds.count("due_soon") == 1 and kinds.count("overdue") == 1
 
@@ -122,8 +124,8 @@ def test_a_cashier_in_chinese_gets_chinese_mail(app, session, people, course, sm
     session.commit()
     with app.app_context():
         reminders.run(session)
-    assert len(smtp.messages) == 1
-    assert "收银基础" in smtp.messages[0][2]
+    assert len(smtp.messages) == 2
+    assert all("收银基础" in body for _s, _t, body in smtp.messages)
 
 
 def test_concurrent_runs_remind_once(app, session, people, stores, course, smtp):
@@ -159,7 +161,7 @@ def test_concurrent_runs_remind_once(app, session, people, stores, course, smtp)
     assert errors == []
     assert sum(r.due_soon for r in results) == 1
     assert _notices(session, "due_soon") == [(cashier.id, "due_soon")]
-    assert len(smtp.messages) == 1
+    assert len(smtp.messages) == 2  # the assignment and the reminder, once each
 
 
 def _certificate(session, people, course, days_left: int):
@@ -170,6 +172,28 @@ def _certificate(session, people, course, days_left: int):
     cert.expires_at = utcnow() + timedelta(days=days_left)
     session.commit()
     return cashier, cert
+
+
+def test_a_failed_send_is_tried_again_by_the_next_run(app, session, people, course, smtp):
+    smtp.messages.clear()
+    cashier = _cashier(session, people)
+    service.assign(
+        session,
+        None,
+        service.parse_item(session, "course:basics"),
+        service.today() + timedelta(days=20),
+        people=[cashier],
+    )
+    session.commit()
+    app.config["SMTP_URL"] = f"smtp://127.0.0.1:{_free_port()}"  # nobody listens there
+    with app.app_context():
+        assert reminders.run(session).emailed == 0
+    assert session.scalar(select(Notification.emailed_at)) is None
+    app.config["SMTP_URL"] = smtp.url
+    with app.app_context():
+        assert reminders.run(session).emailed == 1
+        assert reminders.run(session).emailed == 0
+    assert len(smtp.messages) == 1
 
 
 def test_recertification_is_assigned_once_and_renewal_is_possible(

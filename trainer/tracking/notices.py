@@ -142,16 +142,25 @@ def send_mail(to: str, subject: str, body: str) -> None:
 
 
 def email_notice(session: Session, notice_id: int) -> bool:
-    """E-mail a notice to its person in their language when SMTP is set and they have an address.
+    """E-mail a notice to its person, in their language, when SMTP is set and they have an address.
 
-    Called after the notice is committed, by the run that inserted it, so each goes out at most
-    once; a failure is logged and the notice stays on the start page.
+    The notice is claimed first (``emailed_at`` set where it was empty, committed), so of two
+    runs only one sends it; a failed send is logged and releases the claim for a later run.
+    The notice stays on the start page either way.
     """
     if not current_app.config.get("SMTP_URL"):
         return False
     notice = session.get(Notification, notice_id)
     user = session.get(User, notice.user_id) if notice else None
     if notice is None or user is None or not user.email or not user.active:
+        return False
+    claimed = session.execute(
+        update(Notification)
+        .where(Notification.id == notice_id, Notification.emailed_at.is_(None))
+        .values(emailed_at=utcnow())
+    ).rowcount
+    session.commit()
+    if not claimed:
         return False
     lang = user.language or current_app.config["DEFAULT_LANGUAGE"]
     with force_locale(lang):
@@ -162,7 +171,33 @@ def email_notice(session: Session, notice_id: int) -> bool:
         send_mail(user.email, subject, f"{body}\n\n{footer}\n")
     except (OSError, smtplib.SMTPException):
         log.exception("could not e-mail notice %s to user %s", notice_id, user.id)
+        session.execute(
+            update(Notification).where(Notification.id == notice_id).values(emailed_at=None)
+        )
+        session.commit()
         return False
-    notice.emailed_at = utcnow()
-    session.commit()
     return True
+
+
+#: Notices older than this are not e-mailed any more (e.g. SMTP set up long after).
+EMAIL_WITHIN_DAYS = 7
+
+
+def unsent(session: Session) -> list[int]:
+    """Recent notices not e-mailed yet, to people with an address (oldest first)."""
+    from datetime import timedelta
+
+    since = utcnow() - timedelta(days=EMAIL_WITHIN_DAYS)
+    return list(
+        session.scalars(
+            select(Notification.id)
+            .join(User, User.id == Notification.user_id)
+            .where(
+                Notification.emailed_at.is_(None),
+                Notification.created_at >= since,
+                User.email.is_not(None),
+                User.active,
+            )
+            .order_by(Notification.id)
+        )
+    )

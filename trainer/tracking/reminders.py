@@ -17,6 +17,7 @@ import logging
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -146,30 +147,20 @@ def remind(session: Session, today: date, summary: Summary) -> list[int]:
 
 
 def run(session: Session, today: date | None = None) -> Summary:
-    """One daily run, committed; then the new notices are e-mailed (when SMTP is set up)."""
-    from trainer.models import Notification
+    """One daily run, committed; then every new notice is e-mailed (when SMTP is set up).
 
+    E-mail goes out for reminders and recertifications made now and for notices made since the
+    last run (new assignments), each claimed before it is sent (notices.email_notice).
+    """
     today = today or service.today()
     summary = Summary()
-    assignments = recertify(session, today)
-    summary.recertifications = len(assignments)
+    summary.recertifications = len(recertify(session, today))
     session.commit()
-    recert_notices = (
-        list(
-            session.scalars(
-                select(Notification.id).where(
-                    Notification.assignment_id.in_(assignments),
-                    Notification.kind == NoticeKind.RECERTIFY.value,
-                )
-            )
-        )
-        if assignments
-        else []
-    )
-    reminders = remind(session, today, summary)
+    remind(session, today, summary)
     session.commit()
-    for notice_id in [*recert_notices, *reminders]:
-        summary.emailed += notices.email_notice(session, notice_id)
+    if current_app.config.get("SMTP_URL"):
+        for notice_id in notices.unsent(session):
+            summary.emailed += notices.email_notice(session, notice_id)
     log.info("reminders: %s", summary)
     return summary
 

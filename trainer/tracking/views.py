@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from trainer import audit
 from trainer.db import get_session
@@ -203,18 +203,26 @@ def assignments():
             session.commit()
             flash(_("Assigned (%(num)d).", num=len(made)), "success")
             return redirect(url_for("tracking.assignments"))
+    query = service.assignments_query(current_user)
+    total = session.scalar(select(func.count()).select_from(query.subquery()))
+    pages = max(1, -(-total // PAGE_SIZE))
+    page = min(max(request.args.get("page", 1, type=int), 1), pages)
     rows = session.execute(
-        service.assignments_query(current_user)
-        .add_columns(User.name, Store.code)
+        query.add_columns(User.name, Store.code)
         .outerjoin(User, User.id == Assignment.user_id)
         .outerjoin(Store, Store.id == Assignment.store_id)
         .order_by(Assignment.due_on, Assignment.id)
+        .limit(PAGE_SIZE)
+        .offset((page - 1) * PAGE_SIZE)
     ).all()
     titles = {i.key: i.title for i in service.assignable_items(session)}
     return render_template(
         "tracking/assignments.html",
         form=form,
         rows=rows,
+        page=page,
+        pages=pages,
+        total=total,
         titles=titles,
         sources=SOURCE_LABELS,
         actions=EmptyForm(),
