@@ -23,17 +23,22 @@ def course(app, session):
     return "basics"
 
 
-def _assign(session, actors, key="course:basics", days=10, **targets):
-    supervisor = session.get(User, actors["supervisor"].user.id)
+def assign(session, actor, key="course:basics", days=10, **targets):
+    """Assign the item ``kind:ref`` as ``actor`` (None: the system), due in ``days``; commit."""
     made = service.assign(
         session,
-        supervisor,
+        actor,
         service.parse_item(session, key),
         service.today() + timedelta(days=days),
         **targets,
     )
     session.commit()
     return made
+
+
+def _assign(session, actors, key="course:basics", days=10, **targets):
+    supervisor = session.get(User, actors["supervisor"].user.id)
+    return assign(session, supervisor, key, days, **targets)
 
 
 def _cashier(session, people, name="cashier"):

@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 
 from tests.helpers import login_as
 from tests.test_certificates import FIXTURE, _acknowledge, _passed_attempt
+from tests.test_tracking_pages import assign
 from trainer import jobs
 from trainer.certificates.service import check_and_issue, local_day
 from trainer.courses.importer import import_tree
@@ -82,14 +83,7 @@ def test_due_soon_then_overdue_each_once_with_one_email(app, session, people, co
     cashier = _cashier(session, people)
     supervisor = session.get(User, people["supervisor"].user.id)
     today = service.today()
-    service.assign(
-        session,
-        supervisor,
-        service.parse_item(session, "course:basics"),
-        today + timedelta(days=2),
-        people=[cashier],
-    )
-    session.commit()
+    assign(session, supervisor, "course:basics", 2, people=[cashier])
     with app.app_context():
         first = reminders.run(session, today)
         again = reminders.run(session, today)
@@ -114,14 +108,7 @@ def test_a_cashier_in_chinese_gets_chinese_mail(app, session, people, course, sm
     smtp.messages.clear()
     cashier = _cashier(session, people)
     cashier.language = "zh"
-    service.assign(
-        session,
-        None,
-        service.parse_item(session, "course:basics"),
-        service.today(),
-        people=[cashier],
-    )
-    session.commit()
+    assign(session, None, "course:basics", 0, people=[cashier])
     with app.app_context():
         reminders.run(session)
     assert len(smtp.messages) == 2
@@ -132,14 +119,7 @@ def test_concurrent_runs_remind_once(app, session, people, stores, course, smtp)
     """Two runs at the same moment, each in its own session: one reminder, one e-mail."""
     smtp.messages.clear()
     cashier = _cashier(session, people)
-    service.assign(
-        session,
-        None,
-        service.parse_item(session, "quiz:basics-quiz"),
-        service.today() + timedelta(days=1),
-        stores=[stores["S1"]],
-    )
-    session.commit()
+    assign(session, None, "quiz:basics-quiz", 1, stores=[stores["S1"]])
     barrier = threading.Barrier(2)
     results, errors = [], []
 
@@ -177,14 +157,7 @@ def _certificate(session, people, course, days_left: int):
 def test_a_failed_send_is_tried_again_by_the_next_run(app, session, people, course, smtp):
     smtp.messages.clear()
     cashier = _cashier(session, people)
-    service.assign(
-        session,
-        None,
-        service.parse_item(session, "course:basics"),
-        service.today() + timedelta(days=20),
-        people=[cashier],
-    )
-    session.commit()
+    assign(session, None, "course:basics", 20, people=[cashier])
     app.config["SMTP_URL"] = f"smtp://127.0.0.1:{_free_port()}"  # nobody listens there
     with app.app_context():
         assert reminders.run(session).emailed == 0
@@ -232,14 +205,7 @@ def test_recertification_is_assigned_once_and_renewal_is_possible(
 
 def test_reminders_command_and_job(app, session, people, course, smtp):
     cashier = _cashier(session, people)
-    service.assign(
-        session,
-        None,
-        service.parse_item(session, "course:basics"),
-        service.today(),
-        people=[cashier],
-    )
-    session.commit()
+    assign(session, None, "course:basics", 0, people=[cashier])
     result = app.test_cli_runner().invoke(args=["reminders"])
     assert result.exit_code == 0, result.output
     assert "1 due-soon" in result.output

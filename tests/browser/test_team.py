@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import pytest
 
 from tests.test_certificates import FIXTURE
-from tests.test_tracking_pages import _failed_attempt
+from tests.test_tracking_pages import _failed_attempt, assign
 from trainer.courses.importer import import_tree
 from trainer.models import User
-from trainer.tracking import service
 
 pytestmark = pytest.mark.browser
 
@@ -20,14 +17,7 @@ def test_supervisor_walks_from_the_team_to_a_failed_attempt(
 ):
     import_tree(app, FIXTURE)
     supervisor = session.get(User, people["supervisor"].user.id)
-    service.assign(
-        session,
-        supervisor,
-        service.parse_item(session, "quiz:basics-quiz"),
-        service.today() + timedelta(days=7),
-        stores=[stores["S1"]],
-    )
-    session.commit()
+    assign(session, supervisor, "quiz:basics-quiz", 7, stores=[stores["S1"]])
     attempt_id = _failed_attempt(app, people)
     cashier = people["cashier"].user
 

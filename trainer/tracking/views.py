@@ -59,6 +59,18 @@ def _filters(session) -> dict:
     }
 
 
+def _matrix(session, f: dict) -> matrix.Matrix:
+    """The matrix for the current user with the page's filters (the page and its export)."""
+    return matrix.build(
+        session,
+        current_user,
+        store_id=f["store_id"],
+        item_key=f["item"] or None,
+        state=f["status"] or None,
+        sort=f["sort"],
+    )
+
+
 def _query_args(f: dict) -> dict:
     return {k: f[k] for k in ("store", "item", "status", "sort") if f[k]}
 
@@ -69,14 +81,7 @@ def team():
     """The supervisor's main page: staff × assigned items, filtered, sorted, counted."""
     session = get_session()
     f = _filters(session)
-    built = matrix.build(
-        session,
-        current_user,
-        store_id=f["store_id"],
-        item_key=f["item"] or None,
-        state=f["status"] or None,
-        sort=f["sort"],
-    )
+    built = _matrix(session, f)
     page = max(request.args.get("page", 1, type=int), 1)
     pages = max(1, -(-len(built.rows) // PAGE_SIZE))
     items = service.assignable_items(session)
@@ -101,14 +106,7 @@ def export_team(fmt: str):
     """The team matrix as CSV or XLSX, with the page's filters."""
     session = get_session()
     f = _filters(session)
-    built = matrix.build(
-        session,
-        current_user,
-        store_id=f["store_id"],
-        item_key=f["item"] or None,
-        state=f["status"] or None,
-        sort=f["sort"],
-    )
+    built = _matrix(session, f)
     return export.respond(fmt, "team", *export.matrix_table(built))
 
 
