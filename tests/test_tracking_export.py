@@ -35,11 +35,19 @@ def assigned(app, session, people, stores):
     session.commit()
 
 
-def _csv_rows(response) -> list[list[str]]:
+def _body(response) -> bytes:
+    """A streamed download's bytes; closing the response ends its request (and session), as a
+    WSGI server does after sending it."""
     assert response.status_code == 200
     assert response.is_streamed
-    text = response.get_data().decode("utf-8-sig")
-    return list(csv.reader(io.StringIO(text)))
+    try:
+        return response.get_data()
+    finally:
+        response.close()
+
+
+def _csv_rows(response) -> list[list[str]]:
+    return list(csv.reader(io.StringIO(_body(response).decode("utf-8-sig"))))
 
 
 def test_team_csv_and_xlsx_follow_the_scope_and_filters(client, people, assigned):
@@ -48,9 +56,7 @@ def test_team_csv_and_xlsx_follow_the_scope_and_filters(client, people, assigned
     assert rows[0] == ["Employee number", "Name", "Store", "Till basics", "Till basics quiz"]
     assert [r[1] for r in rows[1:]] == ["Test cashier"]  # not the other store's cashier
     assert rows[1][4].startswith("Failed (best 55%")
-    response = client.get("/team/export.xlsx")
-    assert response.status_code == 200
-    sheet = load_workbook(io.BytesIO(response.get_data())).active
+    sheet = load_workbook(io.BytesIO(_body(client.get("/team/export.xlsx")))).active
     values = [[c.value for c in row] for row in sheet.iter_rows()]
     assert values[0] == rows[0]
     assert values[1][:3] == ["E-cashier", "Test cashier", "S1"]
@@ -72,7 +78,7 @@ def test_attempts_export_with_filters_and_in_chinese(client, people, assigned):
     client.post("/language", data={"language": "zh", "csrf_token": csrf_token(client, "/")})
     zh = _csv_rows(client.get("/team/attempts.csv"))
     assert zh[0][:3] == ["工号", "姓名", "门店"]
-    sheet = load_workbook(io.BytesIO(client.get("/team/attempts.xlsx").get_data())).active
+    sheet = load_workbook(io.BytesIO(_body(client.get("/team/attempts.xlsx")))).active
     assert [c.value for c in next(sheet.iter_rows())][:3] == ["工号", "姓名", "门店"]
 
 
