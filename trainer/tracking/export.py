@@ -114,19 +114,8 @@ def attempt_rows(
     def local(moment: datetime | None):
         return moment.astimezone(zone).replace(tzinfo=None) if moment else None
 
-    def rows():
-        for (
-            number,
-            name,
-            code,
-            title,
-            n,
-            status,
-            started,
-            submitted,
-            score,
-            passed,
-        ) in session.execute(query.execution_options(yield_per=BATCH)):
+    def lines(result):
+        for number, name, code, title, n, status, started, submitted, score, passed in result:
             yield [
                 number or "",
                 name,
@@ -139,6 +128,15 @@ def attempt_rows(
                 percent(score) if score is not None else "",
                 "" if passed is None else (yes if passed else no),
             ]
+
+    def rows():
+        # Runs while the response is sent, after the request's teardown has closed ``session``:
+        # reading reopens it, so it is closed here again (also when the download is cut off),
+        # or its connection would stay checked out, idle in a transaction.
+        try:
+            yield from lines(session.execute(query.execution_options(yield_per=BATCH)))
+        finally:
+            session.close()
 
     return headers, rows()
 
