@@ -182,3 +182,27 @@ def test_matrix_cells_from_real_progress(session, people, stores, course):
     counts = {c.item.key: dict(c.counts) for c in built.columns}
     assert counts == {"course:basics": {State.PASSED: 1}, "quiz:basics-quiz": {State.PASSED: 1}}
     assert matrix.build(session, supervisor, state="failed").rows == []
+
+
+def test_course_yaml_recertify_days_is_checked_with_file_and_line(tmp_path, app, session):
+    """Optional, 1–365 (default 30); a bad value is named at its line; the import keeps it."""
+    import shutil
+
+    from trainer.domain.content import check_content, load_content
+
+    root = tmp_path / "content"
+    shutil.copytree(FIXTURE, root)
+    course_yaml = root / "courses/basics/course.yaml"
+    original = course_yaml.read_text(encoding="utf-8")
+    assert load_content(root).courses["basics"].recertify_days == 30
+    course_yaml.write_text(original + "recertify_days: 0\n", encoding="utf-8")
+    line = len(original.splitlines()) + 1
+    problems = [str(p) for p in check_content(root)]
+    assert f'courses/basics/course.yaml:{line}: course "basics": "recertify_days" must be' in (
+        " ".join(problems)
+    ), problems
+    course_yaml.write_text(original + "recertify_days: 45\n", encoding="utf-8")
+    assert check_content(root) == []
+    import_tree(app, root)
+    version = session.scalar(select(Course).where(Course.code == "basics")).current_version
+    assert version.recertify_days == 45
