@@ -75,6 +75,7 @@ def configure_blueprints(app: Flask) -> None:
     from trainer.main.views import bp as main_bp
     from trainer.quizzes.views import bp as quizzes_bp
     from trainer.reports.views import bp as reports_bp
+    from trainer.tracking.views import bp as tracking_bp
 
     for blueprint in (
         main_bp,
@@ -90,6 +91,7 @@ def configure_blueprints(app: Flask) -> None:
         certificates_bp,
         exports_bp,
         reports_bp,
+        tracking_bp,
         api_bp,
         auditlog_bp,
     ):

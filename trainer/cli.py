@@ -380,6 +380,34 @@ def worker_command(burst: bool) -> None:
         _fail(f"cannot reach Redis at TRAINER_REDIS_URL: {exc}")
 
 
+@main.command("reminders")
+@click.option(
+    "--queue",
+    "queued",
+    is_flag=True,
+    help="Put the run on the job queue instead of running it here.",
+)
+@with_appcontext
+def reminders_command(queued: bool) -> None:
+    """Daily: assign recertifications, send due-soon and overdue reminders (each once)."""
+    from trainer.tracking import notices, reminders
+
+    if current_app.config.get("SMTP_URL"):
+        try:
+            notices.smtp_settings(current_app.config["SMTP_URL"])
+        except ValueError as exc:
+            _fail(str(exc))
+    if queued:
+        from trainer.jobs import enqueue
+
+        job = enqueue(current_app, "tracking.reminders", {}, created_by=None)
+        click.echo(f"Queued job {job.id}.")
+        return
+    from trainer.db import get_session
+
+    click.echo(f"Done: {reminders.run(get_session())}.")
+
+
 @main.command("create-user")
 @click.option("--username", required=True)
 @click.option("--role", required=True, type=click.Choice([r.value for r in Role]))

@@ -19,6 +19,7 @@ ENVIRONMENT = {
     "CONTENT_ROOT": "TRAINER_CONTENT_ROOT",
     "TIMEZONE": "TRAINER_TIMEZONE",
     "EXPORT_RETENTION_DAYS": "TRAINER_EXPORT_RETENTION_DAYS",
+    "SMTP_URL": "TRAINER_SMTP_URL",
 }
 
 LANGUAGES = ("zh", "en")
@@ -72,6 +73,7 @@ def load_config(instance: Path, environ: dict[str, str] | None = None) -> dict:
         "TIMEZONE": "Asia/Shanghai",
         # Export files are deleted this many days after they were made (the jobs stay).
         "EXPORT_RETENTION_DAYS": "30",
+        "SMTP_URL": None,
     }
     for name, var in ENVIRONMENT.items():
         if env.get(var):

@@ -87,6 +87,7 @@ Handler = Callable[[Session, Job, Progress], str | None]
 #: Built-in handlers by kind, imported on first use (so a worker process needs no set-up).
 BUILTIN_HANDLERS: dict[str, str] = {
     "certificates.export": "trainer.certificates.export:export_certificates",
+    "tracking.reminders": "trainer.tracking.reminders:reminders_job",
 }
 _handlers: dict[str, Handler] = {}
 

@@ -32,6 +32,8 @@ ROLE_LABELS = {
 # the current user open it, so the menu can never offer a page that would answer 403.
 NAV = [
     ("main.home", _l("Start")),
+    ("tracking.team", _l("Team")),
+    ("tracking.mine", _l("My progress")),
     ("courses.catalogue", _l("Courses")),
     ("quizzes.index", _l("Quizzes")),
     ("drills.index", _l("Drills")),
@@ -47,7 +49,11 @@ NAV = [
     ("admin.stores", _l("Stores")),
     ("gift.upload", _l("Question banks")),
     ("quizbuilder.index", _l("Quiz builder")),
+    ("tracking.onboarding", _l("Onboarding")),
 ]
+
+#: Entries for a cashier only: other roles reach the same pages another way.
+CASHIER_ONLY = frozenset({"certificates.mine", "tracking.mine"})
 
 
 # What a dict instance has as attributes (dir of the type: a dict has no instance __dict__).
@@ -116,7 +122,7 @@ def nav_items() -> list[NavItem]:
         for endpoint, label in NAV:
             if not can(endpoint, role):
                 continue
-            if endpoint == "certificates.mine" and role is not Role.CASHIER:
+            if endpoint in CASHIER_ONLY and role is not Role.CASHIER:
                 continue
             items.append(NavItem(url_for(endpoint), str(label), request.endpoint == endpoint))
         if len(cache) < 1024:  # roles x languages x pages: never near this

@@ -39,6 +39,14 @@ class UserForm(FlaskForm):
     )
     name = StringField(_l("Full name"), validators=[DataRequired(), Length(max=200)])
     employee_no = StringField(_l("Employee number"), validators=[Optional(), Length(max=40)])
+    email = StringField(
+        _l("E-mail (for reminders)"),
+        validators=[
+            Optional(),
+            Length(max=254),
+            Regexp(r"^[^@\s]+@[^@\s]+$", message=_l("Not an e-mail address.")),
+        ],
+    )
     role = SelectField(_l("Role"), choices=choices(ROLE_CHOICES))
     stores = SelectMultipleField(_l("Stores"), coerce=int)
     language = SelectField(

@@ -100,6 +100,10 @@ def create_user(
         target=user,
         details={"role": role.value, "stores": [s.code for s in stores]},
     )
+    # A new cashier gets the onboarding path (hand-made, roster and CLI accounts alike).
+    from trainer.tracking.service import apply_onboarding
+
+    apply_onboarding(session, user, actor=actor)
     return NewAccount(user, password if one_time else None)
 
 

@@ -117,6 +117,7 @@ def new_user():
         except AccountError as exc:
             form.username.errors.append(exc.translated(_))
         else:
+            new.user.email = (form.email.data or "").strip() or None
             session.commit()
             return render_template(
                 "admin/password_issued.html", user=new.user, password=new.password, created=True
@@ -154,6 +155,7 @@ def edit_user(user_id: int):
             user.username = form.username.data.strip()
             user.name = form.name.data.strip()
             user.employee_no = (form.employee_no.data or "").strip() or None
+            user.email = (form.email.data or "").strip() or None
             user.role, user.stores = role, stores
             user.language = form.language.data or None
             audit.record(

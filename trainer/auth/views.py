@@ -61,7 +61,9 @@ def login():
             session.commit()
             if user.must_change_password:
                 return redirect(url_for("auth.change_password"))
-            return redirect(safe_next(form.next.data, url_for("main.home")))
+            # A supervisor's main page is their team (the start page stays in the menu).
+            landing = "tracking.team" if user.role is Role.SUPERVISOR else "main.home"
+            return redirect(safe_next(form.next.data, url_for(landing)))
         # Every failed sign-in is evidence (guessing, a locked-out cashier); the same write
         # whatever the reason, so it tells nothing by its timing either.
         audit.record(

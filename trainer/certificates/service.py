@@ -170,7 +170,9 @@ def check_and_issue(session: Session, user: User, *, course_code: str) -> Certif
     """Issue a certificate when ``user`` has met the course's requirements; commit it.
 
     A new certificate needs fresh evidence: after an expiry or a revocation the quiz must be
-    passed again, so revoking cannot be undone by the same old attempt.
+    passed again, so revoking cannot be undone by the same old attempt. A valid certificate
+    can be renewed once its course's ``recertify_days`` before expiry have begun (the course is
+    assigned again then), with a quiz passed since.
     """
     course = session.scalar(select(Course).where(Course.code == course_code))
     if course is None or course.current_version is None:
@@ -181,8 +183,12 @@ def check_and_issue(session: Session, user: User, *, course_code: str) -> Certif
     if previous is not None:
         state = status_of(previous)
         if state == "valid":
-            return None
-        since = previous.revoked_at if state == "revoked" else previous.expires_at
+            renewal = renewal_opens(previous, version)
+            if renewal is None or utcnow() < renewal:
+                return None
+            since = renewal
+        else:
+            since = previous.revoked_at if state == "revoked" else previous.expires_at
     needs = requirements(session, user, version, since=since)
     if not needs.met:
         return None
@@ -195,6 +201,15 @@ def check_and_issue(session: Session, user: User, *, course_code: str) -> Certif
         session.rollback()
         return None
     return certificate
+
+
+def renewal_opens(certificate: Certificate, version: CourseVersion) -> datetime | None:
+    """When a certificate may be renewed: ``recertify_days`` before it expires (None: never)."""
+    from datetime import timedelta
+
+    if certificate.expires_at is None:
+        return None
+    return certificate.expires_at - timedelta(days=version.recertify_days)
 
 
 def issue(

@@ -255,6 +255,7 @@ def _import_course(session, course, position, report, problems) -> None:
         required_quizzes=course.required_quizzes,
         required_drills=course.required_drills,
         certificate_validity_months=course.certificate_validity_months,
+        recertify_days=course.recertify_days,
         prerequisites=course.prerequisites,
     )
     for lesson_position, lesson in enumerate(course.lessons):

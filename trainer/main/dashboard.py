@@ -91,4 +91,12 @@ def _oversight_panel(user: User) -> Panel | None:
     )
 
 
-PROVIDERS = [_learner_panel, _oversight_panel, _admin_panel]
+def _tracking_panel(user: User) -> Panel | None:
+    from trainer.db import get_session
+    from trainer.tracking.person import start_panel
+
+    data = start_panel(get_session(), user)
+    return Panel("tracking/panel_notices.html", data) if data else None
+
+
+PROVIDERS = [_tracking_panel, _learner_panel, _oversight_panel, _admin_panel]

@@ -18,10 +18,20 @@ from trainer.models.content import (
 from trainer.models.drills import Drill, DrillParticipant, DrillRun
 from trainer.models.limits import RateLimitCount
 from trainer.models.people import Organisation, Role, Store, User, user_stores
+from trainer.models.tracking import (
+    Assignment,
+    AssignmentSource,
+    NoticeKind,
+    Notification,
+    OnboardingRule,
+    TargetKind,
+)
 
 __all__ = [
     "Acknowledgement",
     "ApiClient",
+    "Assignment",
+    "AssignmentSource",
     "Attempt",
     "AttemptItem",
     "AttemptStatus",
@@ -36,6 +46,9 @@ __all__ = [
     "Job",
     "Lesson",
     "LessonRead",
+    "NoticeKind",
+    "Notification",
+    "OnboardingRule",
     "Organisation",
     "Question",
     "QuestionBank",
@@ -46,6 +59,7 @@ __all__ = [
     "Role",
     "Section",
     "Store",
+    "TargetKind",
     "User",
     "user_stores",
 ]

@@ -53,6 +53,8 @@ class CourseVersion(Base):
     required_quizzes: Mapped[list]
     required_drills: Mapped[list]
     certificate_validity_months: Mapped[int]
+    # Days before a certificate expires that the course is assigned again (course.yaml).
+    recertify_days: Mapped[int] = mapped_column(default=30, server_default="30")
     prerequisites: Mapped[list]
 
     course: Mapped[Course] = relationship()

@@ -67,6 +67,8 @@ class User(UserMixin, Base):
         Enum(Role, native_enum=False, length=20, values_callable=lambda e: [m.value for m in e])
     )
     language: Mapped[str | None] = mapped_column(String(5))
+    # Where reminders are e-mailed when TRAINER_SMTP_URL is set (optional).
+    email: Mapped[str | None] = mapped_column(String(254))
     password_hash: Mapped[str] = mapped_column(String(255))
     must_change_password: Mapped[bool] = mapped_column(default=False)
     active: Mapped[bool] = mapped_column(default=True)
@@ -75,6 +77,9 @@ class User(UserMixin, Base):
     # Bumped on password change/reset/deactivation so other sessions of the user end (see
     # get_id): Flask-Login cookies carry it.
     session_version: Mapped[int] = mapped_column(default=1)
+    # Unread notifications, kept next to the row every request loads anyway, so the header's
+    # count costs no query (trainer.tracking.notices keeps it in step).
+    unread_notices: Mapped[int] = mapped_column(default=0, server_default="0")
 
     stores: Mapped[list[Store]] = relationship(secondary=user_stores, order_by=Store.code)
 

@@ -441,11 +441,30 @@ def _issue_for(session, attempt) -> None:
             )
 
 
+def _viewable_attempt_or_404(attempt_id: int):
+    """The learner's own attempt, or one of a person the viewer oversees (read-only)."""
+    from trainer.tracking.service import person_in_scope
+
+    session = get_session()
+    attempt = service.load_attempt(session, attempt_id)
+    if attempt is None:
+        abort(404)
+    if attempt.user_id != current_user.id:
+        learner = person_in_scope(session, current_user, attempt.user_id)
+        if learner is None or attempt.status is AttemptStatus.IN_PROGRESS:
+            abort(404)
+        return attempt, learner
+    return attempt, None
+
+
 @bp.route("/attempts/<int:attempt_id>/result")
 @signed_in
 def result(attempt_id: int):
-    """Score, pass or fail, feedback per question, and what to review by topic."""
-    attempt = _own_attempt_or_404(attempt_id)
+    """Score, pass or fail, feedback per question, and what to review by topic.
+
+    Supervisors of the learner's store, compliance and admins may read it too (no actions).
+    """
+    attempt, learner = _viewable_attempt_or_404(attempt_id)
     if attempt.status is AttemptStatus.IN_PROGRESS:
         return redirect(url_for("quizzes.attempt", attempt_id=attempt.id))
     show_feedback = attempt.review_policy == "after_submission"
@@ -461,6 +480,7 @@ def result(attempt_id: int):
         show_feedback=show_feedback,
         manual=manual_links(get_session(), links, current_language()),
         topic_label=topic_label,
+        learner=learner,
     )
 
 

@@ -30,6 +30,7 @@ _COURSE_OPTIONAL = (
     "required_drills",
     "certificate_validity_months",
     "prerequisites",
+    "recertify_days",
 )
 _FRONT_REQUIRED = ("title", "order")
 _FRONT_OPTIONAL = ("sources",)
@@ -124,6 +125,7 @@ def load_course(c: Checker, folder: Path) -> None:
         c.add(file, node.key_line("audience"), f"{who}: audience lists no roles")
     minutes = c.integer(node, "estimated_minutes", file, who, minimum=1)
     validity = c.integer(node, "certificate_validity_months", file, who, minimum=1)
+    recertify = c.integer(node, "recertify_days", file, who, minimum=1, maximum=365)
     required_quizzes = c.str_list(node, "required_quizzes", file, who, slug=True)
     required_drills = c.str_list(node, "required_drills", file, who, slug=True)
     prerequisites = c.str_list(node, "prerequisites", file, who, slug=True)
@@ -151,6 +153,7 @@ def load_course(c: Checker, folder: Path) -> None:
         lessons=lessons,
         content_hash=content_hash(folder),
         path=folder,
+        recertify_days=recertify or 30,
     )
 
 

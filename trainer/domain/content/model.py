@@ -66,6 +66,8 @@ class Course:
     lessons: list[Lesson]
     content_hash: str
     path: Path
+    # Days before a certificate expires that the course is assigned again.
+    recertify_days: int = 30
 
     def lesson(self, slug: str) -> Lesson | None:
         """The lesson with ``slug``, if any."""

@@ -3,8 +3,8 @@
 Moodle's question names need not be unique, so the same GIFT file imports into two banks.
 A quiz's origin says whether it comes from the content files or was assembled on the web.
 
-Revision ID: 0006
-Revises: 0001
+Revision ID: 0005
+Revises: 0004
 """
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0006"
-down_revision = "0005"
+revision = "0005"
+down_revision = "0004"
 branch_labels = None
 depends_on = None
 

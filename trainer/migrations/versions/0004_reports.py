@@ -1,14 +1,14 @@
 """reports: an index for the report queries (first graded attempts in a period)
 
-Revision ID: 0005
-Revises: 0001
+Revision ID: 0004
+Revises: 0003
 Create Date: 2026-12-07 02:40:00
 """
 
 from alembic import op
 
-revision = "0005"
-down_revision = "0004"
+revision = "0004"
+down_revision = "0003"
 branch_labels = None
 depends_on = None
 

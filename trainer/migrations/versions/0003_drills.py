@@ -1,15 +1,15 @@
 """drills: definitions, runs (solo and live) and participants
 
-Revision ID: 0004
-Revises: 0001
+Revision ID: 0003
+Revises: 0002
 Create Date: 2026-12-07 02:15:02.617715
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0004"
-down_revision = "0003"
+revision = "0003"
+down_revision = "0002"
 branch_labels = None
 depends_on = None
 

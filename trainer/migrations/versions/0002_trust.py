@@ -1,13 +1,13 @@
 """trust: one certificate in force per person, course and major version; job attempts; rate limits
 
-Revision ID: 0003
+Revision ID: 0002
 Revises: 0001
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0003"
+revision = "0002"
 down_revision = "0001"
 branch_labels = None
 depends_on = None
@@ -57,7 +57,9 @@ def _backfill_certificates() -> None:
         values = {"course_major": major, "in_force": live and key not in seen}
         if live and key in seen:
             values.update(
-                revoked_at=now, revoked_reason="superseded", revoked_note="duplicate (0003)"
+                revoked_at=now,
+                revoked_reason="superseded",
+                revoked_note="duplicate (0002)",
             )
         if live:
             seen.add(key)

@@ -1,0 +1,112 @@
+"""Where a person stands with an assigned item: the rules behind each cell of the team matrix.
+
+Pure Python (no Flask, no database): trainer.tracking.matrix gathers the facts, these
+functions decide. The rules, in the order they are checked:
+
+* A **course** is met by a certificate that is still valid on the due day (it expires after
+  it, or never). A valid certificate that expires within the course's ``recertify_days``, or
+  on or before the due day, shows as *expiring*: the holder must renew it.
+* A **quiz** is met by any passed attempt (to ask for a fresh pass, assign the course: its
+  certificates expire).
+* Not met and past the due day: *overdue* (whatever was tried; the cell still carries the best
+  score and attempts used). Otherwise *failed* when graded attempts exist and none passed,
+  *in progress* when something is under way (an open attempt, every lesson read, the course
+  acknowledged), *reading* when some lessons are read, else *not started*.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+
+class State(enum.StrEnum):
+    """A matrix cell's state, in the order a supervisor acts on them."""
+
+    OVERDUE = "overdue"
+    FAILED = "failed"
+    EXPIRING = "expiring"
+    NOT_STARTED = "not_started"
+    READING = "reading"
+    IN_PROGRESS = "in_progress"
+    PASSED = "passed"
+
+
+#: States that count as done for "completed on time" and for reminders.
+DONE = frozenset({State.PASSED, State.EXPIRING})
+
+
+@dataclass(frozen=True)
+class Facts:
+    """What the database says about one person and one item (zeros when nothing is known)."""
+
+    lessons_read: int = 0
+    lessons_total: int = 0
+    acknowledged: bool = False
+    attempts: int = 0  # graded attempts
+    best: float | None = None  # best graded percent
+    passed: bool = False  # a graded attempt passed (for a course: every required quiz)
+    in_progress: bool = False  # an attempt open or awaiting review
+    max_attempts: int | None = None
+    certificate_expires: date | None = None  # a valid certificate's last day, local
+    certificate_valid: bool = False
+    certificate_score: float | None = None
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One person × one item: the state and what the cell prints beside it."""
+
+    state: State
+    due: date
+    score: float | None = None  # passed: the score; failed/overdue: the best so far
+    attempts: int = 0
+    max_attempts: int | None = None
+    expires: date | None = None
+
+    @property
+    def done(self) -> bool:
+        """The assignment is met (a certificate about to expire still counts until it does)."""
+        return self.state in DONE
+
+
+def effective_due(due_on: date, assigned_on: date, joined_on: date | None) -> date:
+    """The due day for one person of a store assignment.
+
+    Someone who started after the assignment was made gets as long as the others had, so a
+    cashier who joins a store later is not overdue on their first day.
+    """
+    if joined_on is None or joined_on <= assigned_on:
+        return due_on
+    return max(due_on, joined_on + (due_on - assigned_on))
+
+
+def decide(kind: str, facts: Facts, due: date, today: date, recertify_days: int = 30) -> Cell:
+    """The cell for an item of ``kind`` (course | quiz | drill) given ``facts``."""
+    tried = {
+        "score": facts.best,
+        "attempts": facts.attempts,
+        "max_attempts": facts.max_attempts,
+    }
+    if kind == "course" and facts.certificate_valid:
+        expires = facts.certificate_expires
+        ok = expires is None or (expires > due and expires - today > timedelta(recertify_days))
+        return Cell(
+            State.PASSED if ok else State.EXPIRING,
+            due,
+            score=facts.certificate_score,
+            expires=expires,
+        )
+    if kind != "course" and facts.passed:
+        return Cell(State.PASSED, due, **tried)
+    if today > due:
+        return Cell(State.OVERDUE, due, **tried)
+    if facts.attempts and not facts.passed and not facts.in_progress:
+        return Cell(State.FAILED, due, **tried)
+    started = facts.in_progress or facts.acknowledged or facts.passed or facts.attempts
+    if started or (facts.lessons_total and facts.lessons_read >= facts.lessons_total):
+        return Cell(State.IN_PROGRESS, due, **tried)
+    if facts.lessons_read:
+        return Cell(State.READING, due, **tried)
+    return Cell(State.NOT_STARTED, due, **tried)

@@ -1,0 +1,106 @@
+"""Assignments with due dates, the rules that make them, and the notices people get about them."""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+
+from sqlalchemy import CheckConstraint, Date, ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from trainer.db import Base, UTCDateTime, utcnow
+
+
+class TargetKind(enum.StrEnum):
+    """What an assignment asks for; ``ref`` is the course code, quiz slug or drill slug.
+
+    A string reference rather than a foreign key per kind, so drills (built separately) need
+    no new column: the kind names which table ``ref`` points into.
+    """
+
+    COURSE = "course"
+    QUIZ = "quiz"
+    DRILL = "drill"
+
+
+class AssignmentSource(enum.StrEnum):
+    """Who made an assignment: a person, an onboarding rule, or a certificate about to expire."""
+
+    MANUAL = "manual"
+    ONBOARDING = "onboarding"
+    RECERTIFICATION = "recertification"
+
+
+class Assignment(Base):
+    """A course, quiz or drill a person, or every cashier of a store, must finish by a day.
+
+    A store assignment is resolved when it is read: it covers whoever works in the store then,
+    including cashiers who join later (see trainer.domain.tracking.effective_due for their day).
+    """
+
+    __tablename__ = "assignment"
+    __table_args__ = (
+        CheckConstraint("(user_id IS NULL) <> (store_id IS NULL)", name="one_target"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(10))
+    ref: Mapped[str] = mapped_column(String(120))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"), index=True)
+    store_id: Mapped[int | None] = mapped_column(ForeignKey("store.id"), index=True)
+    # A calendar day in the stores' time zone: overdue from the day after.
+    due_on: Mapped[date] = mapped_column(Date)
+    source: Mapped[str] = mapped_column(String(20), default=AssignmentSource.MANUAL.value)
+    rule_id: Mapped[int | None] = mapped_column(ForeignKey("onboarding_rule.id"))
+    # The certificate a recertification assignment renews: unique, so it is made only once.
+    certificate_id: Mapped[int | None] = mapped_column(ForeignKey("certificate.id"), unique=True)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    cancelled_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+
+
+class OnboardingRule(Base):
+    """Assign these items to every new cashier (of one store, or of all), due N days after start."""
+
+    __tablename__ = "onboarding_rule"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    # [{"kind": "course", "ref": "payment-errors"}, ...]
+    items: Mapped[list]
+    due_days: Mapped[int]
+    store_id: Mapped[int | None] = mapped_column(ForeignKey("store.id"))
+    active: Mapped[bool] = mapped_column(default=True)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class NoticeKind(enum.StrEnum):
+    """What a notification says."""
+
+    ASSIGNED = "assigned"
+    DUE_SOON = "due_soon"
+    OVERDUE = "overdue"
+    RECERTIFY = "recertify"
+
+
+class Notification(Base):
+    """A message for one person, shown on their start page and, with SMTP set up, e-mailed.
+
+    ``key`` is unique: a reminder is recorded by inserting its key, so it goes out once even
+    when two reminder runs overlap (the second insert finds the key and does nothing).
+    """
+
+    __tablename__ = "notification"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    key: Mapped[str | None] = mapped_column(String(120), unique=True)
+    assignment_id: Mapped[int | None] = mapped_column(ForeignKey("assignment.id"), index=True)
+    # What the message needs: item kind and ref, due day (ISO) …; rendered in the reader's language.
+    params: Mapped[dict]
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    emailed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

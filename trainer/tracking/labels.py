@@ -1,0 +1,68 @@
+"""Names of matrix states and assignment sources in the reader's language (pages and exports)."""
+
+from __future__ import annotations
+
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+from trainer.domain.tracking import Cell, State
+from trainer.i18n import date_filter, percent
+
+STATE_LABELS = {
+    State.NOT_STARTED: _l("Not started"),
+    State.READING: _l("Reading"),
+    State.IN_PROGRESS: _l("In progress"),
+    State.PASSED: _l("Passed"),
+    State.FAILED: _l("Failed"),
+    State.OVERDUE: _l("Overdue"),
+    State.EXPIRING: _l("Expiring"),
+}
+
+#: Badge colour per state (the classes of app.css).
+STATE_BADGES = {
+    State.NOT_STARTED: "info",
+    State.READING: "info",
+    State.IN_PROGRESS: "info",
+    State.PASSED: "ok",
+    State.FAILED: "bad",
+    State.OVERDUE: "bad",
+    State.EXPIRING: "warn",
+}
+
+SOURCE_LABELS = {
+    "manual": _l("Assigned by hand"),
+    "onboarding": _l("Onboarding"),
+    "recertification": _l("Recertification"),
+}
+
+SORT_LABELS = {
+    "name": _l("Name"),
+    "store": _l("Store"),
+    "overdue": _l("Most overdue first"),
+}
+
+
+def state_label(state: State | str) -> str:
+    """A state's name in the current language."""
+    return str(STATE_LABELS[State(state)])
+
+
+def cell_detail(cell: Cell) -> str:
+    """What a cell says beside its state: score, attempts used, expiry or due date."""
+    parts = []
+    if cell.state in (State.PASSED, State.EXPIRING) and cell.score is not None:
+        parts.append(percent(cell.score))
+    if cell.state in (State.FAILED, State.OVERDUE) and cell.score is not None:
+        parts.append(_("best %(score)s", score=percent(cell.score)))
+    if cell.state in (State.FAILED, State.OVERDUE) and cell.attempts:
+        if cell.max_attempts:
+            parts.append(
+                _("%(used)d of %(max)d attempts", used=cell.attempts, max=cell.max_attempts)
+            )
+        else:
+            parts.append(_("%(used)d attempts", used=cell.attempts))
+    if cell.state is State.EXPIRING and cell.expires:
+        parts.append(_("expires %(day)s", day=date_filter(cell.expires)))
+    if not cell.done:
+        parts.append(_("due %(day)s", day=date_filter(cell.due)))
+    return " · ".join(parts)
