@@ -15,7 +15,7 @@ from trainer.models import Course, User
 
 pytestmark = pytest.mark.browser
 
-#: role -> paths it opens ({serial}, {code}, {attempt} are filled in)
+#: role -> paths it opens ({serial}, {code}, {cashier}, {attempt} are filled in)
 PAGES = {
     None: ["/login", "/verify", "/verify/{code}"],
     "cashier": [
@@ -29,11 +29,27 @@ PAGES = {
         "/attempts/{attempt}",
         "/attempts/{attempt}/result",
         "/certificates/",
+        "/progress",
+        "/drills/",
         "/profile",
         "/password",
     ],
-    "supervisor": ["/", "/certificates/manage", "/certificates/manage/{serial}", "/grading"],
-    "compliance": ["/", "/certificates/export"],
+    "supervisor": [
+        "/",
+        "/team",
+        "/people/{cashier}",
+        "/assignments",
+        "/reports/weak-topics",
+        "/reports/trends",
+        "/reports/items",
+        "/reports/gaps",
+        "/drills/live/",
+        "/drills/log",
+        "/certificates/manage",
+        "/certificates/manage/{serial}",
+        "/grading",
+    ],
+    "compliance": ["/", "/certificates/export", "/audit/"],
     "admin": [
         "/",
         "/admin/users",
@@ -42,6 +58,8 @@ PAGES = {
         "/admin/roster",
         "/admin/api-clients",
         "/admin/gift/import",
+        "/admin/quizzes/",
+        "/onboarding",
     ],
 }
 
@@ -56,7 +74,7 @@ def site(app, session, people):
         session, cashier, course, course.current_version, score=90.0, actor=None
     )
     session.commit()
-    return {"serial": issued.serial, "code": issued.verify_code}
+    return {"serial": issued.serial, "code": issued.verify_code, "cashier": cashier.id}
 
 
 def _sign_in(page, live_server, actor) -> None:

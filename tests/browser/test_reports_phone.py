@@ -34,7 +34,7 @@ def test_reports_fit_a_phone(app, session, people, content, live_server, page, t
     page.fill("#username", people["supervisor"].user.username)
     page.fill("#password", people["supervisor"].password)
     page.locator("form button[type=submit]").last.click()
-    page.wait_for_url(f"{live_server}/")
+    page.wait_for_url(f"{live_server}/team")  # a supervisor lands on their team
     for path in PAGES:
         page.goto(f"{live_server}{path}")
         # The document is no wider than the screen; wide tables scroll inside their wrapper.
