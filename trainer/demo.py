@@ -169,7 +169,7 @@ def _grade_essays(session, attempt, learner: User) -> None:
     (full marks: demo answers are model answers)."""
     from trainer.domain import questions
     from trainer.models import AttemptStatus, Role
-    from trainer.quizzes.service import grade_essay
+    from trainer.quizzes.review import grade_essay
 
     if attempt.status is not AttemptStatus.AWAITING_REVIEW:
         return

@@ -69,7 +69,7 @@ def _oversight_panel(user: User) -> Panel | None:
 
     from trainer.db import get_session, utcnow
     from trainer.models import Certificate
-    from trainer.quizzes.service import review_queue
+    from trainer.quizzes.review import review_queue
 
     session = get_session()
     now = utcnow()

@@ -24,7 +24,7 @@ from typing import Any, ClassVar
 from sqlalchemy import and_, bindparam, case, func, insert, select, update
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, defer, selectinload
+from sqlalchemy.orm import Session, defer
 
 from trainer import audit
 from trainer.db import utcnow
@@ -526,7 +526,7 @@ def submit(
     params = []
     for item, grade in zip(attempt.items, result.grades, strict=True):
         item.score, item.max_score, item.status = grade.score, grade.max_score, grade.status
-        item.grade = _stored_grade(grade, late=item.position in late)
+        item.grade = stored_grade(grade, late=item.position in late)
         params.append(
             {
                 "item_attempt": attempt.id,
@@ -584,7 +584,7 @@ def _result_params(result: questions.AttemptResult) -> dict[str, Any]:
     }
 
 
-def _stored_grade(grade: questions.Grade, *, late: bool = False) -> dict | None:
+def stored_grade(grade: questions.Grade, *, late: bool = False) -> dict | None:
     """What a grade adds to its item's row beyond score and status (see the module docstring)."""
     stored: dict[str, Any] = {}
     if late:
@@ -614,74 +614,6 @@ def item_grade(item: ItemState | AttemptItem) -> questions.Grade:
         note=stored.get("note", derived.note),
         graded_manually=stored.get("graded_manually", False),
         reviewer_comment=stored.get("reviewer_comment"),
-    )
-
-
-def regrade_attempt(attempt: Attempt) -> None:
-    """Total an attempt again after a supervisor graded an essay."""
-    grades = [item_grade(item) for item in attempt.items]
-    maximum = sum(g.max_score for g in grades)
-    score = sum(g.score for g in grades)
-    needs_review = any(g.status == questions.NEEDS_REVIEW for g in grades)
-    percent = round(score * 100 / maximum, 1) if maximum else 100.0
-    attempt.score, attempt.max_score, attempt.percent = round(score, 2), maximum, percent
-    attempt.passed = None if needs_review else percent >= attempt.pass_mark
-    attempt.status = AttemptStatus.AWAITING_REVIEW if needs_review else AttemptStatus.GRADED
-    # Points lost on a graded essay belong in "what to review" too.
-    attempt.weak_topics = questions.weak_topics(grades)
-
-
-def review_queue(session: Session, reviewer: User) -> list[AttemptItem]:
-    """Essay answers waiting for a grade from this reviewer (their stores, or all)."""
-    from trainer.models import user_stores
-
-    query = (
-        select(AttemptItem)
-        .join(Attempt)
-        .where(
-            Attempt.status == AttemptStatus.AWAITING_REVIEW,
-            AttemptItem.status == questions.NEEDS_REVIEW,
-        )
-        .order_by(Attempt.submitted_at, AttemptItem.position)
-    )
-    if not reviewer.sees_all_stores():
-        query = query.where(
-            Attempt.user_id.in_(
-                select(user_stores.c.user_id).where(user_stores.c.store_id.in_(reviewer.store_ids))
-            )
-        )
-    items = list(session.scalars(query.options(selectinload(AttemptItem.attempt))))
-    question_snapshots(session, [item.question_hash for item in items])
-    return items
-
-
-def can_review(session: Session, reviewer: User, attempt: Attempt) -> bool:
-    """A supervisor reviews only their stores' staff; admins everyone; nobody their own work."""
-    if attempt.user_id == reviewer.id:
-        return False
-    if reviewer.sees_all_stores():
-        return True
-    learner = session.get(User, attempt.user_id)
-    return bool(learner.store_ids & reviewer.store_ids)
-
-
-def grade_essay(
-    session: Session, item: AttemptItem, score: float, comment: str | None, reviewer: User
-) -> None:
-    """A supervisor's grade for one essay answer; the attempt is totalled again."""
-    try:
-        graded = questions.manual_grade(item_grade(item), score, comment)
-    except ValueError as exc:
-        raise QuizError(str(exc)) from exc
-    item.grade, item.score, item.status = _stored_grade(graded), graded.score, graded.status
-    item.reviewed_by_id, item.reviewed_at = reviewer.id, utcnow()
-    regrade_attempt(item.attempt)
-    audit.record(
-        session,
-        "attempt.essay_graded",
-        actor=reviewer,
-        target=item.attempt,
-        details={"item": item.position, "score": graded.score},
     )
 
 

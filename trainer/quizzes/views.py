@@ -28,7 +28,7 @@ from trainer.domain.questions import TYPES, UNANSWERED, present
 from trainer.forms import EmptyForm
 from trainer.i18n import current_language
 from trainer.models import AttemptItem, AttemptStatus, Quiz, Role
-from trainer.quizzes import service
+from trainer.quizzes import review, service
 from trainer.quizzes.forms import (
     ordering_ids,
     present_response,
@@ -489,7 +489,7 @@ def result(attempt_id: int):
 def grading_queue():
     """Free-text answers waiting for a supervisor's grade."""
     session = get_session()
-    items = service.review_queue(session, current_user)
+    items = review.review_queue(session, current_user)
     items = [i for i in items if i.attempt.user_id != current_user.id]
     from trainer.models import User
 
@@ -514,7 +514,7 @@ def grade_item(item_id: int):
         or item.attempt.status is AttemptStatus.IN_PROGRESS  # not submitted: nothing to grade
         or item.status is None
         or item.status == UNANSWERED
-        or not service.can_review(session, current_user, item.attempt)
+        or not review.can_review(session, current_user, item.attempt)
     ):
         abort(404)
     form = EmptyForm()
@@ -527,7 +527,7 @@ def grade_item(item_id: int):
                     _("Enter a score from 0 to %(max)s.", max=f"{item.max_score:g}")
                 )
             comment = (request.form.get("comment") or "")[:1000]
-            service.grade_essay(session, item, score, comment, current_user)
+            review.grade_essay(session, item, score, comment, current_user)
         except service.QuizError as exc:
             error = str(exc)
         else:
