@@ -75,11 +75,11 @@ from quiz_load import (  # noqa: E402 (after the path)
     _in_process_sign_in,
     bare_pass,
     describe_checkout,
-    free_ports,
     machine_busy,
     process_cpu,
     run_command,
     snapshot_checkout,
+    start_servers,
     trainer_env,
 )
 
@@ -608,31 +608,9 @@ def main(argv: list[str] | None = None) -> int:
             f"setup: {total} accounts signed in ({time.perf_counter() - setup:.0f} s, not measured)"
         )
 
-        port, bare_port = free_ports(2)
-        ours = Server(
-            "trainer serve",
-            [trainer, "serve", "--host", HOST, "--port", str(port), "--workers", str(args.workers)],
-            env,
-            tmp / "trainer-serve.log",
-            port,
-        )
-        servers.append(ours)
-        bare_db = tmp / "bare.db"
-        bare_env = {**os.environ, "BARE_DATABASE_PATH": str(bare_db)}
-        run_command([sys.executable, str(HERE / "bare_app.py"), "init", str(bare_db)], bare_env)
-        bare = Server(
-            "bare app",
-            [
-                str(BIN / "gunicorn"),
-                *f"--bind {HOST}:{bare_port} --workers {args.workers} --worker-class sync".split(),
-                *["--access-logfile", "-", "--timeout", "120"],
-                *("--pythonpath", str(HERE), "bare_app:create_app()"),
-            ],
-            bare_env,
-            tmp / "bare.log",
-            bare_port,
-        )
-        servers.append(bare)
+        servers.extend(start_servers(tmp, env, args.workers))
+        ours, bare = servers
+        port, bare_port = ours.port, bare.port
         ours.wait_ready()
         bare.wait_ready()
 
