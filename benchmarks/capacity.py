@@ -42,7 +42,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import multiprocessing
 import os
 import random
 import resource
@@ -51,7 +50,6 @@ import sys
 import tempfile
 import time
 import uuid
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlencode
@@ -72,7 +70,6 @@ from quiz_load import (  # noqa: E402 (after the path)
     OpStats,
     Server,
     _in_process_app,
-    _in_process_sign_in,
     bare_pass,
     describe_checkout,
     machine_busy,
@@ -121,7 +118,7 @@ def create_accounts(env: dict[str, str], count: int) -> list[str]:
     from trainer.db import get_session
     from trainer.models import Role, Store, people
 
-    people.PASSWORD_METHOD = "pbkdf2:sha256:1000"  # noqa: S105 (as the test suite does)
+    people.PASSWORD_METHOD = "pbkdf2:sha256:1"  # noqa: S105 (never checked: see sign_in_all)
     app = _in_process_app()
     names = [f"learner{i:05d}" for i in range(count)]
     with app.app_context():
@@ -139,7 +136,7 @@ def create_accounts(env: dict[str, str], count: int) -> list[str]:
             if i % 500 == 499:
                 session.commit()
         session.commit()
-    app.extensions["engine"].dispose()  # no pooled connection may cross the fork below
+    app.extensions["engine"].dispose()  # the servers use the database from here on
     return names
 
 
@@ -147,25 +144,39 @@ def account_password(username: str) -> str:
     return f"capacity-{username}"
 
 
-def _sign_in(username: str) -> tuple[str, str]:
-    """Sign in through the login view in this process; the session cookie and a CSRF token."""
-    cookie = _in_process_sign_in(username, account_password(username))
-    client = _in_process_app().test_client()
-    client.environ_base.update(HTTP_USER_AGENT=USER_AGENT, REMOTE_ADDR=HOST)
-    client.set_cookie("session", cookie)
-    page = client.get(f"/quizzes/{QUIZ}").get_data(as_text=True)
-    return client.get_cookie("session").value, CSRF_RE.search(page)[1]
-
-
 def sign_in_all(names: list[str], seed: int) -> list[Learner]:
-    """Every account signed in (forked processes: the login view hashes a password)."""
-    fork = multiprocessing.get_context("fork")
-    with ProcessPoolExecutor(max_workers=os.cpu_count() or 2, mp_context=fork) as pool:
-        signed = list(pool.map(_sign_in, names, chunksize=50))
-    return [
-        Learner(name, {"session": cookie}, csrf, random.Random(seed + i))
-        for i, (name, (cookie, csrf)) in enumerate(zip(names, signed, strict=True))
-    ]
+    """A signed-in session for every account, as the login view makes it.
+
+    ``login_user`` is what the login view calls once the password matches, and the cookie is
+    signed by the app's own session interface (same secret key, address and user agent as the
+    learners' requests), so the servers take it as any other. The login page and the password
+    check are left out: for thousands of learners on a 2-core machine they would take minutes
+    (quiz_load.py signs its 50 users in through the view), and sign-in is not measured.
+    """
+    from flask import g, session
+    from flask_login import login_user
+    from flask_wtf.csrf import generate_csrf
+    from sqlalchemy import select
+
+    from trainer.db import get_session
+    from trainer.models import User
+
+    app = _in_process_app()
+    serializer = app.session_interface.get_signing_serializer(app)
+    learners = []
+    context = app.test_request_context(
+        f"/quizzes/{QUIZ}", headers={"User-Agent": USER_AGENT}, environ_base={"REMOTE_ADDR": HOST}
+    )
+    with context:
+        users = {u.username: u for u in get_session().scalars(select(User))}
+        for i, name in enumerate(names):
+            session.clear()
+            g.pop("csrf_token", None)  # generate_csrf keeps one token per request
+            login_user(users[name])
+            csrf = generate_csrf()
+            cookies = {app.config["SESSION_COOKIE_NAME"]: serializer.dumps(dict(session))}
+            learners.append(Learner(name, cookies, csrf, random.Random(seed + i)))
+    return learners
 
 
 # --------------------------------------------------------------------------- measurement
