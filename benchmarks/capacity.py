@@ -18,13 +18,14 @@ the PostgreSQL schema dropped):
 3. **the start spike**: for each ``--spike`` N, N learners who have not started send
    ``POST /quizzes/placement/start`` at random moments within the same 2 seconds;
 4. **the ramp**: learners arrive at ``--arrival-rate`` per second until N are active (N from
-   ``--levels``), then ``--window`` seconds are measured at that level. Each learner starts
-   the quiz, views it, answers every question with an autosave each (the whole form and the
-   question that changed, as the page's script posts), submits, and opens the result page,
-   with a think time of ``--think`` seconds ±50 % (random) before each request; then it starts
-   again as a new learner on the same account (its attempt is submitted, so this is a real
-   start). The ramp stops after the first level that fails: any operation's p95 > 500 ms, or
-   any error.
+   ``--levels``), then ``--window`` seconds are measured at that level (the first level after
+   ``--warmup`` seconds, one visit by default, so that learners are submitting by then). Each
+   learner starts the quiz, views it, answers every question with an autosave each (the whole
+   form and the question that changed, as the page's script posts), submits, and opens the
+   result page, with a think time of ``--think`` seconds ±50 % (random) before each request;
+   then it starts again as a new learner on the same account (its attempt is submitted, so
+   this is a real start). The ramp stops after the first level that fails: any operation's
+   p95 > 500 ms, or any error.
 
 Open loop: every request has an intended send time (an arrival, or the previous answer plus
 the think time), and its latency is measured from that time, not from when it was sent. A slow
@@ -450,6 +451,10 @@ async def ramp(
                 tasks.append(asyncio.create_task(load.learner_loop(learner, arrival)))
                 if arrival > loop.time():
                     await asyncio.sleep(arrival - loop.time())
+            if level == levels[0]:
+                # Until the first learners have finished a visit, nobody submits: wait for a
+                # steady mix of starts, views, saves, submits and results before measuring.
+                await asyncio.sleep(args.warmup)
             began = loop.time()
             meter.reset()
             await asyncio.sleep(args.window)
@@ -552,6 +557,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--arrival-rate", type=float, default=50.0, help="new learners per second (50)"
     )
     parser.add_argument("--window", type=float, default=30.0, help="seconds measured per level")
+    parser.add_argument(
+        "--warmup",
+        type=float,
+        default=None,
+        help="seconds before the first level is measured (default: one visit, 20 think times)",
+    )
     parser.add_argument("--timeout", type=float, default=30.0, help="a request's time limit (30)")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn sync workers (2)")
     parser.add_argument("--bare-seconds", type=float, default=4, help="per bare endpoint (4)")
@@ -568,6 +579,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         parser.error("--workers must be 1..32, --arrival-rate and --window positive")
     if args.no_spike:
         args.spike = []
+    if args.warmup is None:
+        args.warmup = 20 * args.think  # a visit: start, view, 15 saves, submit, result
     return args
 
 
