@@ -9,9 +9,9 @@ the PostgreSQL schema dropped):
 
 1. a fresh instance of a copy of the checkout (quiz_load.py's snapshot): ``trainer db upgrade``
    and ``trainer demo --staff 1`` on SQLite (WAL) or in a private schema of ``--pg-url``; then
-   one cashier account per simulated learner, created and signed in through the login view in
-   this process (quiz_load.py's way past the login rate limit; cheap password hashing, as the
-   tests use: sign-in is not measured);
+   one cashier account per simulated learner, created in this process and given a session as
+   the login view gives one (``login_user``; see sign_in_all: sign-in is not measured, and the
+   login rate limit would refuse thousands of sign-ins from one address);
 2. ``trainer serve --workers W`` and ``benchmarks/bare_app.py`` under gunicorn with the same
    settings; the bare app's one-row insert and 20-row page are measured first (quiz_load.py's
    threads, 16 clients), the same-run baseline;
