@@ -17,9 +17,11 @@ the PostgreSQL schema dropped):
    threads, 16 clients), the same-run baseline;
 3. **the start spike**: for each ``--spike`` N, N learners who have not started send
    ``POST /quizzes/placement/start`` at random moments within the same 2 seconds;
-4. **the ramp**: learners arrive at ``--arrival-rate`` per second until N are active (N from
-   ``--levels``), then ``--window`` seconds are measured at that level (the first level after
-   ``--warmup`` seconds, one visit by default, so that learners are submitting by then). Each
+4. **the ramp**: learners arrive on a schedule until N are active (N from ``--levels``), then
+   ``--window`` seconds are measured at that level. By default a level's new learners arrive
+   spread over one visit (200 s at 10 s think time), so that by the window they are at every
+   step of the quiz; with ``--arrival-rate`` they arrive at that rate, and the first level is
+   measured ``--warmup`` seconds later (one visit), once the first learners submit. Each
    learner starts the quiz, views it, answers every question with an autosave each (the whole
    form and the question that changed, as the page's script posts), submits, and opens the
    result page, with a think time of ``--think`` seconds ±50 % (random) before each request;
@@ -445,15 +447,18 @@ async def ramp(
     arrival = loop.time()
     try:
         for level in levels:
+            # By default a level's new learners arrive spread over one visit, so that they are
+            # at every step of the quiz when the window starts, not all saving at once.
+            rate = args.arrival_rate or (level - len(tasks)) / visit_seconds(args)
             while len(tasks) < level:  # open loop: arrivals on a schedule, not on answers
-                arrival = max(arrival + 1 / args.arrival_rate, loop.time() - 1)
+                arrival = max(arrival + 1 / rate, loop.time() - 1)
                 learner = learners[len(tasks)]
                 tasks.append(asyncio.create_task(load.learner_loop(learner, arrival)))
                 if arrival > loop.time():
                     await asyncio.sleep(arrival - loop.time())
-            if level == levels[0]:
-                # Until the first learners have finished a visit, nobody submits: wait for a
-                # steady mix of starts, views, saves, submits and results before measuring.
+            if level == levels[0] and args.arrival_rate:
+                # Arrived together, the first learners submit together one visit later: wait
+                # for a mix of starts, views, saves, submits and results before measuring.
                 await asyncio.sleep(args.warmup)
             began = loop.time()
             meter.reset()
@@ -554,14 +559,17 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--no-spike", action="store_true", help="skip the start spike")
     parser.add_argument("--think", type=float, default=10.0, help="think time, s, ±50%% (10)")
     parser.add_argument(
-        "--arrival-rate", type=float, default=50.0, help="new learners per second (50)"
+        "--arrival-rate",
+        type=float,
+        default=None,
+        help="new learners per second (default: each level's new learners over one visit)",
     )
     parser.add_argument("--window", type=float, default=30.0, help="seconds measured per level")
     parser.add_argument(
         "--warmup",
         type=float,
         default=None,
-        help="seconds before the first level is measured (default: one visit, 20 think times)",
+        help="with --arrival-rate: seconds before the first level is measured (one visit)",
     )
     parser.add_argument("--timeout", type=float, default=30.0, help="a request's time limit (30)")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn sync workers (2)")
@@ -575,13 +583,18 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--keep", action="store_true", help="keep the temporary directory")
     args = parser.parse_args(argv)
-    if not 1 <= args.workers <= 32 or args.arrival_rate <= 0 or args.window <= 0:
+    if not 1 <= args.workers <= 32 or (args.arrival_rate or 1) <= 0 or args.window <= 0:
         parser.error("--workers must be 1..32, --arrival-rate and --window positive")
     if args.no_spike:
         args.spike = []
     if args.warmup is None:
-        args.warmup = 20 * args.think  # a visit: start, view, 15 saves, submit, result
+        args.warmup = visit_seconds(args)
     return args
+
+
+def visit_seconds(args) -> float:
+    """About how long one visit takes: 19 requests, a think time before each, and a margin."""
+    return 20 * args.think
 
 
 async def measure(port: int, spikers: list[Learner], ramp_learners, args, meter) -> list[Window]:
@@ -661,7 +674,8 @@ def main(argv: list[str] | None = None) -> int:
 
         meter = Meter(ours.pids())
         print(
-            f"\nquiz: {QUIZ}, think {args.think:g} s ±50 %, arrivals {args.arrival_rate:g}/s, "
+            f"\nquiz: {QUIZ}, think {args.think:g} s ±50 %, arrivals "
+            f"{f'{args.arrival_rate:g}/s' if args.arrival_rate else 'over one visit per level'}, "
             f"window {args.window:g} s per level, gunicorn {args.workers} sync workers"
         )
         windows = asyncio.run(
