@@ -33,6 +33,7 @@ from trainer.models import Attempt, AttemptStatus, Job
 
 REDIS_URL = os.environ.get("TRAINER_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 TRAINER = str(Path(sys.executable).parent / "trainer")
+ROOT = Path(__file__).resolve().parents[1]  # the checkout under test, not an installed copy
 HOST = "127.0.0.1"
 
 
@@ -126,6 +127,7 @@ def cluster(app, database_url, session, people, tmp_path):
         TRAINER_INSTANCE_PATH=str(tmp_path / "instance"),  # export files: one shared folder
         TRAINER_LANGUAGE="en",
         TRAINER_BASE_URL=f"http://{HOST}",
+        PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
     )
     ports = [_free_port(), _free_port()]
     procs, logs = [], []
