@@ -305,6 +305,35 @@ class Server:
         self._log_file.close()
 
 
+def start_servers(tmp: Path, env: dict[str, str], workers: int) -> tuple[Server, Server]:
+    """``trainer serve`` and the bare app (same gunicorn settings) on free ports; not yet ready."""
+    port, bare_port = free_ports(2)
+    serve = ["serve", "--host", HOST, "--port", str(port), "--workers", str(workers)]
+    ours = Server(
+        "trainer serve",
+        [str(BIN / "trainer"), *serve],
+        env,
+        tmp / "trainer-serve.log",
+        port,
+    )
+    bare_db = tmp / "bare.db"
+    bare_env = {**os.environ, "BARE_DATABASE_PATH": str(bare_db)}
+    run_command([sys.executable, str(HERE / "bare_app.py"), "init", str(bare_db)], bare_env)
+    bare = Server(
+        "bare app",
+        [
+            str(BIN / "gunicorn"),
+            *f"--bind {HOST}:{bare_port} --workers {workers} --worker-class sync".split(),
+            *["--access-logfile", "-", "--timeout", "120"],
+            *("--pythonpath", str(HERE), "bare_app:create_app()"),
+        ],
+        bare_env,
+        tmp / "bare.log",
+        bare_port,
+    )
+    return ours, bare
+
+
 def demo_password(username: str) -> str:
     """The password `trainer demo` gives a demo account (trainer/demo.py)."""
     from trainer.demo import demo_password as printed
@@ -842,31 +871,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"code: {args.source} of {describe_checkout()}")
         print(f"setup: db upgrade {upgrade_s:.1f} s, demo --staff {args.users} {demo_s:.1f} s")
 
-        port, bare_port = free_ports(2)
-        ours = Server(
-            "trainer serve",
-            [trainer, "serve", "--host", HOST, "--port", str(port), "--workers", str(args.workers)],
-            env,
-            tmp / "trainer-serve.log",
-            port,
-        )
-        servers.append(ours)
-        bare_db = tmp / "bare.db"
-        bare_env = {**os.environ, "BARE_DATABASE_PATH": str(bare_db)}
-        run_command([sys.executable, str(HERE / "bare_app.py"), "init", str(bare_db)], bare_env)
-        bare = Server(
-            "bare app",
-            [
-                str(BIN / "gunicorn"),
-                *f"--bind {HOST}:{bare_port} --workers {args.workers} --worker-class sync".split(),
-                *["--access-logfile", "-", "--timeout", "120"],
-                *("--pythonpath", str(HERE), "bare_app:create_app()"),
-            ],
-            bare_env,
-            tmp / "bare.log",
-            bare_port,
-        )
-        servers.append(bare)
+        servers.extend(start_servers(tmp, env, args.workers))
+        ours, bare = servers
+        port, bare_port = ours.port, bare.port
         ours.wait_ready()
         bare.wait_ready()
         ours_pids, bare_pids = ours.pids(), bare.pids()

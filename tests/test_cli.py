@@ -114,6 +114,11 @@ def test_config_from_environment(tmp_path):
     assert cfg["DATABASE_URL"] == "postgresql://db/x" and cfg["SITE_NAME"] == "Acme"
     assert cfg["BABEL_DEFAULT_LOCALE"] == "en"
     assert cfg["RATELIMIT_STORAGE_URI"] == "redis://r:6379/0"
+    # One Redis, two instances: each its own rate-limit keys and job queue.
+    assert cfg["RATELIMIT_KEY_PREFIX"] == "" and "JOBS_QUEUE" not in cfg
+    training = load_config(tmp_path, {"TRAINER_REDIS_NAMESPACE": "training"})
+    assert training["RATELIMIT_KEY_PREFIX"] == "training"
+    assert training["JOBS_QUEUE"] == "trainer-training"
     # The secret key is generated once and kept.
     key = cfg["SECRET_KEY"]
     assert len(key) == 64 and (tmp_path / "secret_key").read_text() == key

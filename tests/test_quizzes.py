@@ -835,8 +835,48 @@ def test_results_show_feedback_explanations_and_what_to_review(client, session, 
     assert "<li><strong>结算前发现多收</strong>" in zh and "<li><strong>凭证与记录</strong>" in zh
 
 
+def _question_sections(page: str) -> list[str]:
+    return page.split('<section class="card question">')[1:]
+
+
+def test_result_page_says_each_thing_once_in_the_readers_language(client, session, people, content):
+    """Issue #16: the correct answer once per question; accepted short answers in the page's
+    language; "what to review" one row per topic, each lost question counted once."""
+    login_as(client, people["cashier"])
+    attempt_id = _start(client, "no-essay")
+    _answer(client, attempt_id, right=False)
+    _submit(client, attempt_id)
+    attempt = _attempt(session, attempt_id)
+    lost = [item for item in attempt.items if item.score < item.max_score]
+    for lang, label, short_shown, short_hidden in (
+        ("en", "Correct answer", "void", "撤销"),
+        ("zh", "正确答案", "撤销", "void"),
+    ):
+        session.get(User, people["cashier"].user.id).language = lang
+        session.commit()
+        page = client.get(f"/attempts/{attempt_id}/result").get_data(as_text=True)
+        sections = _question_sections(page)
+        assert len(sections) == len(attempt.items)
+        for section in sections:
+            assert section.count(f"<strong>{label}:</strong>") <= 1, section
+        # The single-choice question shows its right option once, marked as the correct one.
+        void = next(s for s in sections if "batch is still open" in s or "批次还没" in s)
+        assert void.count(label) == 1
+        short = next(s for s in sections if "cancelling a whole sale" in s or "取消整笔交易" in s)
+        answer_line = re.search(rf"<strong>{label}:</strong>([^<]*)</p>", short)[1]
+        assert short_shown in answer_line and short_hidden not in answer_line
+        review = page.split("<h2>", 2)[1]
+        rows = re.findall(r"<li><strong>([^<]+)</strong> — (\d+)", review)
+        names = [name for name, _count in rows]
+        assert len(names) == len(set(names)), names
+        assert sum(int(count) for _name, count in rows) == len(lost)
+    # Named in Chinese: a skill in words (凭证与记录), a case by its code.
+    assert "<li><strong>凭证与记录</strong>" in page
+    assert "<li><strong>录入错误情形 C1</strong>" in page
+
+
 def test_topic_labels(app):
-    from trainer.quizzes.views import topic_label
+    from trainer.quizzes.results import topic_label
 
     with app.test_request_context(headers={"Accept-Language": "en"}):
         assert topic_label("D4") == "Suspected skimmer"

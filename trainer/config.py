@@ -14,6 +14,7 @@ ENVIRONMENT = {
     "SECRET_KEY": "TRAINER_SECRET_KEY",
     "DEFAULT_LANGUAGE": "TRAINER_LANGUAGE",
     "REDIS_URL": "TRAINER_REDIS_URL",
+    "REDIS_NAMESPACE": "TRAINER_REDIS_NAMESPACE",
     "SITE_NAME": "TRAINER_SITE_NAME",
     "BASE_URL": "TRAINER_BASE_URL",
     "CONTENT_ROOT": "TRAINER_CONTENT_ROOT",
@@ -62,6 +63,9 @@ def load_config(instance: Path, environ: dict[str, str] | None = None) -> dict:
         "SECRET_KEY": None,
         "DEFAULT_LANGUAGE": "zh",
         "REDIS_URL": None,
+        # Several instances on one Redis (production and training, say) each set their own, so
+        # they neither share sign-in limits nor run each other's jobs.
+        "REDIS_NAMESPACE": "",
         "SITE_NAME": "Trainer",
         # Unset, the address `trainer serve` binds (TRAINER_HOST, TRAINER_PORT): the printed
         # sign-in address and the QR codes then open the running site.
@@ -95,6 +99,8 @@ def load_config(instance: Path, environ: dict[str, str] | None = None) -> dict:
             "expected a whole number of days, 1 or more"
         )
     cfg["EXPORT_RETENTION_DAYS"] = int(days)
+    if cfg["REDIS_NAMESPACE"]:
+        cfg["JOBS_QUEUE"] = f"trainer-{cfg['REDIS_NAMESPACE']}"  # see jobs.queue()
     if not cfg["SECRET_KEY"]:
         cfg["SECRET_KEY"] = _secret_key(instance)
     secure = cfg["BASE_URL"].startswith("https://")
@@ -113,6 +119,7 @@ def load_config(instance: Path, environ: dict[str, str] | None = None) -> dict:
         MAX_CONTENT_LENGTH=16 * 1024 * 1024,
         # Without Redis the counts live in the database, shared by every worker (ratelimit.py).
         RATELIMIT_STORAGE_URI=cfg["REDIS_URL"] or "trainer-db://",
+        RATELIMIT_KEY_PREFIX=cfg["REDIS_NAMESPACE"],
         RATELIMIT_HEADERS_ENABLED=True,
         LOGIN_RATE_LIMIT="10 per minute",
         VERIFY_RATE_LIMIT="30 per minute",

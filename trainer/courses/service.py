@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import bindparam, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from trainer import audit
@@ -337,6 +337,27 @@ class ManualLink:
     title: str | None  # the section's (or lesson's) title; None when it no longer exists
 
 
+# Built once (expanding IN parameters): every result page asks, with different links.
+_MANUAL_TITLES = (
+    select(
+        Course.code,
+        Lesson.slug,
+        Lesson.title,
+        Section.anchor,
+        Section.title_zh,
+        Section.title_en,
+    )
+    .join(CourseVersion, CourseVersion.course_id == Course.id)
+    .join(Lesson, Lesson.course_version_id == CourseVersion.id)
+    .outerjoin(Section, Section.lesson_id == Lesson.id)
+    .where(
+        CourseVersion.current,
+        Course.code.in_(bindparam("codes", expanding=True)),
+        Lesson.slug.in_(bindparam("slugs", expanding=True)),
+    )
+)
+
+
 def manual_links(session: Session, links: list[str], lang: str) -> dict[str, ManualLink]:
     """Each ``course/lesson#anchor`` link with its title in ``lang``, in one query.
 
@@ -353,24 +374,17 @@ def manual_links(session: Session, links: list[str], lang: str) -> dict[str, Man
             parsed[link] = (code, slug, anchor or None)
     if not parsed:
         return {}
-    rows = session.execute(
-        select(
-            Course.code,
-            Lesson.slug,
-            Lesson.title,
-            Section.anchor,
-            Section.title_zh,
-            Section.title_en,
+    rows = (
+        session.connection()
+        .execute(
+            _MANUAL_TITLES,
+            {
+                "codes": sorted({code for code, _slug, _anchor in parsed.values()}),
+                "slugs": sorted({slug for _code, slug, _anchor in parsed.values()}),
+            },
         )
-        .join(CourseVersion, CourseVersion.course_id == Course.id)
-        .join(Lesson, Lesson.course_version_id == CourseVersion.id)
-        .outerjoin(Section, Section.lesson_id == Lesson.id)
-        .where(
-            CourseVersion.current,
-            Course.code.in_({code for code, _slug, _anchor in parsed.values()}),
-            Lesson.slug.in_({slug for _code, slug, _anchor in parsed.values()}),
-        )
-    ).all()
+        .all()
+    )
     lessons: dict[tuple[str, str], str] = {}
     sections: dict[tuple[str, str, str], str] = {}
     for code, slug, lesson_title, anchor, title_zh, title_en in rows:

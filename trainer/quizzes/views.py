@@ -21,14 +21,12 @@ from flask_login import current_user
 from markupsafe import Markup
 from sqlalchemy import bindparam, select
 
-from trainer.courses.service import manual_links
 from trainer.db import get_session
-from trainer.domain import topics
 from trainer.domain.questions import TYPES, UNANSWERED, present
 from trainer.forms import EmptyForm
 from trainer.i18n import current_language
 from trainer.models import AttemptItem, AttemptStatus, Quiz, Role
-from trainer.quizzes import review, service
+from trainer.quizzes import results, review, service
 from trainer.quizzes.forms import (
     ordering_ids,
     present_response,
@@ -48,11 +46,6 @@ QUIZ_ERRORS = {  # lazy: translated when shown, in the reader's language
     "too_long": _l("An answer is too long to save. Please shorten it."),
     "not_scenario": _l("That choice is not available."),
 }
-
-
-def topic_label(tag: str | None) -> str:
-    """A review topic's name in the reader's language (see domain.topics)."""
-    return topics.label(tag, _)
 
 
 def _message(exc: Exception) -> str:
@@ -468,18 +461,15 @@ def result(attempt_id: int):
     if attempt.status is AttemptStatus.IN_PROGRESS:
         return redirect(url_for("quizzes.attempt", attempt_id=attempt.id))
     show_feedback = attempt.review_policy == "after_submission"
-    graded, links = [], []
+    questions, to_review = [], []
     if show_feedback:  # the review section and its links show only with the feedback
-        graded = [(item, service.item_grade(item)) for item in attempt.items]
-        links = [link for topic in attempt.weak_topics or [] for link in topic["manual"]]
-        links += [link for _item, grade in graded for link in grade.manual]
+        questions, to_review = results.present(get_session(), attempt)
     return render_template(
         "quizzes/result.html",
         attempt=attempt,
-        graded=graded,
+        questions=questions,
+        review=to_review,
         show_feedback=show_feedback,
-        manual=manual_links(get_session(), links, current_language()),
-        topic_label=topic_label,
         learner=learner,
     )
 

@@ -2,7 +2,10 @@
 
 tests/fixtures/grading_corpus.json was recorded from the code before the question types moved
 into trainer/domain/questions/ (see corpus.py): the questions themselves are stored in it, so a
-later edit of the shipped banks does not change what is compared.
+later edit of the shipped banks does not change what is compared. Recorded again, on the same
+stored questions, for two intended changes: "what to review" lists each lost question under
+one topic (grading.review_topic), and a short answer's correct answer lists the accepted
+variants in the page's language.
 """
 
 from __future__ import annotations

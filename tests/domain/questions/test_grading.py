@@ -154,19 +154,15 @@ def test_grade_attempt_weak_topics() -> None:
         (short(), None, {}),  # C20: unanswered, lost 1
     ]
     result = grade_attempt(items, pass_mark=80)
+    # One topic per lost question: its skill when it has one, else its first tag.
     topics = [(t["tag"], t["lost_points"]) for t in result.weak_topics]
-    assert topics == [
-        ("C5", 8.0),
-        ("escalation", 8.0),
-        ("C1", 2.0),
-        ("timing", 2.0),
-        ("C20", 1.0),
-        ("correction", 1.0),
-    ]
+    assert topics == [("escalation", 8.0), ("timing", 2.0), ("C20", 1.0), ("correction", 1.0)]
     by_tag = {t["tag"]: t for t in result.weak_topics}
-    assert by_tag["C5"]["manual"] == ["payment-errors/03-unknown-results#c5-timeout-unknown"]
-    assert by_tag["C5"]["questions"] == ["q-scen"]
-    assert "C2" not in by_tag
+    assert by_tag["escalation"]["manual"] == [
+        "payment-errors/03-unknown-results#c5-timeout-unknown"
+    ]
+    assert by_tag["escalation"]["questions"] == ["q-scen"]
+    assert "C5" not in by_tag and "C1" not in by_tag and "C2" not in by_tag
     assert result.critical == [
         {
             "question_id": "q-scen",
@@ -191,6 +187,22 @@ def test_grade_attempt_groups_lost_points_per_tag() -> None:
     assert result.weak_topics == [
         {"tag": "C1", "lost_points": 4.0, "questions": ["q1", "q2"], "manual": ["m/a#x"]},
         {"tag": None, "lost_points": 1.0, "questions": ["q-tf"], "manual": ["m/c#z"]},
+    ]
+
+
+def test_each_lost_question_is_reviewed_under_one_topic() -> None:
+    from trainer.domain.questions.grading import review_topic
+
+    assert review_topic(["C14", "card-data-security"]) == "card-data-security"
+    assert review_topic(["D1", "timing", "escalation"]) == "timing"  # the first skill
+    assert review_topic(["C14"]) == "C14"
+    assert review_topic(["from-a-gift-file", "C2"]) == "from-a-gift-file"
+    assert review_topic([]) is None
+    a = single(id="q1", tags=["C14", "card-data-security"])
+    b = single(id="q2", tags=["C13", "card-data-security"])
+    result = grade_attempt([(a, {"choice": "b"}, {}), (b, {"choice": "b"}, {})], 50)
+    assert [(t["tag"], t["questions"]) for t in result.weak_topics] == [
+        ("card-data-security", ["q1", "q2"])
     ]
 
 

@@ -55,7 +55,21 @@ def test_short_partial_wrong_and_feedback() -> None:
     wrong = grade(short(), {"text": "退货"}, {})
     assert (wrong.score, wrong.status) == (0.0, INCORRECT)
     assert wrong.feedback[0]["feedback"] is None
-    assert wrong.correct_answer == {"zh": "撤销 / Void", "en": "撤销 / Void"}
+    # Each language lists its own accepted variants (both are accepted whatever the page).
+    assert wrong.correct_answer == {"zh": "撤销", "en": "Void"}
+
+
+def test_short_correct_answer_in_the_readers_language() -> None:
+    def shown(*texts) -> dict[str, str]:
+        q = short()
+        q["answers"] = [{"text": t} for t in texts]
+        return grade(q, {"text": "wrong"}, {}).correct_answer
+
+    assert shown("退货", "退款", "refund") == {"zh": "退货 / 退款", "en": "refund"}
+    assert shown("Code 10", "代码10", "10") == {"zh": "代码10 / 10", "en": "Code 10 / 10"}
+    assert shown("skimmer") == {"zh": "skimmer", "en": "skimmer"}  # none in Chinese: all
+    assert shown({"zh": "侧录器", "en": "skimmer"}) == {"zh": "侧录器", "en": "skimmer"}
+    assert shown(35) == {"zh": "35", "en": "35"}
 
 
 def test_short_best_fraction_wins() -> None:

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+from trainer.domain import topics
 from trainer.domain.questions.base import (
     CORRECT,
     INCORRECT,
@@ -179,24 +180,36 @@ def manual_grade(grade: Grade, score: float, comment: str | None = None) -> Grad
 # --- attempts -------------------------------------------------------------------------------
 
 
+def review_topic(tags: list[str]) -> str | None:
+    """The one topic a question is reviewed under: its first skill, else its first tag.
+
+    A question is tagged with a skill and the case it is about (``[C14, card-data-security]``);
+    listing it under both made "what to review" name every lost question twice.
+    """
+    return next((tag for tag in tags if tag in topics.SKILLS), tags[0] if tags else None)
+
+
 def weak_topics(grades: list[Grade]) -> list[dict[str, Any]]:
-    """Tags where points were lost, most lost first, with their questions and manual links."""
-    topics: dict[str | None, dict[str, Any]] = {}
+    """Topics where points were lost, most lost first, with their questions and manual links.
+
+    One row per topic, each lost question under one topic (see review_topic).
+    """
+    found: dict[str | None, dict[str, Any]] = {}
     for g in grades:
         if g.status == NEEDS_REVIEW or g.max_score <= 0:
             continue
         lost = Decimal(str(g.max_score)) - Decimal(str(g.score))
         if lost <= 0:
             continue
-        for tag in g.tags or [None]:
-            topic = topics.setdefault(
-                tag, {"tag": tag, "lost_points": Decimal(0), "questions": [], "manual": []}
-            )
-            topic["lost_points"] += lost
-            topic["questions"].append(g.question_id)
-            topic["manual"].extend(m for m in g.manual if m not in topic["manual"])
+        tag = review_topic(g.tags)
+        topic = found.setdefault(
+            tag, {"tag": tag, "lost_points": Decimal(0), "questions": [], "manual": []}
+        )
+        topic["lost_points"] += lost
+        topic["questions"].append(g.question_id)
+        topic["manual"].extend(m for m in g.manual if m not in topic["manual"])
     ordered = sorted(
-        topics.values(), key=lambda t: (-t["lost_points"], t["tag"] is None, t["tag"] or "")
+        found.values(), key=lambda t: (-t["lost_points"], t["tag"] is None, t["tag"] or "")
     )
     return [{**t, "lost_points": _round(t["lost_points"])} for t in ordered]
 

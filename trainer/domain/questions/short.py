@@ -15,6 +15,7 @@ from trainer.domain.questions.base import (
     Skip,
     clamp,
     fraction_of,
+    in_lang,
     invalid,
     is_number,
     items,
@@ -49,6 +50,25 @@ def _answer_texts(answer: Mapping[str, Any]) -> list[str]:
     if is_number(text):
         return [str(text)]
     return []
+
+
+def _written_in(text: str) -> set[str]:
+    """The pages an accepted answer belongs on: Chinese script on zh, Latin letters on en.
+
+    Text with neither (a number, a code such as 10) belongs on both.
+    """
+    if any("\u3400" <= ch <= "\u9fff" for ch in text):
+        return {"zh"}
+    if any(ch.isascii() and ch.isalpha() for ch in text):
+        return {"en"}
+    return {"zh", "en"}
+
+
+def _text_in(text: Any, lang: str) -> str:
+    """An accepted answer in one language (a number, or text in one language, in both)."""
+    if is_number(text):
+        return str(text)
+    return in_lang(text, lang) if isinstance(text, (str, dict)) else ""
 
 
 class Short(QuestionType):
@@ -118,9 +138,15 @@ class Short(QuestionType):
         best = max((fraction_of(a, 1.0) for a in answers), default=0.0)
         if best <= 0:
             return None
-        texts = [t for a in answers if fraction_of(a, 1.0) >= best for t in _answer_texts(a)]
-        unique = list(dict.fromkeys(texts))
-        return {"zh": ALT_JOIN.join(unique), "en": ALT_JOIN.join(unique)}
+        accepted = [a.get("text") for a in answers if fraction_of(a, 1.0) >= best]
+        # Grading accepts every variant, but each page lists its own language's: a Chinese
+        # page shows 退货 / 退款, not 退货 / 退款 / refund (any variant if none is in it).
+        out = {}
+        for lang in ("zh", "en"):
+            texts = list(dict.fromkeys(t for t in (_text_in(a, lang) for a in accepted) if t))
+            own = [t for t in texts if lang in _written_in(t)]
+            out[lang] = ALT_JOIN.join(own or texts)
+        return out
 
     def read_form(
         self, question: Question, layout: Mapping[str, Any], form: Any, name: str
