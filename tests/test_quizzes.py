@@ -870,9 +870,9 @@ def test_result_page_says_each_thing_once_in_the_readers_language(client, sessio
         names = [name for name, _count in rows]
         assert len(names) == len(set(names)), names
         assert sum(int(count) for _name, count in rows) == len(lost)
-    # Named in Chinese: a skill in words (凭证与记录), a case by its code.
+    # Named in Chinese: a skill in words (凭证与记录), a case by its situation, never its code.
     assert "<li><strong>凭证与记录</strong>" in page
-    assert "<li><strong>录入错误情形 C1</strong>" in page
+    assert "<li><strong>结算前发现多收</strong>" in page and "C1" not in page
 
 
 def test_topic_labels(app):
