@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from trainer.admin.service import create_user
 from trainer.db import get_session
+from trainer.domain.questions import in_lang
 from trainer.models import Organisation, Quiz, Role, Store, User
 
 ORGANISATION = "示范零售有限公司 Demo Retail Co."
@@ -128,6 +129,10 @@ def _correct_response(question: dict, layout: dict) -> dict | None:
         return {"pairs": {str(i): f"r{rights.index(i)}" for i in range(len(question["pairs"]))}}
     if kind == "short":
         return {"text": max(question["answers"], key=lambda a: a.get("fraction", 1))["text"]}
+    if kind == "essay":  # graded by a supervisor afterwards (_grade_essays)
+        return {
+            "text": "Demo answer, written along the rubric: " + in_lang(question["rubric"], "en")
+        }
     if kind == "scenario":
         steps = {s["id"]: s for s in question["steps"]}
         path, step_id = [], question["start"]
@@ -168,16 +173,18 @@ def _grade_essays(session, attempt, learner: User) -> None:
     """A supervisor of the learner's store grades the essay answers, as they would in the queue
     (full marks: demo answers are model answers)."""
     from trainer.domain import questions
-    from trainer.models import AttemptStatus, Role
+    from trainer.models import Attempt, AttemptStatus, Role
     from trainer.quizzes.review import grade_essay
 
-    if attempt.status is not AttemptStatus.AWAITING_REVIEW:
+    row = session.get(Attempt, attempt.id)  # the engine submitted it with Core statements
+    session.refresh(row)
+    if row.status is not AttemptStatus.AWAITING_REVIEW:
         return
     store_ids = {store.id for store in learner.stores}
     supervisors = session.scalars(select(User).where(User.role == Role.SUPERVISOR)).all()
     reviewer = next((s for s in supervisors if store_ids & {x.id for x in s.stores}), None)
     reviewer = reviewer or session.scalar(select(User).where(User.role == Role.ADMIN).limit(1))
-    for item in attempt.items:
+    for item in row.items:
         if item.status == questions.NEEDS_REVIEW:
             grade_essay(session, item, item.max_score, None, reviewer)
 
