@@ -193,6 +193,15 @@ def check_and_issue(session: Session, user: User, *, course_code: str) -> Certif
     if not needs.met:
         return None
     try:
+        if previous is not None and previous.in_force and status_of(previous) == "valid":
+            # A renewal: the new certificate is the one in force from now on; the old one stays
+            # valid until it expires. Two racing renewals still meet the one-in-force index.
+            session.execute(
+                update(Certificate)
+                .where(Certificate.id == previous.id)
+                .values(in_force=False)
+                .execution_options(synchronize_session=False)
+            )
         certificate = issue(session, user, course, version, score=needs.score)
         session.commit()
     except IntegrityError:
