@@ -109,3 +109,14 @@ def test_memory_does_not_grow_with_rows(tmp_path, fmt):
 
     small, large = _peak(write, 2_000), _peak(write, 20_000)
     assert large < small * 2, (small, large)
+
+
+def test_formula_like_names_stay_text(tmp_path):
+    """A name such as "=HYPERLINK(...)" must not run as a formula in either format."""
+    name = '=HYPERLINK("http://example.com","x")'
+    csv_text = b"".join(export._csv(["name"], [[name]])).decode("utf-8-sig")
+    assert list(csv.reader(io.StringIO(csv_text)))[1] == [f"'{name}"]
+    path = tmp_path / "names.xlsx"
+    export.write_xlsx(str(path), ["name"], [[name]])
+    cell = load_workbook(path).active["A2"]
+    assert cell.value == name and cell.data_type == "s"

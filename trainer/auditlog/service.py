@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session, aliased
 from trainer.certificates.service import day_start
 from trainer.domain.messages import N_, Message
 from trainer.models import AuditEvent, User
+from trainer.spreadsheets import safe_cell
 
 #: The dates a filter accepts (day starts become UTC moments, the end day gets a day added).
 FIRST_DAY, LAST_DAY = date(1900, 1, 1), date(9998, 12, 31)
@@ -128,9 +129,8 @@ def actions(session: Session) -> list[str]:
 
 
 def _cell(value: object) -> str:
-    text = "" if value is None else str(value)
-    # A cell starting with = + - @ is a formula to a spreadsheet: never run one from the log.
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+    # Never run a formula from the log in a spreadsheet.
+    return safe_cell("" if value is None else str(value))
 
 
 def actors_of(session: Session, events: list[AuditEvent]) -> dict[int, User]:

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session, aliased
 
 from trainer.drills.service import definition
 from trainer.models import Drill, DrillParticipant, DrillRun, Store, User
+from trainer.spreadsheets import safe_cell
 
 MAX_RUNS = 500  # one export; the page shows the newest first
 
@@ -151,16 +152,16 @@ def to_csv(log: list[LogEntry], lang: str, when) -> str:
             when(entry.started_at),
             when(entry.finished_at),
             entry.seconds,
-            _safe(f"{entry.store_code} {entry.store_name}"),
+            safe_cell(f"{entry.store_code} {entry.store_name}"),
             entry.drill_title.get(lang) or entry.drill_title.get("en"),
-            _safe(entry.leader),
+            safe_cell(entry.leader),
         ]
         for person in entry.people:
             writer.writerow(
                 [
                     *common,
-                    _safe(person.name),
-                    _safe(person.employee_no or ""),
+                    safe_cell(person.name),
+                    safe_cell(person.employee_no or ""),
                     "present",
                     "passed" if person.passed else "failed",
                     "" if person.percent is None else f"{person.percent:.1f}",
@@ -170,12 +171,12 @@ def to_csv(log: list[LogEntry], lang: str, when) -> str:
             )
         for absent in entry.absentees:
             writer.writerow(
-                [*common, _safe(absent["name"]), _safe(absent.get("employee_no") or ""), "absent"]
+                [
+                    *common,
+                    safe_cell(absent["name"]),
+                    safe_cell(absent.get("employee_no") or ""),
+                    "absent",
+                ]
                 + [""] * 4
             )
     return out.getvalue()
-
-
-def _safe(text: str) -> str:
-    # A name starting with = + - @ would run as a formula in a spreadsheet.
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text

@@ -18,9 +18,10 @@ import tempfile
 from collections.abc import Iterable, Iterator
 from datetime import date, datetime
 
+from trainer.spreadsheets import formula_like, safe_cell
+
 CSV_CHUNK_ROWS = 500
 FILE_CHUNK_BYTES = 64 * 1024
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 MIMETYPES = {
     "csv": "text/csv; charset=utf-8",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -28,8 +29,8 @@ MIMETYPES = {
 
 
 def _csv_value(value: object) -> object:
-    if isinstance(value, str) and value[:1] in _FORMULA_START:
-        return "'" + value
+    if isinstance(value, str):
+        return safe_cell(value)
     if isinstance(value, datetime | date):
         return value.isoformat()
     return "" if value is None else value
@@ -71,7 +72,7 @@ def write_xlsx(path: str, title: str, headers: list[str], rows: Iterable[Iterabl
         for value in row:
             if isinstance(value, datetime):
                 value = value.replace(tzinfo=None)  # Excel has no time zones
-            if isinstance(value, str) and value[:1] in _FORMULA_START:
+            if formula_like(value):
                 cell = WriteOnlyCell(sheet, value=value)
                 cell.data_type = "s"  # text, never a formula
                 value = cell

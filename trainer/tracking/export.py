@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 
 from trainer.i18n import localised, percent
 from trainer.models import Attempt, AttemptStatus, Quiz, Store, TargetKind, User, user_stores
+from trainer.spreadsheets import formula_like, safe_cell
 from trainer.tracking.labels import cell_detail, state_label
 from trainer.tracking.matrix import Matrix
 from trainer.tracking.service import staff_query
@@ -142,7 +143,9 @@ def attempt_rows(
 
 
 def _text(value) -> object:
-    return value.strftime("%Y-%m-%d %H:%M") if isinstance(value, datetime) else value
+    if isinstance(value, datetime):
+        return value.strftime("%Y-%m-%d %H:%M")
+    return safe_cell(value) if isinstance(value, str) else value
 
 
 def _csv(headers: list[str], rows: Iterable[list]) -> Iterator[bytes]:
@@ -176,8 +179,19 @@ def write_xlsx(path: str, headers: list[str], rows: Iterable[list]) -> None:
         bold.append(cell)
     sheet.append(bold)
     for row in rows:
-        sheet.append(row)
+        sheet.append([_xlsx_value(sheet, value) for value in row])
     book.save(path)
+
+
+def _xlsx_value(sheet, value):
+    """A formula-like text (a name starting with =) as a text cell, not a formula."""
+    from openpyxl.cell import WriteOnlyCell
+
+    if not formula_like(value):
+        return value
+    cell = WriteOnlyCell(sheet, value=value)
+    cell.data_type = "s"
+    return cell
 
 
 def _xlsx(headers: list[str], rows: Iterable[list]) -> Iterator[bytes]:
