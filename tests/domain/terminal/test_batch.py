@@ -102,9 +102,10 @@ def test_a_terminal_that_starts_off_with_a_lost_answer() -> None:
             ],
         }
     )
-    steps = press(sc, "1 power 5 enter 8")
+    steps = press(sc, "1 power 5 enter wait 8")
     assert steps[0].event.outcome == "ignored"
     assert any("结果未知" in line for line in render(steps[2].screen, "zh")["lines"])
+    assert steps[-2].event.outcome == "ok"  # no reversal goes out before the sign-on
     assert "冲正成功" in render(steps[-1].screen, "zh")["lines"]
     assert txn(steps[-1], 318).status == "reversed"
     assert steps[-1].state.signed_on

@@ -802,8 +802,9 @@ def _paper(run: _Run) -> None:
 
 
 def _wait(run: _Run) -> None:
-    """Time passes; a pending reversal or stored offline payments go out if the line is up."""
-    if not run.exchange():
+    """Time passes; a pending reversal or stored offline payments go out if the line is up
+    and the terminal is signed on (after a power cycle, nothing goes out before 签到)."""
+    if not run.state.signed_on or not run.exchange():
         return
     if "reversal_sent" in run.facts:
         run.note(T["reversal_sent"])
