@@ -139,3 +139,19 @@ def test_state_expectations() -> None:
     assert settled.passed, settled.unmet
     unsettled = grade(sc, actions("6 1"))
     assert [u["message"]["en"] for u in unsettled.unmet] == ["The batch should be settled"]
+
+
+def test_expecting_a_transaction_reprinted_or_none_at_all() -> None:
+    sc = scenario(
+        expect=[
+            {"txn": "wrong", "reprinted": True},
+            {"type": "sale", "amount": 8500, "count": 0},
+        ]
+    )
+    assert grade(sc, actions("6 2 318 enter")).passed
+    assert grade(sc, actions("6 1")).passed  # the last slip is the same sale
+    missed = grade(sc, actions("1 8500 enter card:a"))
+    assert [u["expect"] for u in missed.unmet] == [
+        {"txn": "wrong", "reprinted": True},
+        {"type": "sale", "amount": 8500, "count": 0},
+    ]

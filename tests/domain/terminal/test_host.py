@@ -170,3 +170,18 @@ def test_pre_auth_timeout_is_reversed_too() -> None:
     final = last(with_card("timeout"), "4 1 30000 enter card:a enter wait")
     assert txn(final, 318).type == "preauth"
     assert txn(final, 318).status == "reversed"
+
+
+def test_splitting_under_the_offline_limit_is_recorded() -> None:
+    sc = with_card(**OFFLINE)
+    final = last(sc, "1 60000 enter card:a enter enter 1 30000 enter card:a")
+    assert final.event.facts == ["split_to_dodge_limit"]
+    two = scenario({**NO_PAST, **OFFLINE, "cards": [card("a"), card("b")]})
+    other = last(two, "1 60000 enter card:a enter enter 1 30000 enter card:b")
+    assert other.event.facts == []  # another payment method is what the cashier asks for
+
+
+def test_a_sale_on_a_card_with_an_open_pre_auth_is_recorded() -> None:
+    sc = with_card()
+    final = last(sc, f"4 1 30000 enter card:a enter {SALE_85}")
+    assert final.event.facts == ["sale_instead_of_completion"]

@@ -137,7 +137,7 @@ def test_reprint_last_and_by_voucher() -> None:
     assert "凭证号：000318" in [line.text["zh"] for line in last_copy.printed]
     by_voucher = last(sc, "6 2 318 enter")
     assert by_voucher.event.txn == "000318"
-    assert by_voucher.state.reprints == 1
+    assert by_voucher.state.reprinted == [318]
 
 
 def test_cancel_and_menu_leave_a_flow() -> None:

@@ -293,7 +293,7 @@ def _reprint_voucher(run: _Run) -> None:
 
 
 def _reprint(run: _Run, original: Txn) -> None:
-    run.state.reprints += 1
+    run.state.reprinted.append(original.trace)
     run.txn = original.voucher
     run.result([T["printing"]], "printed")
     run.print_slip(receipts.slip(run.scenario, original, reprint=True))
@@ -406,7 +406,7 @@ def _charge(run: _Run, card: Card) -> None:
     """Send a sale or a pre-auth to the issuer (or offer to take a sale offline)."""
     kind = run.state.mode.split(".")[0]
     amount = int(run.state.ctx.get("amount", 0))
-    run.facts.extend(charge_facts(run.state, card.id, amount))
+    run.facts.extend(charge_facts(run.state, kind, card.id, amount))
     if not run.exchange():
         if kind == "sale" and run.start.offline_enabled:
             run.goto("offline.confirm", card=card.id)
@@ -446,6 +446,8 @@ def _offline_confirm(run: _Run) -> None:
     amount = int(run.state.ctx.get("amount", 0))
     refusal = offline_refusal(run.state, run.start, card.chip, amount)
     if refusal:
+        if refusal != "OFFLINE_CHIP_ONLY":
+            run.state.over_limit.append([card.id, amount])
         run.fail(refusal)
         return
     if any(t.card == card.id and t.status == "declined" for t in run.state.txns):
