@@ -310,3 +310,9 @@ def test_reprinted_may_narrow_a_transaction_match(sim: Path) -> None:
     edit(sim, SCENARIO, "{txn: wrong, status: voided}", "{txn: wrong, reprinted: true}")
     assert reported(sim) == []
     assert load_content(sim).simulator["void-it"].expect[0].reprinted is True
+
+
+def test_a_duplicate_key_is_reported_and_the_scenario_not_kept(sim: Path) -> None:
+    edit(sim, SCENARIO, "max_actions: 40\n", "max_actions: 40\nmax_actions: 50\n")
+    assert any(p.startswith(f"{SCENARIO}:") for p in reported(sim))
+    assert load_content_or_none(sim) == {}

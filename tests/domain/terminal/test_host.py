@@ -62,7 +62,7 @@ def test_a_timeout_leaves_the_result_unknown_and_prints_nothing() -> None:
     assert final.printed == []
     assert txn(final, 318).status == "unknown"
     menu = last(with_card("timeout"), f"{SALE_85} enter")
-    assert "有未完成的冲正" in render(menu.screen, "zh")["lines"]
+    assert "冲正未上送" in render(menu.screen, "zh")["lines"]
     history = last(with_card("timeout"), f"{SALE_85} enter 5")
     assert any("结果未知" in line for line in render(history.screen, "zh")["lines"])
 

@@ -51,12 +51,10 @@ T: dict[str, LocalText] = {
     "off": tx("终端已关机", "Terminal is off"),
     "power_hint": tx("按[电源]键开机", "Press Power to switch on"),
     "timeout": tx("交易超时 结果未知", "Timed out: result unknown"),
-    "timeout_hint": tx(
-        "请勿重复刷卡。终端将自动冲正，请查询交易结果",
-        "Do not present the card again. The terminal will reverse it: check the result",
-    ),
+    # What a terminal says, no more: knowing not to re-run the card is what the learner practises.
+    "timeout_hint": tx("接收超时，请查询交易结果", "No response: check the transaction result"),
     "reversal_sent": tx("冲正成功", "Reversal sent"),
-    "reversal_pending": tx("有未完成的冲正", "A reversal is pending"),
+    "reversal_pending": tx("冲正未上送", "Reversal not yet sent"),
     "offline_prompt": tx("网络不通，是否离线交易？", "No connection: take it offline?"),
     "offline_approved": tx("离线交易成功(待上送)", "Approved offline (to upload)"),
     "uploaded": tx("离线交易已上送", "Offline payments uploaded"),
