@@ -187,6 +187,16 @@ def test_the_customer_holds_the_slips_marked_in_the_scenario() -> None:
     assert "凭证号：000319" in texts
     assert "参考号：141000000319" in texts
     assert "卡号：622848******1234" in texts
+    # The customer's copy, not the one the store keeps (and signed on the merchant copy).
+    assert "持卡人存根" in texts and "商户存根" not in texts
+    assert "Cardholder copy" in [line.text["en"] for line in slip]
+    assert not any("签名" in text for text in texts)
+
+
+def test_the_terminal_prints_the_merchant_copy_for_signing() -> None:
+    texts = [line.text["zh"] for line in last(scenario(), "1 8500 enter card:a").printed]
+    assert "商户存根" in texts and "持卡人存根" not in texts
+    assert "持卡人签名：" in texts
 
 
 def test_a_zero_amount_beeps_and_stays() -> None:

@@ -62,7 +62,8 @@ __all__ = [
 
 def customer_slips(scenario: Scenario) -> list[list[ReceiptLine]]:
     """The slips the customer holds (past transactions marked ``slip: true``), to show beside
-    the terminal: the reference no. and date a refund needs are printed on them."""
+    the terminal: the reference no. and date a refund needs are printed on them. They are the
+    cardholder's copies (持卡人存根), not the merchant copies the terminal prints."""
     state = start(scenario)
     pairs = zip(scenario.start.transactions, state.txns, strict=True)
-    return [slip(scenario, txn) for past, txn in pairs if past.slip]
+    return [slip(scenario, txn, cardholder=True) for past, txn in pairs if past.slip]

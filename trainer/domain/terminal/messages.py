@@ -89,6 +89,7 @@ T: dict[str, LocalText] = {
     "signature": tx("持卡人签名：", "Cardholder signature:"),
     "offline_note": tx("离线交易", "Offline transaction"),
     "merchant_copy": tx("商户存根", "Merchant copy"),
+    "cardholder_copy": tx("持卡人存根", "Cardholder copy"),
 }
 
 #: Names of the transaction types on screen and on slips.

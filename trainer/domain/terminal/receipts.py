@@ -33,8 +33,13 @@ def _pair(label: str, value: str) -> LocalText:
     return tx(f"{T[label]['zh']}：{value}", f"{T[label]['en']}: {value}")
 
 
-def slip(scenario: Scenario, txn: Txn, *, reprint: bool = False) -> list[ReceiptLine]:
-    """The slip of one transaction (a reprint says so in its title)."""
+def slip(
+    scenario: Scenario, txn: Txn, *, reprint: bool = False, cardholder: bool = False
+) -> list[ReceiptLine]:
+    """The slip of one transaction (a reprint says so in its title).
+
+    The terminal prints the merchant copy (商户存根), which the cardholder signs and the store
+    keeps; ``cardholder`` gives the copy the customer takes away (持卡人存根), unsigned."""
     card = scenario.start.card(txn.card)
     name = TYPE_NAMES.get(txn.type, T["sale"])
     merchant = scenario.start.merchant
@@ -42,7 +47,7 @@ def slip(scenario: Scenario, txn: Txn, *, reprint: bool = False) -> list[Receipt
     if reprint:
         lines.append(ReceiptLine(T["reprint_title"], "title"))
     lines += [
-        ReceiptLine(T["merchant_copy"]),
+        ReceiptLine(T["cardholder_copy" if cardholder else "merchant_copy"]),
         ReceiptLine(
             tx(f"{T['merchant_label']['zh']}：{merchant['zh']}", f"Merchant: {merchant['en']}")
         ),
@@ -63,7 +68,7 @@ def slip(scenario: Scenario, txn: Txn, *, reprint: bool = False) -> list[Receipt
         lines.append(ReceiptLine(T["offline_note"]))
     amount = money(txn.amount)
     lines.append(ReceiptLine(tx(f"金额：RMB {amount[1:]}", f"Amount: RMB {amount[1:]}"), "total"))
-    if txn.type in ("sale", "preauth", "completion"):
+    if txn.type in ("sale", "preauth", "completion") and not cardholder:
         lines.append(ReceiptLine(T["signature"]))
     lines.append(ReceiptLine(tx("", ""), "cut"))
     return lines
