@@ -1,4 +1,4 @@
-"""Settlement, the daily cut-off, sign-on and power, paper, reprints, pre-authorisation."""
+"""Settlement, the daily cut-off, sign-on and power, paper, reprints, pre-authorization."""
 
 from __future__ import annotations
 

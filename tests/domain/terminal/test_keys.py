@@ -22,6 +22,7 @@ from trainer.domain.terminal import (
     replay,
     start,
 )
+from trainer.domain.terminal.messages import DECLINE_TEXTS, TYPE_NAMES, T
 
 SHIPPED = Path(__file__).parents[3]
 ENGINE = Path(__file__).parents[3] / "trainer" / "domain" / "terminal"
@@ -152,3 +153,23 @@ def test_the_contract_names_every_rule_code_and_fact() -> None:
     contract = (SHIPPED / "docs" / "simulator.md").read_text(encoding="utf-8")
     assert [code for code in RULES if f"`{code}`" not in contract] == []
     assert [fact for fact in FACTS if f"`{fact}`" not in contract] == []
+
+
+#: British spellings whose American form the courses use (authorization, Do not honor …): the
+#: terminal's English must read like the manual it links to.
+BRITISH = re.compile(
+    r"authoris|honour|colour|favour|behaviour|practis|licence|cheque|catalogue", re.I
+)
+
+
+def test_the_terminal_english_spells_like_the_courses() -> None:
+    courses = "\n".join(
+        path.read_text(encoding="utf-8") for path in (SHIPPED / "courses").rglob("*.en.md")
+    )
+    assert "authorization" in courses and "Do not honor" in courses
+    texts = [*T.values(), *DECLINE_TEXTS.values(), *TYPE_NAMES.values()]
+    texts += [rule.screen for rule in RULES.values()]
+    texts += [rule.explain for rule in RULES.values() if rule.explain]
+    texts += [explain for explain, _manual in FACTS.values()]
+    assert [text["en"] for text in texts if BRITISH.search(text["en"])] == []
+    assert DECLINE_TEXTS["05"]["en"] == "05 Do not honor"

@@ -16,6 +16,7 @@ import pytest
 import yaml
 
 from tests.domain.terminal.kit import actions
+from tests.domain.terminal.test_keys import BRITISH
 from trainer.domain.content import load_content
 from trainer.domain.terminal import Scenario, SimGrade, grade
 
@@ -61,6 +62,16 @@ def test_learners_never_see_a_case_code() -> None:
         texts += [f.why for f in scenario.forbid]
         for text in texts:
             assert not code.search(text["zh"] + " " + text["en"]), (scenario.id, text)
+
+
+def test_scenario_english_spells_like_the_courses() -> None:
+    # American English, as the courses: "authorization", "05 Do not honor".
+    for scenario in SHIPPED.values():
+        texts = [scenario.title, scenario.summary, scenario.goal, *scenario.dialogue]
+        texts += [card.label for card in scenario.start.cards]
+        texts += [e.message for e in scenario.expect if e.message]
+        texts += [f.why for f in scenario.forbid]
+        assert [t["en"] for t in texts if BRITISH.search(t["en"])] == [], scenario.id
 
 
 @pytest.mark.parametrize("scenario_id", sorted(SOLUTIONS))

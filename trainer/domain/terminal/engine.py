@@ -543,7 +543,7 @@ def _refund_amount(run: _Run) -> None:
         run.approved(run.new_txn("refund", card, amount, original=original.trace))
 
 
-# -- pre-authorisation completion and cancellation --------------------------------------------
+# -- pre-authorization completion and cancellation --------------------------------------------
 
 
 def _preauth_checked(run: _Run, amount: int | None) -> Txn | None:

@@ -2,7 +2,7 @@
 
 The Chinese texts are the ones cashiers read on Chinese countertop (UnionPay) terminals: 消费,
 撤销, 退货, 预授权, 请输入主管密码, 请输入原凭证号, 原交易参考号 … The English ones are what an
-English-language terminal shows. Texts live here, not in gettext catalogues, because a run's
+English-language terminal shows. Texts live here, not in gettext catalogs, because a run's
 screens and receipts are data (stored, replayed) in both languages at once.
 """
 
@@ -23,7 +23,7 @@ T: dict[str, LocalText] = {
     "sale": tx("消费", "Sale"),
     "void": tx("撤销", "Void"),
     "refund": tx("退货", "Refund"),
-    "preauth_menu": tx("预授权类", "Pre-authorisation"),
+    "preauth_menu": tx("预授权类", "Pre-authorization"),
     "preauth": tx("预授权", "Pre-auth"),
     "completion": tx("预授权完成", "Pre-auth completion"),
     "preauth_void": tx("预授权撤销", "Pre-auth cancellation"),
@@ -42,7 +42,7 @@ T: dict[str, LocalText] = {
     "orig_voucher": tx("请输入原凭证号", "Enter original voucher no."),
     "orig_ref": tx("请输入原交易参考号", "Enter original reference no."),
     "orig_date": tx("请输入原交易日期(月月日日)", "Enter original date (MMDD)"),
-    "orig_auth": tx("请输入原授权码", "Enter original authorisation code"),
+    "orig_auth": tx("请输入原授权码", "Enter original authorization code"),
     "confirm": tx("确认请按[确认]，取消请按[取消]", "Press Enter to confirm, Cancel to stop"),
     "approved": tx("交易成功", "Approved"),
     "printing": tx("正在打印…", "Printing…"),
@@ -51,7 +51,7 @@ T: dict[str, LocalText] = {
     "off": tx("终端已关机", "Terminal is off"),
     "power_hint": tx("按[电源]键开机", "Press Power to switch on"),
     "timeout": tx("交易超时 结果未知", "Timed out: result unknown"),
-    # What a terminal says, no more: knowing not to re-run the card is what the learner practises.
+    # What a terminal says, no more: knowing not to re-run the card is what the learner practices.
     "timeout_hint": tx("接收超时，请查询交易结果", "No response: check the transaction result"),
     "reversal_sent": tx("冲正成功", "Reversal sent"),
     "reversal_pending": tx("冲正未上送", "Reversal not yet sent"),
@@ -106,7 +106,7 @@ TYPE_NAMES: dict[str, LocalText] = {
 DECLINE_TEXTS: dict[str, LocalText] = {
     "01": tx("01 请持卡人与发卡行联系", "01 Refer to card issuer"),
     "04": tx("04 没收卡，请联系收单机构", "04 Pick up card"),
-    "05": tx("05 发卡行不予承兑", "05 Do not honour"),
+    "05": tx("05 发卡行不予承兑", "05 Do not honor"),
     "07": tx("07 特殊条件下没收卡", "07 Pick up card, special condition"),
     "41": tx("41 挂失卡，请没收", "41 Lost card: pick up"),
     "43": tx("43 被窃卡，请没收", "43 Stolen card: pick up"),
@@ -275,7 +275,7 @@ RULES: dict[str, Rule] = {
         tx("预授权已完成或已撤销", "Pre-auth already completed or cancelled"),
         tx(
             "这笔预授权已经完成或撤销过了。",
-            "This pre-authorisation was already completed or cancelled.",
+            "This pre-authorization was already completed or cancelled.",
         ),
         _MANUAL_PREAUTH,
     ),
@@ -283,7 +283,7 @@ RULES: dict[str, Rule] = {
         tx("预授权已过期", "Pre-auth expired"),
         tx(
             "预授权超过了收单机构的期限，冻结已由发卡行释放。",
-            "The pre-authorisation is past the acquirer's limit: the issuer has released it.",
+            "The pre-authorization is past the acquirer's limit: the issuer has released it.",
         ),
         _MANUAL_PREAUTH,
     ),
@@ -365,7 +365,7 @@ FACTS: dict[str, tuple[LocalText, str]] = {
     "retry_pick_up_card": (
         tx(
             "“没收卡”的卡绝不能再刷：在安全的前提下留下卡，致电授权中心。",
-            "A pick-up card is never tried again: keep it if safe and call the authorisation "
+            "A pick-up card is never tried again: keep it if safe and call the authorization "
             "centre.",
         ),
         _MANUAL_PICK_UP,
@@ -404,7 +404,7 @@ FACTS: dict[str, tuple[LocalText, str]] = {
     "sale_instead_of_completion": (
         tx(
             "这张卡有一笔预授权还没完成：应当做预授权完成，而不是另收一笔消费，否则顾客既被冻结又被扣款。",
-            "This card has an open pre-authorisation: complete it instead of charging a new "
+            "This card has an open pre-authorization: complete it instead of charging a new "
             "sale, or the guest is both held and charged.",
         ),
         _MANUAL_PREAUTH,

@@ -24,7 +24,7 @@ DECLINE_CODES = ("05", "51", *PICK_UP_CODES)
 TXN_TYPES = ("sale", "void", "refund", "preauth", "completion", "preauth_void")
 #: approved; declined; unknown (timed out, a reversal is pending); reversed (by 冲正); voided
 #: (by a later void); offline (approved by the terminal alone, not yet uploaded); completed /
-#: cancelled (a pre-authorisation that was completed or cancelled).
+#: cancelled (a pre-authorization that was completed or cancelled).
 TXN_STATUSES = (
     "approved",
     "declined",
@@ -207,7 +207,7 @@ class Txn:
     batch: str
     time: str  # "2026-12-07 14:10:00"
     ref: str  # reference no. (参考号), twelve digits
-    auth: str  # authorisation code (授权码), six characters; "" when declined
+    auth: str  # authorization code (授权码), six characters; "" when declined
     code: str = "00"  # the issuer's response code
     original: int | None = None  # trace of the transaction a void/refund/completion refers to
     offline: bool = False

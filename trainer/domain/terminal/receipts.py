@@ -1,7 +1,7 @@
 """What the printer prints: sales slips (签购单), reprints and the settlement total slip.
 
 The card number is printed masked only (first 6 + last 4, as Chinese slips do). Reference
-numbers and authorisation codes are derived from the scenario, the time and the voucher no.,
+numbers and authorization codes are derived from the scenario, the time and the voucher no.,
 so that the same run always prints the same slips.
 """
 
@@ -24,7 +24,7 @@ def reference_no(time: str, trace: int) -> str:
 
 
 def auth_code(scenario_id: str, trace: int) -> str:
-    """A six-digit authorisation code (授权码), stable for a scenario and a voucher no."""
+    """A six-digit authorization code (授权码), stable for a scenario and a voucher no."""
     digest = hashlib.sha256(f"{scenario_id}:{trace}".encode()).hexdigest()
     return f"{int(digest[:8], 16) % 1_000_000:06d}"
 
