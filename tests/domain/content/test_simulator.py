@@ -261,6 +261,46 @@ BROKEN = [
         'scenario "void-it": start: transaction 2: original "later" must be the id of an '
         "earlier transaction",
     ),
+    (
+        "no time",
+        "amount: 85000, minutes_ago: 10}",
+        "amount: 85000}",
+        ("amount: 85000}", None),
+        'scenario "void-it": start: transaction "wrong": say when it happened with minutes_ago '
+        "or seconds_ago",
+    ),
+    (
+        "two times",
+        "amount: 85000, minutes_ago: 10}",
+        "amount: 85000, minutes_ago: 10,\n       seconds_ago: 600}",
+        ("seconds_ago: 600", None),
+        'scenario "void-it": start: transaction "wrong": say when it happened with minutes_ago '
+        "or seconds_ago (not both)",
+    ),
+    (
+        "fractional minutes",
+        "minutes_ago: 10}",
+        "minutes_ago: 9.5}",
+        ("minutes_ago: 9.5", None),
+        'scenario "void-it": start: transaction "wrong": minutes_ago is whole minutes (found '
+        "number 9.5); give seconds_ago instead when the seconds matter",
+    ),
+    (
+        "negative seconds",
+        "minutes_ago: 10}",
+        "seconds_ago: -5}",
+        ("seconds_ago: -5", None),
+        'scenario "void-it": start: transaction "wrong": "seconds_ago" must be at least 0 '
+        "(found -5)",
+    ),
+    (
+        "order in seconds",
+        "minutes_ago: 10}",
+        "minutes_ago: 10}\n    - {type: sale, card: a, amount: 1, seconds_ago: 601}",
+        ("seconds_ago: 601", None),
+        'scenario "void-it": start: transaction 2: transactions are listed oldest first (newest '
+        "last)",
+    ),
 ]
 
 
@@ -284,6 +324,20 @@ def load_content_or_none(root: Path) -> dict:
         return load_content(root).simulator
     except ContentError:
         return {}
+
+
+def test_seconds_ago_times_a_starting_transaction_to_the_second(sim: Path) -> None:
+    edit(
+        sim,
+        SCENARIO,
+        "minutes_ago: 10}",
+        "minutes_ago: 10}\n    - {id: again, type: sale, card: a, amount: 1, seconds_ago: 575}",
+    )
+    assert reported(sim) == []
+    scenario = load_content(sim).simulator["void-it"]
+    assert [past.age_seconds for past in scenario.start.transactions] == [600, 575]
+    # A run stores the scenario as JSON and replays it from there.
+    assert scenario.from_dict(scenario.to_dict()) == scenario
 
 
 def test_not_yaml_is_reported(sim: Path) -> None:

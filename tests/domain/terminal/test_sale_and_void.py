@@ -199,6 +199,26 @@ def test_the_terminal_prints_the_merchant_copy_for_signing() -> None:
     assert "持卡人签名：" in texts
 
 
+def test_starting_transactions_can_be_timed_to_the_second() -> None:
+    # Two charges in one minute (a duplicate charge) must not show the same time.
+    sc = scenario(
+        {
+            "transactions": [
+                past(minutes_ago=18),
+                {"type": "sale", "card": "a", "amount": 5000, "seconds_ago": 1075},
+                {"type": "sale", "card": "a", "amount": 5000, "seconds_ago": 1049},
+            ]
+        }
+    )
+    times = [t.time for t in start(sc).txns]
+    assert times == ["2026-12-07 14:02:00", "2026-12-07 14:02:05", "2026-12-07 14:02:31"]
+    # The reference no. carries the time to the second, as on the slip.
+    assert start(sc).txns[2].ref == "140231000320"
+    # The history shows the seconds too, so the two charges can be told apart.
+    shown = last(sc, "5 down").screen.lines
+    assert {"zh": "12-07 14:02:05 成功", "en": "12-07 14:02:05 approved"} in shown
+
+
 def test_a_zero_amount_beeps_and_stays() -> None:
     final = last(scenario(), "1 0 enter")
     assert (final.event.outcome, final.event.rule) == ("refused", "AMOUNT_ZERO")

@@ -51,8 +51,19 @@ _START_OPTIONAL = (
     "merchant",
     "transactions",
 )
-_TXN_REQUIRED = ("type", "card", "amount", "minutes_ago")
-_TXN_OPTIONAL = ("id", "status", "voucher", "ref", "auth", "original", "slip")
+_TXN_REQUIRED = ("type", "card", "amount")
+# Exactly one of minutes_ago / seconds_ago says when it happened (see _read_age).
+_TXN_OPTIONAL = (
+    "minutes_ago",
+    "seconds_ago",
+    "id",
+    "status",
+    "voucher",
+    "ref",
+    "auth",
+    "original",
+    "slip",
+)
 _EXPECT_TXN = ("type", "amount", "card", "status", "txn", "original", "count")
 _EXPECT_STATE = ("settled", "signed_on", "reprinted", "pending_reversal")
 
@@ -323,7 +334,7 @@ def _read_transactions(
     past: list[dict[str, Any]] = []
     ids: set[str] = set()
     vouchers: set[str] = set()
-    previous_minutes: int | None = None
+    previous_age: int | None = None
     for item, label, _line in c.items(node, "transactions", file, who, "transaction"):
         twho = f"{who}: {label}"
         c.keys(item, file, twho, _TXN_REQUIRED, _TXN_OPTIONAL)
@@ -332,14 +343,14 @@ def _read_transactions(
         if card is not None and card not in card_ids:
             c.add(file, item.key_line("card"), f'{twho}: unknown card "{card}"')
         amount = c.integer(item, "amount", file, twho, minimum=1)
-        minutes = c.integer(item, "minutes_ago", file, twho, minimum=0)
-        if minutes is not None and previous_minutes is not None and minutes > previous_minutes:
+        age, age_key = _read_age(c, item, file, twho)
+        if age is not None and previous_age is not None and age > previous_age:
             c.add(
                 file,
-                item.key_line("minutes_ago"),
+                item.key_line(age_key),
                 f"{twho}: transactions are listed oldest first (newest last)",
             )
-        previous_minutes = minutes if minutes is not None else previous_minutes
+        previous_age = age if age is not None else previous_age
         status = c.string(item, "status", file, twho, choices=TXN_STATUSES)
         original = c.string(item, "original", file, twho)
         if original is not None and original not in ids:
@@ -357,7 +368,8 @@ def _read_transactions(
             "type": kind or "sale",
             "card": card or "",
             "amount": amount or 1,
-            "minutes_ago": minutes or 0,
+            "minutes_ago": (age or 0) // 60 if age_key == "minutes_ago" else 0,
+            "seconds_ago": age if age_key == "seconds_ago" else None,
             "id": item.get("id") if isinstance(item.get("id"), str) else None,
             "status": status or "approved",
             "trace": voucher,
@@ -370,6 +382,34 @@ def _read_transactions(
             ids.add(entry["id"])
         past.append(entry)
     return past, ids
+
+
+def _read_age(c: Checker, item: YamlDict, file: str, who: str) -> tuple[int | None, str]:
+    """When a starting transaction happened, in seconds before the start clock, and the key
+    that said it: ``minutes_ago`` (whole minutes) or ``seconds_ago`` (when two transactions in
+    the same minute must show different times), never both."""
+    given = [key for key in ("minutes_ago", "seconds_ago") if key in item]
+    if len(given) != 1:
+        c.add(
+            file,
+            item.key_line(given[1]) if given else item.line,
+            f"{who}: say when it happened with minutes_ago or seconds_ago"
+            + (" (not both)" if given else ""),
+        )
+        return None, "minutes_ago"
+    key = given[0]
+    if key == "minutes_ago" and isinstance(item[key], float):
+        c.add(
+            file,
+            item.key_line(key),
+            f"{who}: minutes_ago is whole minutes (found {describe(item[key])}); "
+            "give seconds_ago instead when the seconds matter",
+        )
+        return None, key
+    value = c.integer(item, key, file, who, minimum=0)
+    if value is None:
+        return None, key
+    return (value * 60 if key == "minutes_ago" else value), key
 
 
 def read_expect(

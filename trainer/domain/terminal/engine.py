@@ -677,7 +677,7 @@ def start(scenario: Scenario) -> TerminalState:
     trace = s.first_trace
     for past in s.transactions:
         trace = int(past.trace) if past.trace else trace
-        time = (clock - timedelta(minutes=past.minutes_ago)).strftime(TIME_FORMAT)
+        time = (clock - timedelta(seconds=past.age_seconds)).strftime(TIME_FORMAT)
         approved = past.status not in ("declined", "unknown")
         txn = Txn(
             trace=trace,

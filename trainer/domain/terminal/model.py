@@ -63,7 +63,8 @@ class PastTxn:
     type: str
     card: str
     amount: int
-    minutes_ago: int
+    minutes_ago: int = 0  # how long before the start clock, in whole minutes …
+    seconds_ago: int | None = None  # … or in seconds, when the seconds matter (it wins)
     id: str | None = None  # lets ``expect`` and ``forbid`` name it
     status: str = "approved"
     trace: str | None = None  # voucher no.; numbered from ``Start.first_trace`` when absent
@@ -71,6 +72,11 @@ class PastTxn:
     auth: str | None = None
     original: str | None = None  # id of the sale a past void/refund/completion refers to
     slip: bool = False  # the customer holds this slip (shown beside the terminal)
+
+    @property
+    def age_seconds(self) -> int:
+        """How many seconds before the scenario's start clock it happened."""
+        return self.seconds_ago if self.seconds_ago is not None else self.minutes_ago * 60
 
 
 @dataclass(frozen=True)

@@ -166,7 +166,7 @@ def _txn_lines(scenario: Scenario, txn: Txn) -> list[LocalText]:
         tx(f"{name['zh']} {txn.voucher}", f"{name['en']} {txn.voucher}"),
         tx(money(txn.amount), money(txn.amount)),
         tx(pan, pan),
-        tx(f"{txn.time[5:16]} {status['zh']}", f"{txn.time[5:16]} {status['en']}"),
+        tx(f"{txn.time[5:19]} {status['zh']}", f"{txn.time[5:19]} {status['en']}"),
     ]
 
 
