@@ -190,3 +190,89 @@ def test_a_sale_on_a_card_with_an_open_pre_auth_is_recorded() -> None:
 def test_two_offline_sales_of_the_same_amount_are_recorded() -> None:
     final = last(with_card(**OFFLINE), f"{SALE_85} enter enter {SALE_85} enter")
     assert final.event.facts == ["charged_twice"]
+
+
+def three_cards(**start: object):
+    """Card a is declined (05); the customer also has cards b and c, which are approved."""
+    cards = [card("a", "decline:05"), card("b"), card("c")]
+    return scenario({**NO_PAST, "cards": cards, **start})
+
+
+def facts_of(sc, text: str) -> list[list[str]]:
+    """The facts of every card presented in ``text``."""
+    return [s.event.facts for s in press(sc, text) if s.event.key.startswith("card:")]
+
+
+# ¥680.00 declined on card a, then what the cashier does next.
+DECLINED_680 = "1 68000 enter card:a enter"
+
+
+@pytest.mark.parametrize(
+    "then",
+    [
+        "1 40000 enter card:b enter 1 28000 enter card:b",  # uneven, on another card
+        "1 40000 enter card:b enter 1 28000 enter card:c",  # spread over two other cards
+        "1 10000 enter card:b enter 1 8000 enter card:c enter 1 50000 enter card:b",  # 3 parts
+        "1 34000 enter card:b enter 1 34000 enter card:b",  # even (and a double charge)
+    ],
+)
+def test_a_declined_amount_split_over_other_cards_is_recorded(then: str) -> None:
+    *before, split = facts_of(three_cards(), f"{DECLINED_680} {then}")
+    assert before[1:] == [[]] * (len(before) - 1)  # no part alone is a split
+    assert "split_after_decline" in split
+
+
+def test_a_declined_amount_split_on_the_declined_card_is_recorded_at_once() -> None:
+    assert facts_of(three_cards(), f"{DECLINED_680} 1 28000 enter card:a")[-1] == [
+        "split_after_decline"
+    ]
+
+
+@pytest.mark.parametrize(
+    "then",
+    [
+        "1 68000 enter card:b",  # the whole amount on another card: what the cashier should do
+        "1 60000 enter card:b",  # the customer buys less
+        # paid in full; the next customers' sales add up to ¥680.00 by chance
+        "1 68000 enter card:b enter 1 40000 enter card:c enter 1 28000 enter card:b",
+        # later sales that do not add up to the declined amount
+        "1 2000 enter card:b enter 1 3500 enter card:c enter 1 12000 enter card:b",
+    ],
+)
+def test_no_split_without_parts_that_add_up_to_an_unpaid_declined_amount(then: str) -> None:
+    assert facts_of(three_cards(), f"{DECLINED_680} {then}")[1:] == [[]] * len(
+        facts_of(three_cards(), then)
+    )
+
+
+def test_a_declined_starting_transaction_counts_too() -> None:
+    declined = {
+        "type": "sale",
+        "card": "a",
+        "amount": 68000,
+        "minutes_ago": 0,
+        "status": "declined",
+    }
+    sc = three_cards(transactions=[declined])
+    assert facts_of(sc, "1 40000 enter card:b enter 1 28000 enter card:c")[-1] == [
+        "split_after_decline"
+    ]
+
+
+def test_an_offline_payment_declined_on_upload_counts_from_then() -> None:
+    # Stored offline ¥460.00 (card a) and ¥120.00 (card b, taken after it): the upload declines
+    # a. The ¥120.00 taken before anyone knew is not a part; ¥340.00 + ¥120.00 after it is.
+    stored = [
+        {"type": "sale", "card": "a", "amount": 46000, "minutes_ago": 30, "status": "offline"},
+        {"type": "sale", "card": "b", "amount": 12000, "minutes_ago": 20, "status": "offline"},
+    ]
+    sc = three_cards(transactions=stored)
+    assert facts_of(sc, "wait 1 34000 enter card:c") == [[]]
+    split = facts_of(sc, "wait 1 34000 enter card:c enter 1 12000 enter card:c")
+    assert split[-1] == ["split_after_decline"]
+
+
+def test_a_split_over_other_cards_after_the_offline_limit_is_recorded() -> None:
+    sc = scenario({**NO_PAST, **OFFLINE, "cards": [card("a"), card("b"), card("c")]})
+    text = "1 60000 enter card:a enter enter 1 30000 enter card:b enter enter 1 30000 enter card:c"
+    assert facts_of(sc, text)[-1] == ["split_to_dodge_limit"]

@@ -166,8 +166,13 @@ class _Run:
                     txn.ref = receipts.reference_no(txn.time, txn.trace)
                 elif answer != "timeout":
                     txn.status, txn.code = "declined", decline_code(answer)
+                    self.refused("split_after_decline", txn.card, txn.amount)
                 self.facts.append("offline_uploaded")
         return True
+
+    def refused(self, fact: str, card: str, amount: int) -> None:
+        """Remember a refused charge from now on, to notice a split of it (rules.split_facts)."""
+        self.state.refused.append([fact, card, amount, len(self.state.txns)])
 
     def issuer(self, card: Card) -> str:
         """The issuer's answer to this card's next online request."""
@@ -423,6 +428,7 @@ def _charge(run: _Run, card: Card) -> None:
     elif answer != "approve":
         code = decline_code(answer)
         run.new_txn(kind, card.id, amount, status="declined", code=code, auth="")
+        run.refused("split_after_decline", card.id, amount)
         text = DECLINE_TEXTS.get(code, tx(f"{code} 交易失败", f"{code} Declined"))
         run.fail(f"DECLINED_{code}", lines=[text])
         run.outcome = "declined"
@@ -447,7 +453,7 @@ def _offline_confirm(run: _Run) -> None:
     refusal = offline_refusal(run.state, run.start, card.chip, amount)
     if refusal:
         if refusal != "OFFLINE_CHIP_ONLY":
-            run.state.over_limit.append([card.id, amount])
+            run.refused("split_to_dodge_limit", card.id, amount)
         run.fail(refusal)
         return
     if any(t.card == card.id and t.status == "declined" for t in run.state.txns):
@@ -696,6 +702,8 @@ def start(scenario: Scenario) -> TerminalState:
         )
         _apply_past_effect(state, txn)
         state.txns.append(txn)
+        if txn.status == "declined":
+            state.refused.append(["split_after_decline", txn.card, txn.amount, len(state.txns)])
         if past.id:
             ids[past.id] = trace
         if txn.status in ("approved", "voided", "completed", "cancelled") and s.batch_open:

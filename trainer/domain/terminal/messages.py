@@ -350,8 +350,9 @@ FACTS: dict[str, tuple[LocalText, str]] = {
     ),
     "split_after_decline": (
         tx(
-            "被拒后把金额拆小再刷：拆单是禁止的。",
-            "After a decline the sale was split into a smaller amount: splitting is prohibited.",
+            "被拒后把金额拆成几笔小额再收（不论用哪张卡）：拆单是禁止的。",
+            "After a decline the sale was split into smaller charges (on any card): splitting "
+            "is prohibited.",
         ),
         _MANUAL_DECLINE,
     ),

@@ -242,8 +242,11 @@ class TerminalState:
     last_printed: int | None = None  # trace of the last receipt printed in this batch
     unprinted: list[dict[str, Any]] = field(default_factory=list)  # waiting for paper
     reprinted: list[int] = field(default_factory=list)  # vouchers reprinted, in order
-    # Sales refused for an offline limit: [card id, amount], to notice a split that follows.
-    over_limit: list[list[Any]] = field(default_factory=list)
+    # Charges refused (declined, or over an offline limit): [fact, card id, amount, since],
+    # ``since`` being the journal's length when the refusal became known, and ``fact`` the one
+    # a split of that amount raises (split_after_decline, split_to_dodge_limit): see
+    # rules.split_facts.
+    refused: list[list[Any]] = field(default_factory=list)
     settlements: int = 0
     mode: str = "main"  # the screen shown, e.g. "sale.amount"
     ctx: dict[str, Any] = field(default_factory=dict)  # what the current flow has collected

@@ -137,16 +137,53 @@ def charge_facts(state: TerminalState, kind: str, card: str, amount: int) -> lis
         facts.append("charged_while_unknown")
     if kind == "sale" and any(t.type == "preauth" and t.status == "approved" for t in earlier):
         facts.append("sale_instead_of_completion")
-    if any(refused == card and amount < limit for refused, limit in state.over_limit):
-        facts.append("split_to_dodge_limit")
+    splits = split_facts(state, card, amount)
     declined = [t for t in earlier if t.status == "declined"]
+    retry: list[str] = []
     if any(t.code in PICK_UP_CODES for t in declined):
-        facts.append("retry_pick_up_card")
-    elif any(amount < t.amount for t in declined):
-        facts.append("split_after_decline")
-    elif declined:
-        facts.append("retry_after_decline")
+        # Presenting a pick-up card at all is the fault, whatever the amount.
+        splits.discard("split_after_decline")
+        retry.append("retry_pick_up_card")
+    elif declined and "split_after_decline" not in splits:
+        retry.append("retry_after_decline")
+    return facts + [fact for fact in SPLIT_FACTS if fact in splits] + retry
+
+
+#: The facts of a split, for a declined charge and for one over an offline limit.
+SPLIT_FACTS = ("split_to_dodge_limit", "split_after_decline")
+#: How many of the smaller charges after a refusal are tried as parts of a split (a split at
+#: the till has two to four parts; the cap keeps the search small in a long run).
+SPLIT_PARTS = 10
+
+
+def split_facts(state: TerminalState, card: str, amount: int) -> set[str]:
+    """The split facts of presenting ``card`` for ``amount`` after refused charges.
+
+    A refused amount stays unpaid until a charge of at least that amount stands (the customer
+    paid it another way); while it is unpaid, a smaller charge is a split when it goes on the
+    refused card, or when it and earlier smaller charges on any cards add up to exactly the
+    refused amount, whatever the ratio (¥400.00 + ¥280.00 for a declined ¥680.00). One smaller
+    charge on another card alone is not (the customer may buy less), nor are later customers'
+    sales that do not add up to it.
+    """
+    facts: set[str] = set()
+    for fact, refused_card, total, since in state.refused:
+        later = [t for t in state.txns[since:] if t.type in ("sale", "preauth")]
+        paid = any(t.amount >= total and t.status in ("approved", "offline") for t in later)
+        if paid or amount >= total:
+            continue
+        parts = [t.amount for t in later if t.amount < total][-SPLIT_PARTS:]
+        if card == refused_card or _adds_up(total - amount, parts):
+            facts.add(fact)
     return facts
+
+
+def _adds_up(target: int, parts: list[int]) -> bool:
+    """Whether some of ``parts`` add up to exactly ``target`` (> 0)."""
+    sums = {0}
+    for part in parts:
+        sums |= {total + part for total in sums if total + part <= target}
+    return target in sums
 
 
 def duplicate_charge(state: TerminalState, new: Txn) -> bool:
