@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from tests.domain.terminal.kit import SALE_85, VOID_318, actions, last, past, press, scenario, txn
 from trainer.domain.terminal import (
     Action,
@@ -127,6 +129,35 @@ def test_history_lists_the_batch_newest_first_and_scrolls() -> None:
     assert steps[-3].event.outcome == "ignored"  # no third entry
     assert render(steps[-2].screen, "zh")["lines"][0] == "消费撤销 000319"
     assert steps[-1].state.mode == "main"
+
+
+def test_the_history_labels_its_soft_keys_and_they_scroll_and_leave() -> None:
+    steps = press(scenario(), f"{VOID_318} enter 5 f2 f2 f1 f4")
+    shown = render(steps[-5].screen, "en")
+    assert shown["softkeys"] == [
+        {"key": "f1", "label": "Previous"},
+        {"key": "f2", "label": "Next"},
+        {"key": "f4", "label": "Back"},
+    ]
+    assert render(steps[-5].screen, "zh")["softkeys"][0]["label"] == "上一笔"
+    assert render(steps[-4].screen, "zh")["lines"][0] == "消费 000318"  # F2: next
+    assert steps[-3].event.outcome == "ignored"  # no third entry
+    assert render(steps[-2].screen, "zh")["lines"][0] == "消费撤销 000319"  # F1: previous
+    assert steps[-1].state.mode == "main"  # F4: back
+    # An empty history labels them too.
+    empty = last(scenario({"transactions": []}), "5")
+    assert [soft.key for soft in empty.screen.softkeys] == ["f1", "f2", "f4"]
+
+
+@pytest.mark.parametrize("soft", ["f1", "f2", "f3", "f4"])
+def test_soft_keys_beep_where_the_screen_does_not_label_them(soft: str) -> None:
+    main = last(scenario(), soft)
+    assert (main.event.outcome, main.state.mode, main.screen.softkeys) == ("ignored", "main", [])
+    amount = last(scenario(), f"1 85 {soft}")
+    assert (amount.event.outcome, amount.state.input) == ("ignored", "85")
+    assert amount.screen.softkeys == []
+    # F3 has no label on the history either.
+    assert last(scenario(), "5 f3").event.outcome == "ignored"
 
 
 def test_reprint_last_and_by_voucher() -> None:

@@ -52,6 +52,7 @@ from trainer.domain.terminal.rules import (
     voidable,
 )
 from trainer.domain.terminal.screens import (
+    HISTORY_SOFTKEYS,
     INPUTS,
     MAIN_MENU,
     PREAUTH_MENU,
@@ -307,11 +308,13 @@ def _reprint(run: _Run, original: Txn) -> None:
 def _history(run: _Run) -> None:
     shown = history(run.state)
     index = int(run.state.ctx.get("index", 0))
-    if run.key == "down" and index + 1 < len(shown):
+    # The soft keys are labeled on this screen: F1 previous, F2 next, F4 back.
+    key = {soft: means for soft, means, _label in HISTORY_SOFTKEYS}.get(run.key, run.key)
+    if key == "down" and index + 1 < len(shown):
         run.state.ctx = {**run.state.ctx, "index": index + 1}
-    elif run.key == "up" and index > 0:
+    elif key == "up" and index > 0:
         run.state.ctx = {**run.state.ctx, "index": index - 1}
-    elif run.key == "enter":
+    elif key in ("enter", "cancel"):
         run.goto("main")
     else:
         run.beep()

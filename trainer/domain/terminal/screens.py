@@ -28,6 +28,13 @@ PREAUTH_MENU = (
     ("3", "preauth_void.password", "preauth_void"),
 )
 REPRINT_MENU = (("1", "reprint_last"), ("2", "reprint_any"))
+#: The soft keys under the screen and what they stand for, where a screen labels them (the
+#: history); elsewhere they are unlabeled and beep, as on a real terminal.
+HISTORY_SOFTKEYS = (
+    ("f1", "up", "soft_previous"),
+    ("f2", "down", "soft_next"),
+    ("f4", "cancel", "soft_back"),
+)
 
 #: Input screens: mode -> (prompt, kind of input, most digits). A date is exactly MMDD.
 INPUTS: dict[str, tuple[str, str, int]] = {
@@ -172,8 +179,11 @@ def _txn_lines(scenario: Scenario, txn: Txn) -> list[LocalText]:
 
 def _history_screen(scenario: Scenario, state: TerminalState) -> Screen:
     shown = history(state)
+    softkeys = [MenuItem(key, T[label]) for key, _means, label in HISTORY_SOFTKEYS]
     if not shown:
-        return Screen("result", T["history"], [T["no_records"], T["history_hint"]])
+        return Screen(
+            "result", T["history"], [T["no_records"], T["history_hint"]], softkeys=softkeys
+        )
     index = min(int(state.ctx.get("index", 0)), len(shown) - 1)
     lines = _txn_lines(scenario, shown[index])
     back = refunded(state, shown[index])
@@ -181,7 +191,7 @@ def _history_screen(scenario: Scenario, state: TerminalState) -> Screen:
         lines.append(tx(f"已退货 {money(back)}", f"Refunded {money(back)}"))
     lines.append(tx(f"{index + 1}/{len(shown)}", f"{index + 1}/{len(shown)}"))
     lines.append(T["history_hint"])
-    return Screen("result", T["history"], lines)
+    return Screen("result", T["history"], lines, softkeys=softkeys)
 
 
 def render(screen: Screen, lang: str) -> dict[str, object]:
