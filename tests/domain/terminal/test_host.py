@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.domain.terminal.kit import SALE_85, actions, card, last, press, scenario, txn
-from trainer.domain.terminal import render, replay
+from tests.domain.terminal.kit import SALE_85, actions, card, last, past, press, scenario, txn
+from trainer.domain.terminal import history, render, replay, start
 
 NO_PAST = {"transactions": []}
 
@@ -276,3 +276,47 @@ def test_a_split_over_other_cards_after_the_offline_limit_is_recorded() -> None:
     sc = scenario({**NO_PAST, **OFFLINE, "cards": [card("a"), card("b"), card("c")]})
     text = "1 60000 enter card:a enter enter 1 30000 enter card:b enter enter 1 30000 enter card:c"
     assert facts_of(sc, text)[-1] == ["split_to_dodge_limit"]
+
+
+def stored_offline(**start: object):
+    """Two payments stored offline before the start; the upload declines card a's (51)."""
+    stored = [
+        {"type": "sale", "card": "a", "amount": 14850, "minutes_ago": 30, "status": "offline"},
+        {"type": "sale", "card": "b", "amount": 8600, "minutes_ago": 20, "status": "offline"},
+    ]
+    cards = [card("a", "decline:51", "approve"), card("b")]
+    return scenario({**NO_PAST, "cards": cards, "transactions": stored, **start})
+
+
+def test_a_stored_offline_payment_has_no_reference_until_it_uploads() -> None:
+    final = last(stored_offline(), "wait")
+    before = start(stored_offline()).txns
+    assert [(t.offline, t.ref, t.auth) for t in before] == [(True, "", "")] * 2
+    assert txn(final, 319).status == "approved" and txn(final, 319).ref
+
+
+def test_an_upload_with_a_decline_says_so_and_the_history_keeps_it() -> None:
+    uploaded = last(stored_offline(), "wait")
+    assert render(uploaded.screen, "en")["lines"][-1] == (
+        "Offline payments uploaded, some declined: check"
+    )
+    assert (txn(uploaded, 318).status, txn(uploaded, 318).code) == ("declined", "51")
+    steps = press(stored_offline(), "wait 5 down")
+    assert render(steps[-1].screen, "zh")["lines"][0] == "消费 000318"
+    assert render(steps[-1].screen, "zh")["lines"][3].endswith("上送被拒 51")
+    assert render(steps[-1].screen, "en")["lines"][3].endswith("declined on upload 51")
+    # A declined online request is still not listed.
+    assert [t.trace for t in history(last(three_cards(), DECLINED_680).state)] == []
+
+
+def test_sign_on_uploads_and_says_so() -> None:
+    signed = last(stored_offline(), "8")
+    assert "离线交易已上送，有交易被拒，请查询" in render(signed.screen, "zh")["lines"]
+    clean = scenario({**NO_PAST, "transactions": [past(status="offline")]})
+    assert "Offline payments uploaded" in render(last(clean, "8").screen, "en")["lines"]
+
+
+def test_retrying_a_payment_declined_on_upload_is_recorded() -> None:
+    retry = last(stored_offline(), "wait 1 14850 enter card:a")
+    assert retry.event.facts == ["retry_after_decline"]
+    assert retry.event.outcome == "approved"  # 51 may pass later: still not to be retried

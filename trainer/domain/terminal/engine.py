@@ -98,6 +98,7 @@ class _Run:
         self.rule: str | None = None
         self.txn: str | None = None
         self.facts: list[str] = []
+        self.upload_declined = False  # a stored offline payment was declined on this upload
 
     @property
     def now(self) -> datetime:
@@ -168,12 +169,17 @@ class _Run:
                 elif answer != "timeout":
                     txn.status, txn.code = "declined", decline_code(answer)
                     self.refused("split_after_decline", txn.card, txn.amount)
+                    self.upload_declined = True
                 self.facts.append("offline_uploaded")
         return True
 
     def refused(self, fact: str, card: str, amount: int) -> None:
         """Remember a refused charge from now on, to notice a split of it (rules.split_facts)."""
         self.state.refused.append([fact, card, amount, len(self.state.txns)])
+
+    def uploaded_text(self) -> LocalText:
+        """What the screen says after stored offline payments went out."""
+        return T["upload_declined" if self.upload_declined else "uploaded"]
 
     def issuer(self, card: Card) -> str:
         """The issuer's answer to this card's next online request."""
@@ -249,6 +255,8 @@ def _sign_on(run: _Run) -> None:
     lines = [T["signed_on"], tx(f"批次号 {run.state.batch}", f"Batch no. {run.state.batch}")]
     if "reversal_sent" in run.facts:
         lines.append(T["reversal_sent"])
+    if "offline_uploaded" in run.facts:
+        lines.append(run.uploaded_text())
     run.result(lines)
 
 
@@ -687,7 +695,8 @@ def start(scenario: Scenario) -> TerminalState:
     for past in s.transactions:
         trace = int(past.trace) if past.trace else trace
         time = (clock - timedelta(seconds=past.age_seconds)).strftime(TIME_FORMAT)
-        approved = past.status not in ("declined", "unknown")
+        # A stored offline payment has no reference no. or auth code until it is uploaded.
+        approved = past.status not in ("declined", "unknown", "offline")
         txn = Txn(
             trace=trace,
             type=past.type,
@@ -700,6 +709,7 @@ def start(scenario: Scenario) -> TerminalState:
             auth=past.auth or (receipts.auth_code(scenario.id, trace) if approved else ""),
             code="00" if approved else ("98" if past.status == "unknown" else "05"),
             original=ids.get(past.original or ""),
+            offline=past.status == "offline",
             settled=not s.batch_open,
             id=past.id,
         )
@@ -823,7 +833,7 @@ def _wait(run: _Run) -> None:
         run.note(T["reversal_sent"])
         run.outcome = "reversed"
     elif "offline_uploaded" in run.facts:
-        run.note(T["uploaded"])
+        run.note(run.uploaded_text())
         run.outcome = "uploaded"
 
 

@@ -58,6 +58,10 @@ T: dict[str, LocalText] = {
     "offline_prompt": tx("网络不通，是否离线交易？", "No connection: take it offline?"),
     "offline_approved": tx("离线交易成功(待上送)", "Approved offline (to upload)"),
     "uploaded": tx("离线交易已上送", "Offline payments uploaded"),
+    "upload_declined": tx(
+        "离线交易已上送，有交易被拒，请查询", "Offline payments uploaded, some declined: check"
+    ),
+    "status_upload_declined": tx("上送被拒", "declined on upload"),
     "no_records": tx("无交易记录", "No transactions"),
     "settled_ok": tx("结算成功 对账平", "Settled: totals agreed"),
     "settled_mismatch": tx(

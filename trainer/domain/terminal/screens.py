@@ -72,11 +72,13 @@ def title(mode: str) -> LocalText:
 
 
 def history(state: TerminalState) -> list[Txn]:
-    """What 交易查询 lists: the current batch, newest first (declined requests are not kept)."""
+    """What 交易查询 lists: the current batch, newest first. Declined requests are not kept,
+    except a stored offline payment declined on upload: the goods are gone, and the cashier
+    must find it to follow up with the customer."""
     return [
         t
         for t in reversed(state.txns)
-        if t.batch == state.batch and not t.settled and t.status != "declined"
+        if t.batch == state.batch and not t.settled and (t.status != "declined" or t.offline)
     ]
 
 
@@ -169,6 +171,9 @@ def _txn_lines(scenario: Scenario, txn: Txn) -> list[LocalText]:
     pan = mask(card.pan) if card else ""
     name = TYPE_NAMES.get(txn.type, T["sale"])
     status = T.get(f"status_{txn.status}", T["status_approved"])
+    if txn.status == "declined" and txn.offline:
+        upload = T["status_upload_declined"]
+        status = tx(f"{upload['zh']} {txn.code}", f"{upload['en']} {txn.code}")
     return [
         tx(f"{name['zh']} {txn.voucher}", f"{name['en']} {txn.voucher}"),
         tx(money(txn.amount), money(txn.amount)),
