@@ -37,6 +37,7 @@ from trainer.forms import EmptyForm
 from trainer.i18n import current_language, localised
 from trainer.models import Lesson
 from trainer.security import signed_in
+from trainer.tracking.standing import learner
 
 bp = Blueprint("courses", __name__, url_prefix="/courses")
 
@@ -71,21 +72,9 @@ def course(code: str):
         course=course,
         version=version,
         status=status,
+        standing=learner(session, current_user).courses[course.code],
         read=read_slugs(session, current_user, course, version),
         form=EmptyForm(),
-        quizzes=_required_quizzes(version),
-    )
-
-
-def _required_quizzes(version) -> list:
-    from trainer.models import Quiz
-
-    if not version.required_quizzes:
-        return []
-    return (
-        get_session()
-        .scalars(select(Quiz).where(Quiz.slug.in_(version.required_quizzes), Quiz.active))
-        .all()
     )
 
 
