@@ -98,7 +98,7 @@ def _pages(app, people) -> dict[str, str]:
     login_as(client, people["cashier"])
     return {
         url: client.get(url).get_data(as_text=True)
-        for url in ("/", "/courses/basics/", "/quizzes/")
+        for url in ("/", "/courses/basics/", "/quizzes/", "/certificates/")
     }
 
 
@@ -125,7 +125,7 @@ def test_not_started(app, session, people, course, lang):
     assert w["requirements"] in pages["/courses/basics/"]
     assert w["quiz_requirement"] in pages["/courses/basics/"]
     assert w["allowed"] in pages["/quizzes/"]
-    assert 'data-state="not_started"' in pages["/quizzes/"]
+    assert 'data-standing="not_started"' in pages["/quizzes/"]
 
 
 def test_reading_then_all_read(app, session, people, course, lang):
@@ -174,7 +174,7 @@ def test_passed_and_certified(app, session, people, course, lang):
     _certified(session, user, course)
     pages = _pages(app, people)
     for url in ("/", "/courses/basics/"):
-        assert 'data-state="passed"' in pages[url] and w["valid_until"] in pages[url]
+        assert 'data-standing="passed"' in pages[url] and w["valid_until"] in pages[url]
         assert "data-step=" not in pages[url]  # nothing to do
     assert w["passed"] in pages["/quizzes/"] and "90%" in pages["/quizzes/"]
 
@@ -198,7 +198,8 @@ def test_certificate_expiring_expired_revoked_says_how_to_renew(
     _certified(session, user, course, **changes)
     pages = _pages(app, people)
     for url in ("/", "/courses/basics/"):
-        assert f'data-state="{state}"' in pages[url] and w[state] in pages[url]
+        assert f'data-standing="{state}"' in pages[url] and w[state] in pages[url]
+    for url in ("/", "/courses/basics/", "/certificates/"):
         # The old pass does not renew it: the quiz again.
         assert 'data-step="quiz"' in pages[url] and w["renew"] in pages[url]
 
@@ -241,7 +242,7 @@ def test_the_learner_pages_issue_a_fixed_number_of_statements(app, session, peop
             event.remove(app.extensions["engine"], "before_cursor_execute", count)
         return counted["n"]
 
-    urls = ["/", "/courses/basics/", "/quizzes/"]
+    urls = ["/", "/courses/basics/", "/quizzes/", "/certificates/"]
     small = [statements(url) for url in urls]
     user = session.get(User, people["cashier"].user.id)
     _read(session, user, course)

@@ -75,10 +75,17 @@ class Tries:
 
     graded: int = 0
     best: float | None = None
-    passed: bool = False
     open: bool = False
-    last_submitted: datetime | None = None
+    last_submitted: datetime | None = None  # any attempt handed in (cool-downs run from it)
+    last_graded: datetime | None = None
     last_passed: datetime | None = None
+
+    def passed_since(self, since: datetime | None, grading: str) -> bool:
+        """Whether the quiz counts as passed under its grading policy, by evidence after
+        ``since``: any passed attempt (highest), or the latest graded one passed (latest)."""
+        if self.last_passed is None or (since is not None and self.last_passed <= since):
+            return False
+        return grading != "latest" or self.last_passed >= self.last_graded
 
 
 @dataclass
@@ -162,17 +169,17 @@ def _attempts(session: Session, people: Select) -> dict[tuple[int, int], Tries]:
             Attempt.quiz_id,
             func.sum(case((graded, 1), else_=0)),
             func.max(case((graded, Attempt.percent))),
-            func.sum(case((passed, 1), else_=0)),
             func.sum(case((graded, 0), else_=1)),
             func.max(Attempt.submitted_at),
+            func.max(case((graded, Attempt.submitted_at))),
             func.max(case((passed, Attempt.submitted_at))),
         )
         .where(Attempt.user_id.in_(people))
         .group_by(Attempt.user_id, Attempt.quiz_id)
     )
     return {
-        (u, q): Tries(int(n or 0), best, bool(passes), bool(open_), last, last_pass)
-        for u, q, n, best, passes, open_, last, last_pass in rows
+        (u, q): Tries(int(n or 0), best, bool(open_), *moments)
+        for u, q, n, best, open_, *moments in rows
     }
 
 
@@ -251,10 +258,12 @@ class Gathered:
                 if cooldown and tries.last_submitted
                 else None
             )
+            grading = quiz.definition.get("grading", "highest")
             return Facts(
                 attempts=tries.graded,
-                best=tries.best,
-                passed=_is_after(tries.last_passed, since),
+                # Under "latest" the best score is not the one that counts: none is shown.
+                best=tries.best if grading != "latest" else None,
+                passed=tries.passed_since(since, grading),
                 in_progress=tries.open,
                 max_attempts=quiz.definition.get("max_attempts"),
                 wait_until=ready if ready and ready > self.now else None,
@@ -264,8 +273,8 @@ class Gathered:
         return Facts()  # an item no longer imported: nothing to go on
 
     def _course_facts(self, course: CourseInfo, uid: int) -> Facts:
-        quizzes = [self.quizzes[s].id for s in course.required_quizzes if s in self.quizzes]
-        done = [self.tries.get((uid, q), Tries()) for q in quizzes]
+        quizzes = [self.quizzes[s] for s in course.required_quizzes if s in self.quizzes]
+        done = [self.tries.get((uid, q.id), Tries()) for q in quizzes]
         held = self.certificates.get((uid, course.id), Held())
         cert, latest = held.valid, held.latest
         bests = [t.best for t in done if t.best is not None]
@@ -276,7 +285,11 @@ class Gathered:
             acknowledged=(uid, course.id) in self.acks,
             attempts=sum(t.graded for t in done),
             best=max(bests) if bests else None,
-            passed=bool(done) and all(t.passed for t in done),
+            passed=bool(done)
+            and all(
+                t.passed_since(None, q.definition.get("grading", "highest"))
+                for t, q in zip(done, quizzes, strict=True)
+            ),
             in_progress=any(t.open for t in done),
             certificate_valid=cert is not None,
             certificate_expires=local_day(cert.expires_at) if cert else None,
@@ -324,6 +337,7 @@ class CourseStanding:
     """Where a learner stands with one course, what its certificate asks for, what is next."""
 
     code: str
+    id: int
     title: dict
     cell: Cell
     lessons_read: int
@@ -399,6 +413,7 @@ def learner(session: Session, user: User) -> Standing:
         ]
         courses[code] = CourseStanding(
             code=code,
+            id=course.id,
             title=course.title,
             cell=cell,
             lessons_read=facts.lessons_read,
