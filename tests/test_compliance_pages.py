@@ -9,6 +9,10 @@ import pytest
 
 from tests.helpers import login_as, post
 from tests.test_certificates import course  # noqa: F401 (fixture)
+from tests.test_export import (
+    _wait,
+    app_config,  # noqa: F401 (fixture: exports in the test's folder)
+)
 from trainer.certificates.service import issue
 from trainer.models import User
 
@@ -82,6 +86,8 @@ def test_export_pickers_are_checkbox_groups_with_all(officer, lang):
         token_from="/certificates/export",
     )
     assert chosen.status_code == 302 and chosen.location.startswith("/jobs/")
+    job = _wait(officer, chosen.location.removeprefix("/jobs/"))
+    assert job["status"] == "done" and job["total"] == 1, job
 
 
 def test_the_menu_has_export_and_groups_for_an_admin(app, people, lang, session):

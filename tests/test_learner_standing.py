@@ -202,6 +202,11 @@ def test_certificate_expiring_expired_revoked_says_how_to_renew(
     for url in ("/", "/courses/basics/", "/certificates/"):
         # The old pass does not renew it: the quiz again.
         assert 'data-step="quiz"' in pages[url] and w["renew"] in pages[url]
+    # The supervisor's page about the cashier reads the same standing.
+    supervisor = app.test_client()
+    login_as(supervisor, people["supervisor"])
+    person = supervisor.get(f"/people/{user.id}").get_data(as_text=True)
+    assert f'data-standing="{state}"' in person
 
 
 def test_a_required_drill_not_passed_is_the_next_step(

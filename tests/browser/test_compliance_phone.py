@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 from sqlalchemy import select
 
 from tests.browser.axe import assert_accessible
 from tests.test_certificates import FIXTURE
+from tests.test_export import app_config  # noqa: F401 (fixture: exports in the test's folder)
 from trainer.certificates.service import issue, revoke
 from trainer.courses.importer import import_tree
 from trainer.models import Course, RevocationReason, User
@@ -79,6 +82,11 @@ def test_the_export_pickers_work_by_keyboard_on_a_phone(live_server, page, peopl
     assert page.locator("input[name=stores]").first.is_checked()
     page.locator("main form button[type=submit]").click()
     page.wait_for_url("**/jobs/*")
+    # Let the export finish before the test's database goes away.
+    deadline = time.monotonic() + 90
+    while page.request.get(page.url + ".json").json()["status"] not in ("done", "failed"):
+        assert time.monotonic() < deadline
+        time.sleep(0.2)
 
 
 def test_an_admins_grouped_menu_opens_by_keyboard_and_fits_a_phone(

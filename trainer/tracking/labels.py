@@ -71,7 +71,7 @@ def cell_detail(cell: Cell) -> str:
     elif cell.state is State.FAILED and cell.attempts_left:
         parts.append(_("%(n)d attempts left", n=cell.attempts_left))
     if cell.state is State.FAILED and cell.wait_until and cell.attempts_left != 0:
-        parts.append(_("retake from %(time)s", time=datetime_filter(cell.wait_until)))
+        parts.append(_("retake from %(time)s", time=datetime_filter(cell.wait_until, "short")))
     if cell.state is State.PASSED and cell.expires:
         parts.append(_("valid until %(day)s", day=date_filter(cell.expires)))
     if cell.state is State.EXPIRING and cell.expires:
