@@ -57,7 +57,9 @@ def catalogue():
     """Every course with the signed-in user's status in it."""
     session = get_session()
     rows = statuses(session, current_user, current_courses(session))
-    return render_template("courses/catalogue.html", statuses=rows)
+    return render_template(
+        "courses/catalogue.html", statuses=rows, standing=learner(session, current_user).courses
+    )
 
 
 @bp.route("/<code>/")
