@@ -73,11 +73,18 @@ def _own_attempt_or_404(attempt_id: int, *, position: int | None = None):
 @bp.route("/quizzes/")
 @signed_in
 def index():
-    """Every quiz with the user's best result."""
+    """Every quiz with the user's own state in it: result, attempts left, when a retake opens."""
+    from trainer.tracking.standing import learner
+
     session = get_session()
     quizzes = session.scalars(select(Quiz).where(Quiz.active).order_by(Quiz.slug)).all()
     counted = service.counted_results(session, current_user, quizzes)
-    return render_template("quizzes/index.html", quizzes=quizzes, counted=counted)
+    return render_template(
+        "quizzes/index.html",
+        quizzes=quizzes,
+        counted=counted,
+        states=learner(session, current_user).quizzes,
+    )
 
 
 @bp.route("/quizzes/<slug>")

@@ -1,8 +1,8 @@
 """The team matrix: staff × assigned items, each cell decided by trainer.domain.tracking.
 
 Built with a fixed number of statements whatever the number of people, items or attempts
-(people; assignments; courses; quizzes; certificates; lessons read; acknowledgements; attempt
-totals): each is one query over everyone in scope, grouped in SQL where rows would multiply.
+(people; assignments; and the facts trainer.tracking.standing gathers): each is one query over
+everyone in scope, grouped in SQL where rows would multiply.
 """
 
 from __future__ import annotations
@@ -11,29 +11,14 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import Select, case, func, select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from trainer.certificates.service import local_day
-from trainer.db import utcnow
-from trainer.domain.tracking import Cell, Facts, State, decide, effective_due
-from trainer.models import (
-    Acknowledgement,
-    Assignment,
-    Attempt,
-    AttemptStatus,
-    Certificate,
-    Course,
-    CourseVersion,
-    Lesson,
-    LessonRead,
-    Quiz,
-    Store,
-    TargetKind,
-    User,
-    user_stores,
-)
+from trainer.domain.tracking import Cell, State, decide, effective_due
+from trainer.models import Assignment, Store, TargetKind, User, user_stores
 from trainer.tracking.service import Item, assignments_query, staff_query, today
+from trainer.tracking.standing import gather
 
 SORTS = ("name", "store", "overdue")
 
@@ -69,125 +54,6 @@ class Matrix:
     columns: list[Column]
     rows: list[Row]
     assignments: dict[tuple[int, str], list[Assignment]]
-
-
-@dataclass
-class _Course:
-    id: int
-    title: dict
-    major: int
-    required_quizzes: list
-    recertify_days: int
-    lessons: int
-
-
-def _courses(session: Session) -> dict[str, _Course]:
-    lessons = (
-        select(func.count(Lesson.id))
-        .where(Lesson.course_version_id == CourseVersion.id)
-        .scalar_subquery()
-    )
-    rows = session.execute(
-        select(
-            Course.code,
-            Course.id,
-            CourseVersion.title,
-            CourseVersion.major,
-            CourseVersion.required_quizzes,
-            CourseVersion.recertify_days,
-            lessons,
-        ).join(CourseVersion, (CourseVersion.course_id == Course.id) & CourseVersion.current)
-    )
-    return {code: _Course(*rest) for code, *rest in rows}
-
-
-def _reads(session: Session, people: Select) -> dict[tuple[int, int], int]:
-    """Lessons of each course's current version read in its current major, per person."""
-    first = aliased(CourseVersion)
-    major_start = (
-        select(func.min(first.imported_at))
-        .where(first.course_id == CourseVersion.course_id, first.major == CourseVersion.major)
-        .scalar_subquery()
-    )
-    rows = session.execute(
-        select(LessonRead.user_id, LessonRead.course_id, func.count())
-        .join(
-            CourseVersion,
-            (CourseVersion.course_id == LessonRead.course_id) & CourseVersion.current,
-        )
-        .join(
-            Lesson,
-            (Lesson.course_version_id == CourseVersion.id)
-            & (Lesson.slug == LessonRead.lesson_slug),
-        )
-        .where(LessonRead.user_id.in_(people), LessonRead.read_at >= major_start)
-        .group_by(LessonRead.user_id, LessonRead.course_id)
-    )
-    return {(user_id, course_id): n for user_id, course_id, n in rows}
-
-
-def _acks(session: Session, people: Select) -> set[tuple[int, int]]:
-    rows = session.execute(
-        select(Acknowledgement.user_id, Acknowledgement.course_id)
-        .join(
-            CourseVersion,
-            (CourseVersion.course_id == Acknowledgement.course_id)
-            & CourseVersion.current
-            & (CourseVersion.major == Acknowledgement.major),
-        )
-        .where(Acknowledgement.user_id.in_(people))
-        .distinct()
-    )
-    return {(u, c) for u, c in rows}
-
-
-@dataclass
-class _Tries:
-    graded: int = 0
-    best: float | None = None
-    passed: bool = False
-    open: bool = False
-
-
-def _attempts(session: Session, people: Select) -> dict[tuple[int, int], _Tries]:
-    graded = Attempt.status == AttemptStatus.GRADED
-    rows = session.execute(
-        select(
-            Attempt.user_id,
-            Attempt.quiz_id,
-            func.sum(case((graded, 1), else_=0)),
-            func.max(case((graded, Attempt.percent))),
-            func.sum(case((graded & Attempt.passed.is_(True), 1), else_=0)),
-            func.sum(case((graded, 0), else_=1)),
-        )
-        .where(Attempt.user_id.in_(people))
-        .group_by(Attempt.user_id, Attempt.quiz_id)
-    )
-    return {
-        (u, q): _Tries(int(n or 0), best, bool(passed), bool(open_))
-        for u, q, n, best, passed, open_ in rows
-    }
-
-
-def _certificates(session: Session, people: Select) -> dict[tuple[int, int], Certificate]:
-    """Each person's valid certificate per course that lasts longest."""
-    now = utcnow()
-    best: dict[tuple[int, int], Certificate] = {}
-    for cert in session.scalars(
-        select(Certificate).where(
-            Certificate.user_id.in_(people),
-            Certificate.revoked_at.is_(None),
-            (Certificate.expires_at.is_(None)) | (Certificate.expires_at > now),
-        )
-    ):
-        key = (cert.user_id, cert.course_id)
-        held = best.get(key)
-        if held is None or (
-            held.expires_at is not None
-            and (cert.expires_at is None or cert.expires_at > held.expires_at)
-        ):
-            best[key] = cert
-    return best
 
 
 def build(
@@ -232,17 +98,7 @@ def build(
     by_store: dict[int, list[int]] = defaultdict(list)
     for row in rows.values():
         by_store[row.store_id].append(row.id)
-    courses = _courses(session)
-    quizzes = {
-        slug: (qid, title, definition)
-        for qid, slug, title, definition in session.execute(
-            select(Quiz.id, Quiz.slug, Quiz.title, Quiz.definition)
-        )
-    }
-    certificates = _certificates(session, people)
-    reads = _reads(session, people)
-    acks = _acks(session, people)
-    tries = _attempts(session, people)
+    known = gather(session, people)
 
     columns: dict[str, Column] = {}
     covering: dict[tuple[int, str], list[Assignment]] = defaultdict(list)
@@ -252,7 +108,7 @@ def build(
             continue
         if key not in columns:
             columns[key] = Column(
-                Item(assignment.kind, assignment.ref, _title(assignment, courses, quizzes))
+                Item(assignment.kind, assignment.ref, known.title(assignment.kind, assignment.ref))
             )
         who = [assignment.user_id] if assignment.user_id else by_store.get(assignment.store_id, [])
         for uid in who:
@@ -268,10 +124,10 @@ def build(
             else a.due_on
             for a in found
         )
-        facts, recertify = _facts(
-            column.item, uid, courses, quizzes, certificates, reads, acks, tries
+        kind, ref = column.item.kind, column.item.ref
+        rows[uid].cells[key] = decide(
+            kind, known.facts(kind, ref, uid), due, now_day, known.recertify_days(kind, ref)
         )
-        rows[uid].cells[key] = decide(column.item.kind, facts, due, now_day, recertify)
 
     chosen = [r for r in rows.values() if r.cells or person_id is not None]
     if state:
@@ -285,50 +141,3 @@ def build(
         chosen.sort(key=lambda r: (-r.count(State.OVERDUE), -r.count(State.FAILED), r.name))
     ordered = sorted(columns.values(), key=lambda c: (c.item.kind != TargetKind.COURSE, c.item.ref))
     return Matrix(ordered, chosen, dict(covering))
-
-
-def _title(assignment: Assignment, courses: dict, quizzes: dict) -> dict:
-    if assignment.kind == TargetKind.COURSE and assignment.ref in courses:
-        return courses[assignment.ref].title
-    if assignment.kind == TargetKind.QUIZ and assignment.ref in quizzes:
-        return quizzes[assignment.ref][1]
-    return {"en": assignment.ref, "zh": assignment.ref}
-
-
-def _facts(item: Item, uid: int, courses, quizzes, certificates, reads, acks, tries):
-    """The facts of one person and one item, and the item's recertification window."""
-    if item.kind == TargetKind.COURSE and item.ref in courses:
-        course = courses[item.ref]
-        quiz_ids = [quizzes[s][0] for s in course.required_quizzes if s in quizzes]
-        done = [tries.get((uid, q), _Tries()) for q in quiz_ids]
-        cert = certificates.get((uid, course.id))
-        bests = [t.best for t in done if t.best is not None]
-        return (
-            Facts(
-                lessons_read=reads.get((uid, course.id), 0),
-                lessons_total=course.lessons,
-                acknowledged=(uid, course.id) in acks,
-                attempts=sum(t.graded for t in done),
-                best=max(bests) if bests else None,
-                passed=bool(done) and all(t.passed for t in done),
-                in_progress=any(t.open for t in done),
-                certificate_valid=cert is not None,
-                certificate_expires=local_day(cert.expires_at) if cert else None,
-                certificate_score=cert.score_percent if cert else None,
-            ),
-            course.recertify_days,
-        )
-    if item.kind == TargetKind.QUIZ and item.ref in quizzes:
-        qid, _, definition = quizzes[item.ref]
-        t = tries.get((uid, qid), _Tries())
-        return (
-            Facts(
-                attempts=t.graded,
-                best=t.best,
-                passed=t.passed,
-                in_progress=t.open,
-                max_attempts=definition.get("max_attempts"),
-            ),
-            30,
-        )
-    return Facts(), 30  # a drill, or an item no longer imported: nothing to go on yet

@@ -19,6 +19,7 @@ from trainer.models import (
     User,
 )
 from trainer.tracking import matrix
+from trainer.tracking.standing import Standing, learner
 
 
 @dataclass
@@ -30,6 +31,7 @@ class Overview:
     columns: list[matrix.Column]
     assignments: dict
     courses: list[CourseStatus]
+    standing: Standing  # the state per course, as the person's own pages show it
     acknowledgements: list[tuple[Acknowledgement, str]]  # with the course code
     attempts: list[tuple[Attempt, str, dict]]  # with the quiz slug and title
     certificates: list[tuple[Certificate, str, str]]  # with the course code and status
@@ -63,6 +65,7 @@ def overview(session: Session, viewer: User, person: User) -> Overview:
         columns=built.columns,
         assignments=built.assignments,
         courses=courses,
+        standing=learner(session, person),
         acknowledgements=[(a, code) for a, code in acknowledgements],
         attempts=[(a, slug, title) for a, slug, title in attempts],
         certificates=[(c, code, status_of(c)) for c, code in certificates],
