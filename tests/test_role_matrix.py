@@ -76,6 +76,8 @@ EXPECTED: dict[str, object] = {
     "simulator.start": EVERYONE,
     "simulator.run": EVERYONE,
     "simulator.key": EVERYONE,
+    "simulator.quiz_key": EVERYONE,
+    "simulator.drill_key": EVERYONE,
     "simulator.finish": EVERYONE,
     "simulator.debrief": EVERYONE,
     "simulator.replay": EVERYONE,

@@ -26,7 +26,7 @@ def upgrade() -> None:
         sa.Column("started_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("finished_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("grade", sa.JSON(none_as_null=True), nullable=True),
-        sa.Column("score", sa.Float(), nullable=True),
+        sa.Column("score", sa.Double(), nullable=True),
         sa.Column("passed", sa.Boolean(), nullable=True),
         sa.Column("context", sa.String(length=10), nullable=False),
         sa.Column("attempt_id", sa.Integer(), nullable=True),
