@@ -1,0 +1,229 @@
+"""Simulator scenarios (content/simulator.py): every problem of a scenario file at its line."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.domain.content.tree import SHIPPED, edit, line_of, reported, warned
+from tests.domain.terminal.kit import actions
+from trainer.domain.content import ContentError, load_content
+from trainer.domain.terminal import grade
+
+SCENARIO = "quizzes/simulator/void-it.yaml"
+
+TEXT = """\
+id: void-it
+title: {zh: 撤销多收的钱, en: Void the overcharge}
+summary: {zh: 多收了钱，批次未结算。, en: Overcharged; the batch is open.}
+tags: [C1]
+manual: basics/01-void-or-refund#check-the-batch
+sources: [1, C1]
+time_limit_seconds: 300
+max_actions: 40
+start:
+  clock: "2026-12-07 14:20"
+  cutoff: "23:00"
+  supervisor_password: "123456"
+  batch: {number: "000101", open: true}
+  first_voucher: "000318"
+  cards:
+    - {id: a, label: {zh: 借记卡, en: debit card}, pan: "6228480000001234", outcome: approve}
+  transactions:
+    - {id: wrong, type: sale, card: a, amount: 85000, minutes_ago: 10}
+dialogue:
+  - {zh: 顾客说扣多了。, en: The customer says it is too much.}
+goal: {zh: 撤销后重收 ¥85.00。, en: Void it and charge ¥85.00.}
+expect:
+  - {txn: wrong, status: voided}
+  - {type: sale, amount: 8500, card: a, status: approved}
+forbid:
+  - {fact: charged_twice, why: {zh: 扣了两次。, en: Charged twice.}}
+"""
+
+
+@pytest.fixture
+def sim(tree: Path) -> Path:
+    """The fixture tree with one valid scenario."""
+    folder = tree / "quizzes" / "simulator"
+    folder.mkdir()
+    (folder / "void-it.yaml").write_text(TEXT, encoding="utf-8")
+    return tree
+
+
+def test_a_valid_scenario_loads_into_a_playable_scenario(sim: Path) -> None:
+    assert reported(sim) == []
+    scenario = load_content(sim).simulator["void-it"]
+    assert scenario.start.first_trace == 318
+    assert scenario.start.cards[0].outcomes == ["approve"]
+    assert scenario.expect[0].txn == "wrong"
+    assert scenario.dialogue == [
+        {"zh": "顾客说扣多了。", "en": "The customer says it is too much."}
+    ]
+    log = actions("2 123456 enter 318 enter enter card:a enter 1 8500 enter card:a")
+    result = grade(scenario, log)
+    assert result.passed, result
+
+
+def test_the_shipped_scenarios_are_valid() -> None:
+    content = load_content(SHIPPED)
+    assert "overcharge-void" in content.simulator
+
+
+BROKEN = [
+    (
+        "manual anchor",
+        "check-the-batch",
+        "no-such",
+        ("manual:", None),
+        'scenario "void-it": manual link "basics/01-void-or-refund#no-such": lesson '
+        '"basics/01-void-or-refund" has no anchor "no-such"',
+    ),
+    (
+        "source",
+        "sources: [1, C1]",
+        "sources: [1, 99]",
+        ("sources:", None),
+        'scenario "void-it": unknown source "99" (not in courses/sources.yaml)',
+    ),
+    (
+        "id",
+        "id: void-it",
+        "id: other",
+        ("id:", None),
+        'scenario "other": id does not match its file name "void-it.yaml"',
+    ),
+    (
+        "clock",
+        '"2026-12-07 14:20"',
+        '"7 Dec 14:20"',
+        ("clock:", None),
+        'scenario "void-it": start: clock "7 Dec 14:20" must look like 2026-12-07 14:20',
+    ),
+    (
+        "password",
+        '"123456"',
+        "123456",
+        ("supervisor_password", None),
+        'scenario "void-it": start: supervisor_password must be 4 to 8 digits in quotes '
+        "(found number 123456)",
+    ),
+    (
+        "outcome",
+        "outcome: approve",
+        "outcome: maybe",
+        ("outcome:", None),
+        'scenario "void-it": start: card "a": outcome text "maybe" must be approve, timeout, '
+        "referral or decline:NN (e.g. 05, 51, 04, 07, 41, 43)",
+    ),
+    (
+        "card of txn",
+        "type: sale, card: a,",
+        "type: sale, card: z,",
+        ("minutes_ago: 10", None),
+        'scenario "void-it": start: transaction "wrong": unknown card "z"',
+    ),
+    (
+        "txn type",
+        "type: sale, card: a,",
+        "type: sell, card: a,",
+        ("minutes_ago: 10", None),
+        'scenario "void-it": start: transaction "wrong": "type" must be one of "sale", "void", '
+        '"refund", "preauth", "completion", "preauth_void" (found "sell")',
+    ),
+    (
+        "expect txn",
+        "{txn: wrong,",
+        "{txn: right,",
+        ("txn: right", None),
+        'scenario "void-it": expectation 1: txn "right" is not the id of a starting transaction',
+    ),
+    (
+        "expect mixed",
+        "{txn: wrong, status: voided}",
+        "{txn: wrong, settled: true}",
+        ("settled: true", None),
+        'scenario "void-it": expectation 1: one expectation checks one of settled, signed_on, '
+        "reprinted, pending_reversal, or a transaction",
+    ),
+    (
+        "fact",
+        "fact: charged_twice",
+        "fact: being_rude",
+        ("being_rude", None),
+        'scenario "void-it": forbidden fact 1: unknown fact "being_rude" (known: ',
+    ),
+    (
+        "missing goal",
+        "goal: {zh: 撤销后重收 ¥85.00。, en: Void it and charge ¥85.00.}\n",
+        "",
+        1,
+        'scenario "void-it": missing required key "goal"',
+    ),
+    (
+        "english",
+        "en: debit card}",
+        "fr: debit card}",
+        ("label:", None),
+        'scenario "void-it": start: card "a" has no English label',
+    ),
+    (
+        "offline limits",
+        '  cutoff: "23:00"\n',
+        '  cutoff: "23:00"\n  offline: {enabled: true}\n',
+        ("offline:", None),
+        'scenario "void-it": start: offline: an enabled offline mode needs per_payment and total '
+        "limits (in fen)",
+    ),
+    (
+        "order",
+        "minutes_ago: 10}",
+        "minutes_ago: 10}\n    - {type: sale, card: a, amount: 1, minutes_ago: 20}",
+        ("minutes_ago: 20", None),
+        'scenario "void-it": start: transaction 2: transactions are listed oldest first (newest '
+        "last)",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "where", "message"),
+    [case[1:] for case in BROKEN],
+    ids=[case[0] for case in BROKEN],
+)
+def test_a_broken_scenario_is_reported_at_its_line(
+    sim: Path, old: str, new: str, where: int | tuple[str, str | None], message: str
+) -> None:
+    edit(sim, SCENARIO, old, new)
+    line = where if isinstance(where, int) else line_of(sim, SCENARIO, *where)
+    problems = reported(sim)
+    assert any(p.startswith(f"{SCENARIO}:{line}: {message}") for p in problems), problems
+    assert "void-it" not in load_content_or_none(sim)
+
+
+def load_content_or_none(root: Path) -> dict:
+    try:
+        return load_content(root).simulator
+    except ContentError:
+        return {}
+
+
+def test_not_yaml_is_reported(sim: Path) -> None:
+    (sim / SCENARIO).write_text("id: [unclosed\n", encoding="utf-8")
+    assert any(p.startswith(SCENARIO) for p in reported(sim))
+
+
+def test_a_goal_met_before_any_key_press_is_a_warning(sim: Path) -> None:
+    edit(
+        sim,
+        SCENARIO,
+        "  - {txn: wrong, status: voided}\n  - {type: sale, amount: 8500, "
+        "card: a, status: approved}\n",
+        "  - {txn: wrong, status: approved}\n",
+    )
+    assert reported(sim) == []
+    assert (
+        f'{SCENARIO}:1: scenario "void-it": every expectation is met before the first key '
+        "press" in warned(sim)
+    )

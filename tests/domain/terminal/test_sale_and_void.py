@@ -1,0 +1,171 @@
+"""Sale, void (撤销), history, reprint, screens and the JSON of the terminal's state."""
+
+from __future__ import annotations
+
+import json
+
+from tests.domain.terminal.kit import SALE_85, VOID_318, actions, last, press, scenario, txn
+from trainer.domain.terminal import (
+    Action,
+    Scenario,
+    TerminalState,
+    apply,
+    render,
+    replay,
+    screen_of,
+    start,
+)
+
+
+def test_start_numbers_past_transactions_and_shows_the_main_menu() -> None:
+    sc = scenario()
+    state = start(sc)
+    wrong = state.txn(318)
+    assert wrong is not None
+    assert (wrong.type, wrong.amount, wrong.status, wrong.batch) == (
+        "sale",
+        85000,
+        "approved",
+        "000101",
+    )
+    assert wrong.time == "2026-12-07 14:10:00"
+    assert len(wrong.ref) == 12 and len(wrong.auth) == 6
+    assert state.next_trace == 319
+    screen = render(screen_of(sc, state), "zh")
+    assert screen["kind"] == "menu"
+    assert [item["label"] for item in screen["menu"]] == [
+        "消费",
+        "撤销",
+        "退货",
+        "预授权类",
+        "交易查询",
+        "重打印",
+        "结算",
+        "签到",
+    ]
+    english = render(screen_of(sc, state), "en")
+    assert [item["label"] for item in english["menu"]][:3] == ["Sale", "Void", "Refund"]
+
+
+def test_sale_keys_the_amount_in_fen_and_prints_a_masked_slip() -> None:
+    steps = press(scenario(), SALE_85)
+    shown = [render(step.screen, "zh")["input"] for step in steps[1:5]]
+    assert shown == ["¥0.08", "¥0.85", "¥8.50", "¥85.00"]
+    final = steps[-1]
+    assert final.event.outcome == "approved"
+    assert final.event.txn == "000319"
+    sale = txn(final, 319)
+    assert (sale.type, sale.amount, sale.card, sale.status) == ("sale", 8500, "a", "approved")
+    printed = [line.text["zh"] for line in final.printed]
+    assert "卡号：622848******1234" in printed
+    assert "金额：RMB 85.00" in printed
+    assert not any("6228480000001234" in line for line in printed)
+    assert final.printed[-1].style == "cut"
+
+
+def test_void_needs_the_supervisor_password_and_the_original_voucher() -> None:
+    steps = press(scenario(), VOID_318)
+    assert render(steps[0].screen, "zh")["lines"] == ["请输入主管密码"]
+    assert render(steps[6].screen, "zh")["input"] == "******"
+    assert render(steps[7].screen, "zh")["lines"] == ["请输入原凭证号"]
+    confirm = render(steps[11].screen, "zh")
+    assert "¥850.00" in confirm["lines"] and "622848******1234" in confirm["lines"]
+    assert render(steps[12].screen, "zh")["lines"] == ["请刷原交易卡"]
+    final = steps[-1]
+    assert final.event.outcome == "approved"
+    assert txn(final, 318).status == "voided"
+    void = txn(final, 319)
+    assert (void.type, void.amount, void.original) == ("void", 85000, 318)
+    assert "原凭证号：000318" in [line.text["zh"] for line in final.printed]
+
+
+def test_void_then_the_right_amount() -> None:
+    final = last(scenario(), f"{VOID_318} enter {SALE_85}")
+    assert [(t.type, t.amount, t.status) for t in final.state.txns] == [
+        ("sale", 85000, "voided"),
+        ("void", 85000, "approved"),
+        ("sale", 8500, "approved"),
+    ]
+
+
+def test_wrong_supervisor_password_is_refused() -> None:
+    final = last(scenario(), "2 654321 enter")
+    assert final.event.outcome == "refused"
+    assert final.event.rule == "SUPERVISOR_PASSWORD"
+    assert final.screen.kind == "error"
+    assert render(final.screen, "zh")["lines"] == ["主管密码错"]
+    assert final.state.txn(318).status == "approved"  # type: ignore[union-attr]
+    back = last(scenario(), "2 654321 enter enter")
+    assert back.state.mode == "main"
+
+
+def test_void_of_an_unknown_voucher_is_refused() -> None:
+    assert last(scenario(), "2 123456 enter 999 enter").event.rule == "ORIGINAL_NOT_FOUND"
+
+
+def test_void_with_another_card_is_refused() -> None:
+    final = last(scenario(), "2 123456 enter 318 enter enter card:b")
+    assert final.event.rule == "CARD_MISMATCH"
+    assert final.state.txn(318).status == "approved"  # type: ignore[union-attr]
+
+
+def test_void_without_the_card_when_the_acquirer_does_not_ask_for_it() -> None:
+    final = last(scenario({"void_needs_card": False}), "2 123456 enter 318 enter enter")
+    assert final.event.outcome == "approved"
+    assert final.state.txn(318).status == "voided"  # type: ignore[union-attr]
+
+
+def test_history_lists_the_batch_newest_first_and_scrolls() -> None:
+    sc = scenario()
+    steps = press(sc, f"{VOID_318} enter 5 down down up cancel")
+    first = render(steps[-5].screen, "zh")["lines"]
+    assert first[0] == "消费撤销 000319" and first[-2] == "1/2"
+    second = render(steps[-4].screen, "zh")["lines"]
+    assert second[0] == "消费 000318" and "已撤销" in second[3]
+    assert steps[-3].event.outcome == "ignored"  # no third entry
+    assert render(steps[-2].screen, "zh")["lines"][0] == "消费撤销 000319"
+    assert steps[-1].state.mode == "main"
+
+
+def test_reprint_last_and_by_voucher() -> None:
+    sc = scenario()
+    last_copy = last(sc, "6 1")
+    assert last_copy.event.outcome == "printed"
+    titles = [line.text["zh"] for line in last_copy.printed if line.style == "title"]
+    assert titles == ["POS签购单", "重打印凭证"]
+    assert "凭证号：000318" in [line.text["zh"] for line in last_copy.printed]
+    by_voucher = last(sc, "6 2 318 enter")
+    assert by_voucher.event.txn == "000318"
+    assert by_voucher.state.reprints == 1
+
+
+def test_cancel_and_menu_leave_a_flow() -> None:
+    assert last(scenario(), "1 85 cancel").state.mode == "main"
+    assert last(scenario(), "2 12 menu").state.mode == "main"
+    assert last(scenario(), "1 85 back back").state.input == ""
+
+
+def test_replaying_twice_gives_identical_json() -> None:
+    sc = scenario()
+    log = actions(f"{VOID_318} enter {SALE_85} enter 5 down 6 1 7 enter")
+    first = [step.to_dict() for step in replay(sc, log)]
+    second = [step.to_dict() for step in replay(Scenario.from_dict(sc.to_dict()), log)]
+    assert json.dumps(first, ensure_ascii=False) == json.dumps(second, ensure_ascii=False)
+
+
+def test_state_and_scenario_round_trip_through_json() -> None:
+    sc = scenario()
+    assert Scenario.from_dict(json.loads(json.dumps(sc.to_dict()))) == sc
+    state = last(sc, VOID_318).state
+    again = TerminalState.from_dict(json.loads(json.dumps(state.to_dict())))
+    assert again == state
+    step = apply(sc, again, Action("enter", 30))
+    assert step.state.mode == "main"
+
+
+def test_apply_does_not_change_the_state_it_is_given() -> None:
+    sc = scenario()
+    state = start(sc)
+    before = state.to_dict()
+    apply(sc, state, Action("1", 1))
+    assert state.to_dict() == before
