@@ -143,7 +143,7 @@ CASES: list[Case] = [
         "    type: longtext",
         ("type: longtext", None),
         'question "b-timeout-essay": "type" must be one of "single", "multiple", "truefalse", '
-        '"ordering", "numeric", "matching", "short", "essay", "scenario", "description" '
+        '"ordering", "numeric", "matching", "short", "essay", "scenario", "terminal", "description" '
         '(found "longtext")',
     ),
     (
