@@ -69,9 +69,7 @@ def index():
     best = service.best_results(get_session(), current_user.id)
     items = [
         {"id": sid, "brief": brief(s, lang), "best": best.get(sid)}
-        for sid, s in sorted(
-            _scenarios().items(), key=lambda kv: text(kv[1]["title"], lang)
-        )
+        for sid, s in sorted(_scenarios().items(), key=lambda kv: text(kv[1]["title"], lang))
     ]
     return render_template("simulator/index.html", items=items, form=EmptyForm())
 

@@ -36,7 +36,7 @@ def test_only_the_void_misses_the_goal_and_earns_nothing() -> None:
 
 
 def test_charging_twice_is_a_critical_error() -> None:
-    g = grade(terminal(), log(SALE_85 + ["enter"] + SALE_85 + ["enter", *VOID]), {})
+    g = grade(terminal(), log([*SALE_85, "enter", *SALE_85, "enter", *VOID]), {})
     assert g.status == INCORRECT and g.score == 0.0
     assert [c["id"] for c in g.critical] == ["charged_twice"]
 
@@ -111,4 +111,3 @@ def test_a_known_scenario_is_copied_into_the_question(tree: Path) -> None:
     question = load_content(tree).questions["b-terminal"]
     assert question["simulator_scenario"]["id"] == "overcharge-void"
     assert grade(question, log(VOID + SALE_85), {}).status == CORRECT
-
