@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 
+from tests.domain.test_drills import add_terminal_drill
 from tests.helpers import csrf_from, login_as, post
-from trainer.courses.importer import import_shipped_content
-from trainer.models import SimRun
+from trainer.courses.importer import import_shipped_content, import_tree
+from trainer.models import Attempt, AttemptItem, SimRun, User
 from trainer.simulator import service
 
 SCENARIO = "overcharge-void"
@@ -52,6 +55,8 @@ def expectations(scenario: dict) -> list[str]:
         found.extend(item["why"].values())
     for item in scenario.get("expect") or []:
         found.append(json.dumps(item, ensure_ascii=False))
+        found.extend((item.get("message") or {}).values())
+    assert len(found) > 4  # the scenario has expectations and forbids to look for
     return found
 
 
@@ -270,3 +275,115 @@ def test_a_wrong_password_is_a_mistake_named_at_its_key_with_the_manual(app, cli
     assert "In the manual:" in page
     replay = client.get(f"{PRACTICE}runs/{run_id}/replay").get_data(as_text=True)
     assert 'id="action-8"' in replay and "sim-flagged" in replay
+
+
+# --- the terminal as a quiz question and as a drill step -------------------------------------
+
+TERMINAL_BANK = """bank: terminal-test
+title: {zh: 终端操作题, en: Terminal questions}
+questions:
+  - id: t-void
+    type: terminal
+    tags: [C1]
+    points: 2
+    simulator: overcharge-void
+    stem: {zh: 在终端上更正这笔多收。, en: Correct the overcharge on the terminal.}
+"""
+TERMINAL_QUIZ = """id: terminal-quiz
+title: {zh: 终端测验, en: Terminal quiz}
+pools:
+  - questions: [t-void]
+pass_mark: 50
+"""
+
+
+@pytest.fixture
+def terminal_content(app, tmp_path, people, session):
+    """The shipped content plus a quiz of one terminal question and a drill of one terminal step."""
+    root = tmp_path / "content"
+    shipped = Path(app.config["CONTENT_ROOT"])
+    for part in ("courses", "quizzes"):
+        shutil.copytree(shipped / part, root / part)
+    (root / "quizzes/banks/terminal-test.yaml").write_text(TERMINAL_BANK, encoding="utf-8")
+    (root / "quizzes/quizzes/terminal-quiz.yaml").write_text(TERMINAL_QUIZ, encoding="utf-8")
+    add_terminal_drill(root)
+    import_tree(app, root)
+    for actor in people.values():
+        session.get(User, actor.user.id).language = "en"
+    session.commit()
+    return root
+
+
+def test_a_terminal_question_keeps_its_log_with_the_attempt_and_grades_it(
+    app, client, people, session, terminal_content
+):
+    login_as(client, people["cashier"])
+    response = post(client, "/quizzes/terminal-quiz/start", token_from="/quizzes/terminal-quiz")
+    attempt_id = int(re.search(r"/attempts/(\d+)", response.location).group(1))
+    page = client.get(f"/attempts/{attempt_id}").get_data(as_text=True)
+    key_url = re.search(r'data-key-url="([^"]+)"', page).group(1)
+    assert key_url.startswith(f"{PRACTICE}attempts/{attempt_id}/")
+    scenario = service.scenarios(Path(app.config["CONTENT_ROOT"]))[SCENARIO]
+    for secret in expectations(scenario):
+        assert secret not in page
+    token = csrf_from(page)
+    # Someone else cannot press keys in this attempt.
+    other = app.test_client()
+    login_as(other, people["cashier2"])
+    other_token = csrf_from(other.get(PRACTICE).get_data(as_text=True))
+    refused = other.post(key_url, data={"key": "1"}, headers={"X-CSRFToken": other_token})
+    assert refused.status_code == 404
+    for key in VOID_THEN_SALE:
+        body = client.post(key_url, data={"key": key}, headers={"X-CSRFToken": token}).get_json()
+        assert body["ok"], key
+    # The autosave of the other fields leaves the log alone.
+    client.post(
+        f"/attempts/{attempt_id}/save",
+        data={"csrf_token": token},
+        headers={"X-Requested-With": "fetch"},
+    )
+    item = session.scalars(select(AttemptItem).where(AttemptItem.attempt_id == attempt_id)).one()
+    assert [a["key"] for a in item.response["actions"]] == VOID_THEN_SALE
+    # A reload shows the terminal where it was left.
+    page = client.get(f"/attempts/{attempt_id}").get_data(as_text=True)
+    assert "receipt-title" in page
+    submitted = client.post(f"/attempts/{attempt_id}/submit", data={"csrf_token": token})
+    assert submitted.status_code == 302
+    session.expire_all()
+    attempt = session.get(Attempt, attempt_id)
+    assert (attempt.score, attempt.passed) == (2.0, True)
+    result = client.get(f"/attempts/{attempt_id}/result").get_data(as_text=True)
+    [run] = session.scalars(select(SimRun).where(SimRun.attempt_id == attempt_id)).all()
+    assert run.context == "quiz" and run.finished_at is not None and run.passed
+    assert f"{PRACTICE}runs/{run.id}/replay" in result
+    # After the submit, no more keys.
+    late = client.post(key_url, data={"key": "1"}, headers={"X-CSRFToken": token})
+    assert late.status_code == 409
+    # The supervisor replays it from the result page's link.
+    supervisor = app.test_client()
+    login_as(supervisor, people["supervisor"])
+    assert supervisor.get(f"{PRACTICE}runs/{run.id}/replay").status_code == 200
+
+
+def test_a_drill_terminal_step_is_worked_on_the_terminal_and_scored(
+    app, client, people, session, terminal_content
+):
+    login_as(client, people["cashier"])
+    response = post(client, "/drills/terminal-void/practice", token_from="/drills/")
+    play_url = response.location
+    page = client.get(play_url).get_data(as_text=True)
+    key_url = re.search(r'data-key-url="([^"]+)"', page).group(1)
+    assert key_url.endswith("/void/key")
+    token = csrf_from(page)
+    for key in VOID_THEN_SALE:
+        body = client.post(key_url, data={"key": key}, headers={"X-CSRFToken": token}).get_json()
+        assert body["ok"], key
+    done = client.post(play_url, data={"csrf_token": token, "number": "1"})
+    assert done.status_code == 302
+    debrief = client.get(play_url).get_data(as_text=True)
+    [run] = session.scalars(select(SimRun).where(SimRun.context == "drill")).all()
+    assert run.passed and run.drill_step == "void"
+    assert f"{PRACTICE}runs/{run.id}/replay" in debrief and "Passed" in debrief
+    # The step is over: its terminal takes no more keys.
+    late = client.post(key_url, data={"key": "1"}, headers={"X-CSRFToken": token})
+    assert late.status_code == 409
