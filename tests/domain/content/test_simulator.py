@@ -227,3 +227,9 @@ def test_a_goal_met_before_any_key_press_is_a_warning(sim: Path) -> None:
         f'{SCENARIO}:1: scenario "void-it": every expectation is met before the first key '
         "press" in warned(sim)
     )
+
+
+def test_reprinted_may_narrow_a_transaction_match(sim: Path) -> None:
+    edit(sim, SCENARIO, "{txn: wrong, status: voided}", "{txn: wrong, reprinted: true}")
+    assert reported(sim) == []
+    assert load_content(sim).simulator["void-it"].expect[0].reprinted is True

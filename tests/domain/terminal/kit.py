@@ -58,6 +58,11 @@ def card(card_id: str, *outcomes: str, chip: bool = True, pan: str = "6228480000
     }
 
 
+def past(kind: str = "sale", card: str = "a", amount: int = 5000, minutes_ago: int = 3, **extra):
+    """A starting transaction for ``start.transactions``."""
+    return {"type": kind, "card": card, "amount": amount, "minutes_ago": minutes_ago, **extra}
+
+
 def keys(text: str) -> list[str]:
     """ "2 123456 enter card:a" -> ["2", "1", ..., "enter", "card:a"]: numbers are typed digit
     by digit, words are keys."""

@@ -10,6 +10,7 @@ from trainer.domain.terminal import (
     Scenario,
     TerminalState,
     apply,
+    customer_slips,
     render,
     replay,
     screen_of,
@@ -136,7 +137,7 @@ def test_reprint_last_and_by_voucher() -> None:
     assert "凭证号：000318" in [line.text["zh"] for line in last_copy.printed]
     by_voucher = last(sc, "6 2 318 enter")
     assert by_voucher.event.txn == "000318"
-    assert by_voucher.state.reprints == 1
+    assert by_voucher.state.reprinted == [318]
 
 
 def test_cancel_and_menu_leave_a_flow() -> None:
@@ -169,3 +170,19 @@ def test_apply_does_not_change_the_state_it_is_given() -> None:
     before = state.to_dict()
     apply(sc, state, Action("1", 1))
     assert state.to_dict() == before
+
+
+def test_the_customer_holds_the_slips_marked_in_the_scenario() -> None:
+    sc = scenario(
+        {
+            "transactions": [
+                {"type": "sale", "card": "a", "amount": 100, "minutes_ago": 20},
+                {"type": "sale", "card": "a", "amount": 85000, "minutes_ago": 10, "slip": True},
+            ]
+        }
+    )
+    [slip] = customer_slips(sc)
+    texts = [line.text["zh"] for line in slip]
+    assert "凭证号：000319" in texts
+    assert "参考号：141000000319" in texts
+    assert "卡号：622848******1234" in texts

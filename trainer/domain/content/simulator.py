@@ -382,8 +382,11 @@ def read_expect(
     for item, label, _line in items:
         ewho = f"{who}: {label}"
         c.keys(item, file, ewho, (), (*_EXPECT_TXN, *_EXPECT_STATE, "message"))
-        state_keys = [key for key in _EXPECT_STATE if key in item]
         txn_keys = [key for key in _EXPECT_TXN if key in item]
+        # reprinted also narrows a transaction match: {txn: lost, reprinted: true}
+        state_keys = [
+            key for key in _EXPECT_STATE if key in item and not (key == "reprinted" and txn_keys)
+        ]
         if not state_keys and not txn_keys:
             c.add(file, item.line, f"{ewho}: say what to expect ({', '.join(_EXPECT_TXN)} …)")
         elif len(state_keys) > 1 or (state_keys and txn_keys):

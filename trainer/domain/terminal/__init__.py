@@ -1,14 +1,15 @@
 """The POS terminal simulator's engine (pure Python, no Flask): see docs/simulator.md.
 
 - ``model``: scenario, terminal state, actions, screens, steps (JSON-ready dataclasses);
-- ``engine``: the screens and what each key does (``start``, ``apply``, ``replay``, ``render``);
+- ``engine``: what each key does on each screen (``start``, ``apply``, ``replay``);
+- ``screens``: what the terminal shows (``screen_of``, ``render``);
 - ``rules``: the acquirer's rules as pure checks returning a rule code;
 - ``receipts``: slips and the settlement slip;
 - ``messages``: every terminal text, rule code and fact, in zh and en;
 - ``grading``: ``grade(scenario, actions)`` from the action log.
 """
 
-from trainer.domain.terminal.engine import KEYS, apply, history, render, replay, screen_of, start
+from trainer.domain.terminal.engine import KEYS, apply, replay, start
 from trainer.domain.terminal.grading import SimGrade, grade
 from trainer.domain.terminal.messages import FACTS, RULES
 from trainer.domain.terminal.model import (
@@ -27,6 +28,7 @@ from trainer.domain.terminal.model import (
     Txn,
 )
 from trainer.domain.terminal.receipts import slip
+from trainer.domain.terminal.screens import history, render, screen_of
 
 __all__ = [
     "FACTS",

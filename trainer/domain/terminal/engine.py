@@ -23,18 +23,17 @@ import copy
 import math
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from typing import Any
 
 from trainer.domain.terminal import receipts
-from trainer.domain.terminal.messages import DECLINE_TEXTS, RULES, TYPE_NAMES, T, money, tx
+from trainer.domain.terminal.messages import DECLINE_TEXTS, RULES, T, money, tx
 from trainer.domain.terminal.model import (
     Action,
     Card,
     Event,
     LocalText,
-    MenuItem,
     ReceiptLine,
     Scenario,
-    Screen,
     Step,
     TerminalState,
     Txn,
@@ -44,15 +43,21 @@ from trainer.domain.terminal.rules import (
     charge_facts,
     duplicate_charge,
     last_cutoff,
-    mask,
     offline_refusal,
     parse_clock,
     parse_time,
     preauth_refusal,
     refund_refusal,
-    refunded,
     void_refusal,
     voidable,
+)
+from trainer.domain.terminal.screens import (
+    INPUTS,
+    MAIN_MENU,
+    PREAUTH_MENU,
+    history,
+    screen_of,
+    title,
 )
 
 DIGITS = tuple(str(d) for d in range(10))
@@ -77,51 +82,6 @@ KEYS = (
 CARD_PREFIX = "card:"
 #: The longest time an action may carry (ten years): later times are treated as this.
 MAX_SECONDS = 10 * 365 * 24 * 3600
-
-#: The main menu: key, screen mode it opens, label, whether sign-on is needed first.
-MAIN_MENU = (
-    ("1", "sale.amount", "sale", True),
-    ("2", "void.password", "void", True),
-    ("3", "refund.password", "refund", True),
-    ("4", "preauth.menu", "preauth_menu", True),
-    ("5", "history", "history", False),
-    ("6", "reprint.menu", "reprint", False),
-    ("7", "settle.confirm", "settle", True),
-    ("8", "sign_on", "sign_on", False),
-)
-PREAUTH_MENU = (
-    ("1", "preauth.amount", "preauth"),
-    ("2", "completion.card", "completion"),
-    ("3", "preauth_void.password", "preauth_void"),
-)
-REPRINT_MENU = (("1", "reprint_last"), ("2", "reprint_any"))
-
-#: Input screens: mode -> (prompt, kind of input, most digits, the flow's title).
-INPUTS: dict[str, tuple[str, str, int, str]] = {
-    "sale.amount": ("amount", "amount", 10, "sale"),
-    "void.password": ("supervisor", "password", 8, "void"),
-    "void.voucher": ("orig_voucher", "digits", 6, "void"),
-    "refund.password": ("supervisor", "password", 8, "refund"),
-    "refund.ref": ("orig_ref", "digits", 12, "refund"),
-    "refund.date": ("orig_date", "date", 4, "refund"),
-    "refund.amount": ("refund_amount", "amount", 10, "refund"),
-    "preauth.amount": ("amount", "amount", 10, "preauth"),
-    "completion.auth": ("orig_auth", "digits", 6, "completion"),
-    "completion.date": ("orig_date", "date", 4, "completion"),
-    "completion.amount": ("completion_amount", "amount", 10, "completion"),
-    "preauth_void.password": ("supervisor", "password", 8, "preauth_void"),
-    "preauth_void.auth": ("orig_auth", "digits", 6, "preauth_void"),
-    "preauth_void.date": ("orig_date", "date", 4, "preauth_void"),
-}
-#: Screens waiting for a card: mode -> (prompt, the flow's title).
-CARD_WAITS = {
-    "sale.card": ("present_card", "sale"),
-    "void.card": ("present_original_card", "void"),
-    "refund.card": ("present_original_card", "refund"),
-    "preauth.card": ("present_card", "preauth"),
-    "completion.card": ("present_original_card", "completion"),
-    "preauth_void.card": ("present_original_card", "preauth_void"),
-}
 
 
 class _Run:
@@ -153,16 +113,25 @@ class _Run:
         self.state.ctx = {**self.state.ctx, **ctx} if mode != "main" else {}
         self.state.input = ""
 
-    def result(self, title: LocalText, lines: list[LocalText], outcome: str = "ok") -> None:
-        """A result screen; any key then returns to the main menu."""
-        self.goto("result", title=title, lines=lines)
+    def result(self, lines: list[LocalText], outcome: str = "ok") -> None:
+        """A result screen under the flow's title; any key then returns to the main menu."""
+        self.goto("result", title=title(self.state.mode), lines=lines)
         self.outcome = outcome
 
-    def fail(self, rule: str, *, title: LocalText | None = None) -> None:
+    def approved(self, txn: Txn, lines: list[LocalText] | None = None) -> None:
+        """The host approved ``txn``: say so with its amount, and print its slip."""
+        amount = money(txn.amount)
+        self.result([*(lines or [T["approved"]]), tx(amount, amount)], "approved")
+        self.print_slip(receipts.slip(self.scenario, txn), txn)
+
+    def fail(self, rule: str, *, lines: list[LocalText] | None = None) -> None:
         """The terminal refuses: its error screen with the rule code; any key returns."""
-        lines = [RULES[rule].screen]
+        self.state.ctx = {
+            "title": title(self.state.mode),
+            "lines": lines or [RULES[rule].screen],
+            "rule": rule,
+        }
         self.state.mode = "error"
-        self.state.ctx = {"title": title or T["main"], "lines": lines, "rule": rule}
         self.state.input = ""
         self.outcome, self.rule = "refused", rule
 
@@ -188,11 +157,15 @@ class _Run:
                 txn.status = "reversed"
                 self.facts.append("reversal_sent")
             elif txn.status == "offline":
+                # Stored offline payments go to the issuer now, and may be declined now: the
+                # merchant carries that risk. A timeout leaves one stored for the next exchange.
                 card = self.start.card(txn.card)
                 answer = self.issuer(card) if card else "approve"
-                txn.status = "approved" if answer == "approve" else "declined"
-                if txn.status == "declined":
-                    txn.code = answer.partition(":")[2] or "05"
+                if answer == "approve":
+                    txn.status = "approved"
+                    txn.ref = receipts.reference_no(txn.time, txn.trace)
+                elif answer != "timeout":
+                    txn.status, txn.code = "declined", decline_code(answer)
                 self.facts.append("offline_uploaded")
         return True
 
@@ -202,21 +175,26 @@ class _Run:
         self.state.attempts[card.id] = attempt + 1
         return card.outcome(attempt)
 
-    def new_txn(self, kind: str, card: str, amount: int, **fields: object) -> Txn:
+    def new_txn(self, kind: str, card: str, amount: int, **fields: Any) -> Txn:
+        """Journal a new transaction under the next voucher no. (approved unless ``fields``
+        say otherwise)."""
         trace = self.state.next_trace
         self.state.next_trace += 1
         time = self.now.strftime(TIME_FORMAT)
+        values: dict[str, Any] = {
+            "status": "approved",
+            "ref": receipts.reference_no(time, trace),
+            "auth": receipts.auth_code(self.scenario.id, trace),
+            **fields,
+        }
         txn = Txn(
             trace=trace,
             type=kind,
             amount=amount,
             card=card,
-            status="approved",
             batch=self.state.batch,
             time=time,
-            ref=receipts.reference_no(time, trace),
-            auth=receipts.auth_code(self.scenario.id, trace),
-            **fields,  # type: ignore[arg-type]
+            **values,
         )
         self.state.txns.append(txn)
         self.txn = txn.voucher
@@ -246,70 +224,79 @@ def _main(run: _Run) -> None:
         if needs_sign_on and not run.state.signed_on:
             run.fail("SIGN_ON_REQUIRED")
         elif mode == "refund.password" and not run.start.refund_enabled:
-            run.fail("REFUND_NOT_ENABLED", title=T["refund"])
+            run.goto(mode)
+            run.fail("REFUND_NOT_ENABLED")
         elif mode == "sign_on":
+            run.goto(mode)
             _sign_on(run)
         else:
-            run.goto(mode, index=0)
+            run.goto(mode)
         return
-    if run.key.startswith(CARD_PREFIX):
-        run.beep("NO_CARD_HERE")
-    else:
-        run.beep()
+    run.beep("NO_CARD_HERE" if run.key.startswith(CARD_PREFIX) else None)
 
 
 def _sign_on(run: _Run) -> None:
     if not run.exchange():
-        run.fail("NO_CONNECTION", title=T["sign_on"])
+        run.fail("NO_CONNECTION")
         return
     run.state.signed_on = True
     lines = [T["signed_on"], tx(f"批次号 {run.state.batch}", f"Batch no. {run.state.batch}")]
     if "reversal_sent" in run.facts:
         lines.append(T["reversal_sent"])
-    run.result(T["sign_on"], lines)
+    run.result(lines)
 
 
-def _menu(items: tuple[tuple[str, str, str], ...]) -> Handler:
-    def handler(run: _Run) -> None:
-        for key, mode, _label in items:
-            if run.key == key:
-                run.goto(mode, flow=_label)
-                return
-        run.beep()
+def _preauth_menu(run: _Run) -> None:
+    for key, mode, _label in PREAUTH_MENU:
+        if run.key == key:
+            run.goto(mode)
+            return
+    run.beep()
 
-    return handler
+
+def _confirmed(run: _Run) -> bool:
+    """On a confirmation screen: True for enter; cancel leaves, any other key beeps."""
+    if run.key == "enter":
+        return True
+    run.beep()
+    return False
+
+
+# -- reprint and history -----------------------------------------------------------------------
 
 
 def _reprint_menu(run: _Run) -> None:
     if run.key == "1":
         original = run.state.txn(run.state.last_printed)
         if original is None:
-            run.fail("NO_TRANSACTION", title=T["reprint"])
-            return
-        _reprint(run, original)
+            run.fail("NO_TRANSACTION")
+        else:
+            _reprint(run, original)
     elif run.key == "2":
         run.goto("reprint.voucher")
     else:
         run.beep()
 
 
-def _reprint(run: _Run, original: Txn) -> None:
-    run.state.reprints += 1
-    run.txn = original.voucher
-    run.print_slip(receipts.slip(run.scenario, original, reprint=True))
-    run.result(T["reprint"], [T["printing"]], "printed")
-
-
 def _reprint_voucher(run: _Run) -> None:
-    if not _digits(run, 6):
+    if not _digits(run):
         return
     original = run.state.txn(int(run.state.input))
     if original is None or original.status == "declined":
-        run.fail("ORIGINAL_NOT_FOUND", title=T["reprint"])
+        run.fail("ORIGINAL_NOT_FOUND")
     elif original.settled or original.batch != run.state.batch:
-        run.fail("REPRINT_NOT_AVAILABLE", title=T["reprint"])
+        run.fail("REPRINT_NOT_AVAILABLE")
+    elif original.status in ("unknown", "reversed"):
+        run.fail("NO_TRANSACTION")  # no slip was ever printed for it
     else:
         _reprint(run, original)
+
+
+def _reprint(run: _Run, original: Txn) -> None:
+    run.state.reprinted.append(original.trace)
+    run.txn = original.voucher
+    run.result([T["printing"]], "printed")
+    run.print_slip(receipts.slip(run.scenario, original, reprint=True))
 
 
 def _history(run: _Run) -> None:
@@ -319,26 +306,18 @@ def _history(run: _Run) -> None:
         run.state.ctx = {**run.state.ctx, "index": index + 1}
     elif run.key == "up" and index > 0:
         run.state.ctx = {**run.state.ctx, "index": index - 1}
-    elif run.key in ("enter", "cancel"):
+    elif run.key == "enter":
         run.goto("main")
     else:
         run.beep()
 
 
-def history(state: TerminalState) -> list[Txn]:
-    """What 交易查询 lists: the current batch, newest first (declined requests are not kept)."""
-    return [
-        t
-        for t in reversed(state.txns)
-        if t.batch == state.batch and not t.settled and t.status != "declined"
-    ]
-
-
 # -- input screens -----------------------------------------------------------------------------
 
 
-def _digits(run: _Run, most: int, *, exact: bool = False) -> bool:
+def _digits(run: _Run) -> bool:
     """Edit the input with digit/back keys; True when enter was pressed on a complete input."""
+    _prompt, kind, most = INPUTS[run.state.mode]
     key, current = run.key, run.state.input
     if key in DIGITS or key == "00":
         if len(current) + len(key) > most:
@@ -352,7 +331,7 @@ def _digits(run: _Run, most: int, *, exact: bool = False) -> bool:
     if key != "enter":
         run.beep("NO_CARD_HERE" if key.startswith(CARD_PREFIX) else None)
         return False
-    if not current or (exact and len(current) != most):
+    if not current or (kind == "date" and len(current) != most):
         run.beep("INPUT_INCOMPLETE")
         return False
     return True
@@ -360,7 +339,7 @@ def _digits(run: _Run, most: int, *, exact: bool = False) -> bool:
 
 def _amount(run: _Run) -> int | None:
     """The keyed amount in fen when enter is pressed on a non-zero amount."""
-    if not _digits(run, 10):
+    if not _digits(run):
         return None
     amount = int(run.state.input)
     if amount == 0:
@@ -369,150 +348,164 @@ def _amount(run: _Run) -> int | None:
     return amount
 
 
-def _password(run: _Run, then: str) -> None:
-    if _digits(run, 8):
+def _password(then: str) -> Handler:
+    """A supervisor password screen (主管密码) leading to ``then``."""
+
+    def handler(run: _Run) -> None:
+        if not _digits(run):
+            return
         if run.state.input == run.start.supervisor_password:
             run.goto(then)
         else:
-            run.fail("SUPERVISOR_PASSWORD", title=_title(run.state))
+            run.fail("SUPERVISOR_PASSWORD")
+
+    return handler
 
 
-def _card_wait(run: _Run, then: Callable[[_Run, Card], None]) -> None:
-    if not run.key.startswith(CARD_PREFIX):
-        run.beep()
-        return
-    card = run.card()
-    if card is None:
-        run.beep("UNKNOWN_CARD")
-        return
-    then(run, card)
+def _keyed(then: str, name: str) -> Handler:
+    """An input screen that keeps its digits as ``ctx[name]`` and moves on to ``then``."""
+
+    def handler(run: _Run) -> None:
+        if _digits(run):
+            value = run.state.input
+            run.goto(then, **{name: value.zfill(12) if name == "ref" else value})
+
+    return handler
 
 
-def _title(state: TerminalState) -> LocalText:
-    mode = state.mode
-    if mode in INPUTS:
-        return T[INPUTS[mode][3]]
-    if mode in CARD_WAITS:
-        return T[CARD_WAITS[mode][1]]
-    return T.get(mode.split(".")[0], T["main"])
+def _amount_then(then: str) -> Handler:
+    def handler(run: _Run) -> None:
+        amount = _amount(run)
+        if amount is not None:
+            run.goto(then, amount=amount)
+
+    return handler
+
+
+def _card(then: Callable[[_Run, Card], None]) -> Handler:
+    """A screen waiting for a card (请插卡/刷卡/挥卡): other keys beep."""
+
+    def handler(run: _Run) -> None:
+        card = run.card() if run.key.startswith(CARD_PREFIX) else None
+        if card is not None:
+            then(run, card)
+        else:
+            run.beep()
+
+    return handler
+
+
+def _card_then(then: str) -> Handler:
+    return _card(lambda run, card: run.goto(then, card=card.id))
 
 
 # -- sale and pre-auth: money from the card ----------------------------------------------------
 
 
-def _charge(run: _Run, kind: str, card: Card, amount: int) -> None:
+def _charge(run: _Run, card: Card) -> None:
     """Send a sale or a pre-auth to the issuer (or offer to take a sale offline)."""
-    run.facts.extend(charge_facts(run.state, card.id, amount))
+    kind = run.state.mode.split(".")[0]
+    amount = int(run.state.ctx.get("amount", 0))
+    run.facts.extend(charge_facts(run.state, kind, card.id, amount))
     if not run.exchange():
         if kind == "sale" and run.start.offline_enabled:
-            run.goto("offline.confirm", card=card.id, amount=amount)
+            run.goto("offline.confirm", card=card.id)
         else:
-            run.fail("NO_CONNECTION", title=T[kind])
+            run.fail("NO_CONNECTION")
         return
     answer = run.issuer(card)
     if answer == "timeout":
-        txn = run.new_txn(kind, card.id, amount, code="98")
-        txn.status, txn.auth, txn.ref = "unknown", "", ""
-        run.result(T[kind], [T["timeout"], T["timeout_hint"]], "unknown")
+        # The request went out and no answer came back: the issuer may have approved it. The
+        # terminal cannot know, so it reverses it at its next exchange (see _Run.exchange).
+        txn = run.new_txn(kind, card.id, amount, status="unknown", code="98", ref="", auth="")
+        run.result([T["timeout"], T["timeout_hint"]], "unknown")
         run.rule = "TIMEOUT"
-        return
-    if answer != "approve":
-        code = "01" if answer == "referral" else answer.partition(":")[2]
-        txn = run.new_txn(kind, card.id, amount, code=code)
-        txn.status, txn.auth = "declined", ""
+    elif answer != "approve":
+        code = decline_code(answer)
+        run.new_txn(kind, card.id, amount, status="declined", code=code, auth="")
         text = DECLINE_TEXTS.get(code, tx(f"{code} 交易失败", f"{code} Declined"))
-        run.state.mode = "error"
-        run.state.ctx = {"title": T[kind], "lines": [text], "rule": f"DECLINED_{code}"}
-        run.outcome, run.rule = "declined", f"DECLINED_{code}"
-        return
-    txn = run.new_txn(kind, card.id, amount)
-    if duplicate_charge(run.state, txn):
-        run.facts.append("charged_twice")
-    run.result(T[kind], [T["approved"], tx(money(amount), money(amount))], "approved")
-    run.print_slip(receipts.slip(run.scenario, txn), txn)
+        run.fail(f"DECLINED_{code}", lines=[text])
+        run.outcome = "declined"
+    else:
+        txn = run.new_txn(kind, card.id, amount)
+        if duplicate_charge(run.state, txn):
+            run.facts.append("charged_twice")
+        run.approved(txn)
+
+
+def decline_code(answer: str) -> str:
+    """The response code of an issuer's refusal: ``decline:NN`` or ``referral`` (01)."""
+    return "01" if answer == "referral" else answer.partition(":")[2] or "05"
 
 
 def _offline_confirm(run: _Run) -> None:
-    if run.key == "cancel":
-        run.goto("main")
-        return
-    if run.key != "enter":
-        run.beep()
-        return
+    """网络不通，是否离线交易？ The terminal approves a chip card alone, within the limits."""
     card = run.start.card(str(run.state.ctx.get("card")))
-    amount = int(run.state.ctx.get("amount", 0))
-    if card is None:  # the flow always stores a scenario card; keep apply total anyway
-        run.fail("UNKNOWN_CARD", title=T["sale"])
+    if not _confirmed(run) or card is None:
         return
+    amount = int(run.state.ctx.get("amount", 0))
     refusal = offline_refusal(run.state, run.start, card.chip, amount)
     if refusal:
-        run.fail(refusal, title=T["sale"])
+        if refusal != "OFFLINE_CHIP_ONLY":
+            run.state.over_limit.append([card.id, amount])
+        run.fail(refusal)
         return
     if any(t.card == card.id and t.status == "declined" for t in run.state.txns):
         run.facts.append("offline_after_decline")
-    txn = run.new_txn("sale", card.id, amount, offline=True)
-    txn.status, txn.ref, txn.auth = "offline", "", ""
+    txn = run.new_txn("sale", card.id, amount, status="offline", offline=True, ref="", auth="")
     if duplicate_charge(run.state, txn):
         run.facts.append("charged_twice")
-    run.result(T["sale"], [T["offline_approved"], tx(money(amount), money(amount))], "approved")
-    run.print_slip(receipts.slip(run.scenario, txn), txn)
+    run.approved(txn, [T["offline_approved"]])
 
 
 # -- void --------------------------------------------------------------------------------------
 
 
 def _void_voucher(run: _Run) -> None:
-    if not _digits(run, 6):
+    if not _digits(run):
         return
     original = run.state.txn(int(run.state.input))
     if original is None or original.status == "declined":
-        run.fail("ORIGINAL_NOT_FOUND", title=T["void"])
+        run.fail("ORIGINAL_NOT_FOUND")
         return
-    refusal = void_refusal(run.state, original, run.now, run.start)
     run.txn = original.voucher
+    refusal = void_refusal(run.state, original, run.now, run.start)
+    if refusal == "VOID_SETTLED":
+        run.facts.append("void_attempt_after_settlement")
     if refusal:
-        if refusal == "VOID_SETTLED":
-            run.facts.append("void_attempt_after_settlement")
-        run.fail(refusal, title=T["void"])
-        return
-    run.goto("void.confirm", original=original.trace)
+        run.fail(refusal)
+    else:
+        run.goto("void.confirm", original=original.trace)
 
 
 def _void_confirm(run: _Run) -> None:
-    if run.key == "enter":
-        if run.start.void_needs_card:
-            run.goto("void.card")
-        else:
-            _void(run, None)
-    elif run.key == "cancel":
-        run.goto("main")
+    if not _confirmed(run):
+        return
+    if run.start.void_needs_card:
+        run.goto("void.card")
     else:
-        run.beep()
+        _void(run, None)
 
 
 def _void(run: _Run, card: Card | None) -> None:
-    original = run.state.txn(run.state.ctx.get("original"))  # type: ignore[arg-type]
-    if original is None:
-        run.fail("ORIGINAL_NOT_FOUND", title=T["void"])
+    original = run.state.txn(run.state.ctx.get("original"))
+    if original is None:  # the flow always stores a voucher it found; stay total anyway
+        run.fail("ORIGINAL_NOT_FOUND")
         return
     run.txn = original.voucher
     if card is not None and card.id != original.card:
-        run.fail("CARD_MISMATCH", title=T["void"])
+        run.fail("CARD_MISMATCH")
         return
-    # The state may have changed since the voucher was checked (a power cut cannot happen in
-    # between, but the clock can pass the cut-off): check again at the host.
+    # Checked again at the host: time has passed since the voucher was keyed (the daily
+    # cut-off may have passed meanwhile).
     refusal = void_refusal(run.state, original, run.now, run.start)
     if refusal:
-        run.fail(refusal, title=T["void"])
-        return
-    if not run.exchange():
-        run.fail("NO_CONNECTION", title=T["void"])
-        return
-    original.status = "voided"
-    void = run.new_txn("void", original.card, original.amount, original=original.trace)
-    run.result(T["void"], [T["approved"], tx(money(original.amount), money(original.amount))])
-    run.outcome = "approved"
-    run.print_slip(receipts.slip(run.scenario, void), void)
+        run.fail(refusal)
+    elif not run.exchange():
+        run.fail("NO_CONNECTION")
+    else:
+        original.status = "voided"
+        run.approved(run.new_txn("void", original.card, original.amount, original=original.trace))
 
 
 # -- refund ------------------------------------------------------------------------------------
@@ -522,115 +515,101 @@ def _refund_amount(run: _Run) -> None:
     amount = _amount(run)
     if amount is None:
         return
-    card = str(run.state.ctx.get("card"))
-    ref = str(run.state.ctx.get("ref"))
-    date = str(run.state.ctx.get("date"))
+    ctx = run.state.ctx
+    card = str(ctx.get("card"))
     original = next(
-        (t for t in run.state.txns if t.ref and t.ref == ref and t.status != "declined"), None
+        (t for t in run.state.txns if t.ref and t.ref == ctx.get("ref") and t.status != "declined"),
+        None,
     )
     if original is None:
-        run.fail("ORIGINAL_NOT_FOUND", title=T["refund"])
+        run.fail("ORIGINAL_NOT_FOUND")
         return
     run.txn = original.voucher
     if card != original.card:
         run.facts.append("refund_other_card")
-    if parse_time(original.time).strftime("%m%d") != date:
-        run.fail("DATE_MISMATCH", title=T["refund"])
-        return
-    refusal = refund_refusal(run.state, original, card, amount, run.now, run.start)
+    refusal = None
+    if parse_time(original.time).strftime("%m%d") != ctx.get("date"):
+        refusal = "DATE_MISMATCH"
+    refusal = refusal or refund_refusal(run.state, original, card, amount, run.now, run.start)
+    if refusal == "REFUND_OVER_ORIGINAL":
+        run.facts.append("refund_over_original")
     if refusal:
-        if refusal == "REFUND_OVER_ORIGINAL":
-            run.facts.append("refund_over_original")
-        run.fail(refusal, title=T["refund"])
-        return
-    if not run.exchange():
-        run.fail("NO_CONNECTION", title=T["refund"])
-        return
-    if voidable(run.state, original, run.now, run.start):
-        run.facts.append("refund_instead_of_void")
-    refund = run.new_txn("refund", card, amount, original=original.trace)
-    run.result(T["refund"], [T["approved"], tx(money(amount), money(amount))], "approved")
-    run.print_slip(receipts.slip(run.scenario, refund), refund)
+        run.fail(refusal)
+    elif not run.exchange():
+        run.fail("NO_CONNECTION")
+    else:
+        if voidable(run.state, original, run.now, run.start):
+            run.facts.append("refund_instead_of_void")
+        run.approved(run.new_txn("refund", card, amount, original=original.trace))
 
 
 # -- pre-authorisation completion and cancellation --------------------------------------------
 
 
-def _find_preauth(run: _Run) -> Txn | None:
+def _preauth_checked(run: _Run, amount: int | None) -> Txn | None:
+    """The pre-auth named by the keyed auth code and date, if the host accepts to complete
+    (with ``amount``) or cancel it; otherwise the refusal is shown and None returned."""
     auth = str(run.state.ctx.get("auth", "")).zfill(6)
-    return next(
+    preauth = next(
         (t for t in reversed(run.state.txns) if t.type == "preauth" and t.auth == auth), None
     )
-
-
-def _preauth_checked(run: _Run, amount: int | None) -> Txn | None:
-    kind = "completion" if amount is not None else "preauth_void"
-    preauth = _find_preauth(run)
     if preauth is None:
-        run.fail("ORIGINAL_NOT_FOUND", title=T[kind])
+        run.fail("ORIGINAL_NOT_FOUND")
         return None
     run.txn = preauth.voucher
+    refusal = None
     if parse_time(preauth.time).strftime("%m%d") != run.state.ctx.get("date"):
-        run.fail("DATE_MISMATCH", title=T[kind])
-        return None
+        refusal = "DATE_MISMATCH"
     card = str(run.state.ctx.get("card"))
-    refusal = preauth_refusal(preauth, card, run.now, run.start, amount)
+    refusal = refusal or preauth_refusal(preauth, card, run.now, run.start, amount)
     if refusal:
-        run.fail(refusal, title=T[kind])
-        return None
-    if not run.exchange():
-        run.fail("NO_CONNECTION", title=T[kind])
-        return None
-    return preauth
+        run.fail(refusal)
+    elif not run.exchange():
+        run.fail("NO_CONNECTION")
+    else:
+        return preauth
+    return None
 
 
 def _completion_amount(run: _Run) -> None:
     amount = _amount(run)
-    if amount is None:
-        return
-    preauth = _preauth_checked(run, amount)
-    if preauth is None:
+    preauth = _preauth_checked(run, amount) if amount is not None else None
+    if amount is None or preauth is None:
         return
     preauth.status = "completed"
-    done = run.new_txn("completion", preauth.card, amount, original=preauth.trace)
-    done.auth = preauth.auth
-    run.result(T["completion"], [T["approved"], tx(money(amount), money(amount))], "approved")
-    run.print_slip(receipts.slip(run.scenario, done), done)
+    run.approved(
+        run.new_txn("completion", preauth.card, amount, original=preauth.trace, auth=preauth.auth)
+    )
 
 
 def _preauth_void_date(run: _Run) -> None:
-    if not _digits(run, 4, exact=True):
+    if not _digits(run):
         return
     run.state.ctx = {**run.state.ctx, "date": run.state.input}
     preauth = _preauth_checked(run, None)
     if preauth is None:
         return
     preauth.status = "cancelled"
-    cancel = run.new_txn("preauth_void", preauth.card, preauth.amount, original=preauth.trace)
-    lines = [T["approved"], tx(money(preauth.amount), money(preauth.amount))]
-    run.result(T["preauth_void"], lines, "approved")
-    run.print_slip(receipts.slip(run.scenario, cancel), cancel)
+    run.approved(run.new_txn("preauth_void", preauth.card, preauth.amount, original=preauth.trace))
 
 
 # -- settlement --------------------------------------------------------------------------------
 
 
 def _settle_confirm(run: _Run) -> None:
-    if run.key == "cancel":
-        run.goto("main")
-        return
-    if run.key != "enter":
-        run.beep()
+    """结算: upload what is pending, print the totals, close the batch and open the next."""
+    if not _confirmed(run):
         return
     if not run.exchange():
-        run.fail("NO_CONNECTION", title=T["settle"])
+        run.fail("NO_CONNECTION")
         return
     batch = [t for t in run.state.txns if t.batch == run.state.batch and not t.settled]
-    cutoff = last_cutoff(run.now, run.start.cutoff)
-    if any(parse_time(t.time) < cutoff for t in batch):
+    if any(parse_time(t.time) < last_cutoff(run.now, run.start.cutoff) for t in batch):
         run.facts.append("settled_after_cutoff")
-    totals = receipts.totals(batch)
-    run.print_slip(receipts.settlement(run.scenario, run.state, totals, run.now))
+    agreed = run.start.settle_agrees
+    run.result([T["settled_ok" if agreed else "settled_mismatch"]], "settled")
+    run.rule = None if agreed else "TOTALS_NOT_AGREED"
+    run.print_slip(receipts.settlement(run.scenario, run.state, receipts.totals(batch), run.now))
     for txn in batch:
         txn.settled = True
     run.state.settlements += 1
@@ -638,55 +617,13 @@ def _settle_confirm(run: _Run) -> None:
     run.state.last_printed = None
     if run.start.sign_off_after_settlement:
         run.state.signed_on = False
-    agreed = run.start.settle_agrees
-    run.result(T["settle"], [T["settled_ok" if agreed else "settled_mismatch"]], "settled")
-    if not agreed:
-        run.rule = "TOTALS_NOT_AGREED"
-
-
-# -- flows: which screen follows which ---------------------------------------------------------
-
-
-def _then(mode: str, key: str, *, most: int, exact: bool = False) -> Handler:
-    """An input screen that stores its digits in ``ctx[key]`` and moves on to ``mode``."""
-
-    def handler(run: _Run) -> None:
-        if _digits(run, most, exact=exact):
-            value = run.state.input
-            if key == "ref":
-                value = value.zfill(12)
-            run.goto(mode, **{key: value})
-
-    return handler
-
-
-def _with_card(mode: str) -> Handler:
-    def handler(run: _Run) -> None:
-        _card_wait(run, lambda r, card: r.goto(mode, card=card.id))
-
-    return handler
-
-
-def _amount_then(mode: str) -> Handler:
-    def handler(run: _Run) -> None:
-        amount = _amount(run)
-        if amount is not None:
-            run.goto(mode, amount=amount)
-
-    return handler
-
-
-def _charge_card(kind: str) -> Handler:
-    def handler(run: _Run) -> None:
-        _card_wait(run, lambda r, card: _charge(r, kind, card, int(r.state.ctx["amount"])))
-
-    return handler
 
 
 def _back_to_main(run: _Run) -> None:
     run.goto("main")
 
 
+#: What each screen does with a key (power, paper, wait, menu and cancel are handled first).
 HANDLERS: dict[str, Handler] = {
     "main": _main,
     "result": _back_to_main,
@@ -694,28 +631,28 @@ HANDLERS: dict[str, Handler] = {
     "history": _history,
     "reprint.menu": _reprint_menu,
     "reprint.voucher": _reprint_voucher,
-    "preauth.menu": _menu(PREAUTH_MENU),
+    "preauth.menu": _preauth_menu,
     "sale.amount": _amount_then("sale.card"),
-    "sale.card": _charge_card("sale"),
+    "sale.card": _card(_charge),
     "offline.confirm": _offline_confirm,
-    "void.password": lambda run: _password(run, "void.voucher"),
+    "void.password": _password("void.voucher"),
     "void.voucher": _void_voucher,
     "void.confirm": _void_confirm,
-    "void.card": lambda run: _card_wait(run, _void),
-    "refund.password": lambda run: _password(run, "refund.card"),
-    "refund.card": _with_card("refund.ref"),
-    "refund.ref": _then("refund.date", "ref", most=12),
-    "refund.date": _then("refund.amount", "date", most=4, exact=True),
+    "void.card": _card(_void),
+    "refund.password": _password("refund.card"),
+    "refund.card": _card_then("refund.ref"),
+    "refund.ref": _keyed("refund.date", "ref"),
+    "refund.date": _keyed("refund.amount", "date"),
     "refund.amount": _refund_amount,
     "preauth.amount": _amount_then("preauth.card"),
-    "preauth.card": _charge_card("preauth"),
-    "completion.card": _with_card("completion.auth"),
-    "completion.auth": _then("completion.date", "auth", most=6),
-    "completion.date": _then("completion.amount", "date", most=4, exact=True),
+    "preauth.card": _card(_charge),
+    "completion.card": _card_then("completion.auth"),
+    "completion.auth": _keyed("completion.date", "auth"),
+    "completion.date": _keyed("completion.amount", "date"),
     "completion.amount": _completion_amount,
-    "preauth_void.password": lambda run: _password(run, "preauth_void.card"),
-    "preauth_void.card": _with_card("preauth_void.auth"),
-    "preauth_void.auth": _then("preauth_void.date", "auth", most=6),
+    "preauth_void.password": _password("preauth_void.card"),
+    "preauth_void.card": _card_then("preauth_void.auth"),
+    "preauth_void.auth": _keyed("preauth_void.date", "auth"),
     "preauth_void.date": _preauth_void_date,
     "settle.confirm": _settle_confirm,
 }
@@ -833,7 +770,7 @@ def _dispatch(run: _Run) -> None:
         run.outcome = "ignored"
     elif key == "wait":
         _wait(run)
-    elif key == "menu" or (key == "cancel" and state.mode != "history"):
+    elif key in ("menu", "cancel"):
         if state.mode == "main":
             run.beep()
         else:
@@ -867,8 +804,9 @@ def _paper(run: _Run) -> None:
 
 
 def _wait(run: _Run) -> None:
-    """Time passes; a pending reversal or stored offline payments go out if the line is up."""
-    if not run.exchange():
+    """Time passes; a pending reversal or stored offline payments go out if the line is up
+    and the terminal is signed on (after a power cycle, nothing goes out before 签到)."""
+    if not run.state.signed_on or not run.exchange():
         return
     if "reversal_sent" in run.facts:
         run.note(T["reversal_sent"])
@@ -887,132 +825,3 @@ def replay(scenario: Scenario, actions: list[Action]) -> list[Step]:
         steps.append(step)
         state = step.state
     return steps
-
-
-# -- screens -----------------------------------------------------------------------------------
-
-
-def screen_of(scenario: Scenario, state: TerminalState) -> Screen:
-    """What the terminal shows in ``state`` (texts in both languages)."""
-    ctx = state.ctx
-    screen = _screen(scenario, state)
-    lines = list(screen.lines)
-    beep = "notice" in ctx
-    if ctx.get("notice"):
-        lines.append(RULES[ctx["notice"]].screen)
-    if ctx.get("note"):
-        lines.append(ctx["note"])
-    return Screen(
-        kind=screen.kind,
-        title=screen.title,
-        lines=lines,
-        input=screen.input,
-        menu=screen.menu,
-        softkeys=screen.softkeys,
-        beep=beep or screen.beep,
-        rule=screen.rule or (ctx.get("notice") or None),
-    )
-
-
-def _screen(scenario: Scenario, state: TerminalState) -> Screen:
-    mode, ctx = state.mode, state.ctx
-    if not state.powered:
-        return Screen("off", T["off"], [T["power_hint"]])
-    if mode == "main":
-        menu = [MenuItem(key, T[label]) for key, _mode, label, _sign in MAIN_MENU]
-        lines = [] if state.signed_on else [T["not_signed"]]
-        if any(t.status == "unknown" for t in state.txns):
-            lines.append(T["reversal_pending"])
-        return Screen("menu", T["main"], lines, menu=menu)
-    if mode in ("result", "error"):
-        return Screen(
-            mode,
-            ctx.get("title", T["main"]),
-            list(ctx.get("lines", [])),
-            beep=mode == "error",
-            rule=ctx.get("rule"),
-        )
-    if mode == "preauth.menu":
-        menu = [MenuItem(key, T[label]) for key, _mode, label in PREAUTH_MENU]
-        return Screen("menu", T["preauth_menu"], menu=menu)
-    if mode == "reprint.menu":
-        return Screen("menu", T["reprint"], menu=[MenuItem(k, T[v]) for k, v in REPRINT_MENU])
-    if mode == "reprint.voucher":
-        return Screen("input", T["reprint"], [T["orig_voucher"]], input=state.input)
-    if mode == "history":
-        return _history_screen(scenario, state)
-    if mode in INPUTS:
-        prompt, kind, _most, title = INPUTS[mode]
-        lines = [T[prompt]]
-        if kind == "amount":
-            shown = money(int(state.input or "0"))
-        elif kind == "password":
-            shown = "*" * len(state.input)
-        else:
-            shown = state.input
-        if mode == "refund.amount" or mode == "completion.amount":
-            lines.insert(0, tx(f"参考号 {ctx.get('ref', '')}", f"Ref. no. {ctx.get('ref', '')}"))
-        return Screen("input", T[title], lines, input=shown)
-    if mode in CARD_WAITS:
-        prompt, title = CARD_WAITS[mode]
-        lines = [T[prompt]]
-        if "amount" in ctx:
-            lines.insert(0, tx(money(int(ctx["amount"])), money(int(ctx["amount"]))))
-        return Screen("prompt", T[title], lines)
-    if mode == "void.confirm":
-        original = state.txn(ctx.get("original"))
-        lines = _txn_lines(scenario, original) if original else []
-        return Screen("prompt", T["void"], [*lines, T["confirm"]])
-    if mode == "offline.confirm":
-        amount = money(int(ctx.get("amount", 0)))
-        return Screen("prompt", T["sale"], [T["offline_prompt"], tx(amount, amount), T["confirm"]])
-    if mode == "settle.confirm":
-        batch = [t for t in state.txns if t.batch == state.batch and not t.settled]
-        return Screen(
-            "prompt", T["settle"], [*receipts.totals_lines(receipts.totals(batch)), T["confirm"]]
-        )
-    return Screen("processing", T["main"], [T["processing"]])
-
-
-def _txn_lines(scenario: Scenario, txn: Txn) -> list[LocalText]:
-    card = scenario.start.card(txn.card)
-    pan = mask(card.pan) if card else ""
-    name = TYPE_NAMES.get(txn.type, T["sale"])
-    status = T.get(f"status_{txn.status}", T["status_approved"])
-    return [
-        tx(f"{name['zh']} {txn.voucher}", f"{name['en']} {txn.voucher}"),
-        tx(money(txn.amount), money(txn.amount)),
-        tx(pan, pan),
-        tx(f"{txn.time[5:16]} {status['zh']}", f"{txn.time[5:16]} {status['en']}"),
-    ]
-
-
-def _history_screen(scenario: Scenario, state: TerminalState) -> Screen:
-    shown = history(state)
-    if not shown:
-        return Screen("result", T["history"], [T["no_records"], T["history_hint"]])
-    index = min(int(state.ctx.get("index", 0)), len(shown) - 1)
-    lines = _txn_lines(scenario, shown[index])
-    back = refunded(state, shown[index])
-    if back:
-        lines.append(tx(f"已退货 {money(back)}", f"Refunded {money(back)}"))
-    lines.append(tx(f"{index + 1}/{len(shown)}", f"{index + 1}/{len(shown)}"))
-    lines.append(T["history_hint"])
-    return Screen("result", T["history"], lines)
-
-
-def render(screen: Screen, lang: str) -> dict[str, object]:
-    """The screen as the browser draws it, its texts in ``lang`` (zh or en)."""
-    lang = lang if lang in ("zh", "en") else "zh"
-    return {
-        "kind": screen.kind,
-        "title": screen.title.get(lang, ""),
-        "lines": [line.get(lang, "") for line in screen.lines],
-        "input": screen.input,
-        "menu": [{"key": item.key, "label": item.label.get(lang, "")} for item in screen.menu],
-        "softkeys": [
-            {"key": item.key, "label": item.label.get(lang, "")} for item in screen.softkeys
-        ],
-        "beep": screen.beep,
-        "rule": screen.rule,
-    }

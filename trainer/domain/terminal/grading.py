@@ -103,8 +103,8 @@ def met(state: TerminalState, e: Expectation) -> bool:
         return (state.settlements > 0) == e.settled
     if e.signed_on is not None:
         return state.signed_on == e.signed_on
-    if e.reprinted is not None:
-        return (state.reprints > 0) == e.reprinted
+    if e.reprinted is not None and not _txn_keys(e):
+        return bool(state.reprinted) == e.reprinted
     if e.pending_reversal is not None:
         return any(t.status == "unknown" for t in state.txns) == e.pending_reversal
     ids = {t.id: t.trace for t in state.txns if t.id}
@@ -117,8 +117,16 @@ def met(state: TerminalState, e: Expectation) -> bool:
         and (e.status is None or t.status == e.status)
         and (e.txn is None or t.id == e.txn)
         and (e.original is None or (t.original is not None and t.original == ids.get(e.original)))
+        and (e.reprinted is None or (t.trace in state.reprinted) == e.reprinted)
     ]
     return len(matching) == e.count if e.count is not None else bool(matching)
+
+
+def _txn_keys(e: Expectation) -> bool:
+    return any(
+        value is not None
+        for value in (e.type, e.amount, e.card, e.status, e.txn, e.original, e.count)
+    )
 
 
 def describe(scenario: Scenario, e: Expectation) -> LocalText:
@@ -131,7 +139,7 @@ def describe(scenario: Scenario, e: Expectation) -> LocalText:
         )
     if e.signed_on is not None:
         return tx("终端应当已签到", "The terminal should be signed on")
-    if e.reprinted is not None:
+    if e.reprinted is not None and not _txn_keys(e):
         return tx("应当重打印签购单", "A slip should be reprinted")
     if e.pending_reversal is not None:
         return tx("不应留下未完成的冲正", "No reversal should be left pending")

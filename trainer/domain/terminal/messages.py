@@ -410,6 +410,22 @@ FACTS: dict[str, tuple[LocalText, str]] = {
         ),
         _MANUAL_DECLINE,
     ),
+    "sale_instead_of_completion": (
+        tx(
+            "这张卡有一笔预授权还没完成：应当做预授权完成，而不是另收一笔消费，否则顾客既被冻结又被扣款。",
+            "This card has an open pre-authorisation: complete it instead of charging a new "
+            "sale, or the guest is both held and charged.",
+        ),
+        _MANUAL_PREAUTH,
+    ),
+    "split_to_dodge_limit": (
+        tx(
+            "超过离线限额被拒后拆成小额再收：拆单躲限额是禁止的。",
+            "After the offline limit refused it, the sale was split into smaller amounts: "
+            "splitting to dodge a limit is prohibited.",
+        ),
+        _MANUAL_OFFLINE,
+    ),
     "settled_after_cutoff": (
         tx(
             "过了日切才结算：应在收单机构的日切之前结算。",

@@ -115,9 +115,9 @@ class Expectation:
     """One fact about the end state that ``grade`` requires.
 
     Either a transaction match (``type``, ``amount``, ``card``, ``status``, ``txn``: a past
-    transaction's id, ``original``: the id of the transaction it refers to, ``count``: exactly
-    that many match) or one state check (``settled``, ``signed_on``, ``reprinted``,
-    ``pending_reversal``).
+    transaction's id, ``original``: the id of the transaction it refers to, ``reprinted``: its
+    slip was reprinted, ``count``: exactly that many match, 0 for "none") or one state check
+    (``settled``, ``signed_on``, ``reprinted``: any slip, ``pending_reversal``).
     """
 
     type: str | None = None
@@ -235,7 +235,9 @@ class TerminalState:
     attempts: dict[str, int] = field(default_factory=dict)  # card id -> online requests so far
     last_printed: int | None = None  # trace of the last receipt printed in this batch
     unprinted: list[dict[str, Any]] = field(default_factory=list)  # waiting for paper
-    reprints: int = 0
+    reprinted: list[int] = field(default_factory=list)  # vouchers reprinted, in order
+    # Sales refused for an offline limit: [card id, amount], to notice a split that follows.
+    over_limit: list[list[Any]] = field(default_factory=list)
     settlements: int = 0
     mode: str = "main"  # the screen shown, e.g. "sale.amount"
     ctx: dict[str, Any] = field(default_factory=dict)  # what the current flow has collected

@@ -130,12 +130,17 @@ def offline_refusal(state: TerminalState, start: Start, chip: bool, amount: int)
     return None
 
 
-def charge_facts(state: TerminalState, card: str, amount: int) -> list[str]:
-    """Facts about presenting ``card`` for a new charge of ``amount``, before it is sent."""
+def charge_facts(state: TerminalState, kind: str, card: str, amount: int) -> list[str]:
+    """Facts about presenting ``card`` for a new sale or pre-auth of ``amount``, before it is
+    sent."""
     facts: list[str] = []
     earlier = [t for t in state.txns if t.card == card]
     if any(t.status == "unknown" for t in earlier):
         facts.append("charged_while_unknown")
+    if kind == "sale" and any(t.type == "preauth" and t.status == "approved" for t in earlier):
+        facts.append("sale_instead_of_completion")
+    if any(refused == card and amount < limit for refused, limit in state.over_limit):
+        facts.append("split_to_dodge_limit")
     declined = [t for t in earlier if t.status == "declined"]
     if any(t.code in PICK_UP_CODES for t in declined):
         facts.append("retry_pick_up_card")
