@@ -387,3 +387,27 @@ def test_a_drill_terminal_step_is_worked_on_the_terminal_and_scored(
     # The step is over: its terminal takes no more keys.
     late = client.post(key_url, data={"key": "1"}, headers={"X-CSRFToken": token})
     assert late.status_code == 409
+
+
+def test_a_quiz_run_is_neither_pressed_nor_shown_outside_its_attempt_before_submission(
+    app, client, people, session, terminal_content
+):
+    """Its grade would answer a question not yet submitted, and its keys belong to the attempt."""
+    login_as(client, people["cashier"])
+    response = post(client, "/quizzes/terminal-quiz/start", token_from="/quizzes/terminal-quiz")
+    attempt_id = int(re.search(r"/attempts/(\d+)", response.location).group(1))
+    page = client.get(f"/attempts/{attempt_id}").get_data(as_text=True)
+    key_url = re.search(r'data-key-url="([^"]+)"', page).group(1)
+    token = csrf_from(page)
+    client.post(key_url, data={"key": "2"}, headers={"X-CSRFToken": token})
+    run = session.scalars(select(SimRun).where(SimRun.attempt_id == attempt_id)).one()
+    # Even a run its action budget closed stays hidden while the attempt is under way.
+    run.finished_at = run.started_at
+    run.grade = {"passed": False, "score": 0.0, "critical": [], "unmet": [], "mistakes": []}
+    session.commit()
+    for url in ("", "/debrief", "/replay"):
+        assert client.get(f"{PRACTICE}runs/{run.id}{url}").status_code == 404, url
+    assert press(client, run.id, "1", token).status_code == 404
+    supervisor = app.test_client()
+    login_as(supervisor, people["supervisor"])
+    assert supervisor.get(f"{PRACTICE}runs/{run.id}/replay").status_code == 404

@@ -22,7 +22,7 @@ from trainer.domain import terminal as engine
 from trainer.domain.content import simulator as scenario_files
 from trainer.domain.content.core import Checker
 from trainer.domain.questions.terminal import SCENARIO_KEY, text
-from trainer.models import SimRun, User
+from trainer.models import Attempt, AttemptStatus, DrillParticipant, SimRun, User
 from trainer.tracking.service import person_in_scope
 
 #: Keys and events a browser may send; anything longer is refused before the engine sees it.
@@ -258,13 +258,51 @@ def drill_result(session: Session, user: User, participant_id: int, step: Any) -
     }
 
 
+def context_open(session: Session, run: SimRun) -> bool:
+    """True while the quiz attempt or the drill step a run belongs to is still under way.
+
+    Until then its grade is the answer to a question not yet submitted: nobody sees it.
+    """
+    if run.context == "quiz":
+        attempt = session.get(Attempt, run.attempt_id)
+        return attempt is not None and attempt.status is AttemptStatus.IN_PROGRESS
+    if run.context == "drill":
+        participant = session.get(DrillParticipant, run.drill_participant_id)
+        return participant is not None and participant.step_id == run.drill_step
+    return False
+
+
+def close_if_over(session: Session, run: SimRun, now: datetime) -> bool:
+    """Grade a run whose time is over, or whose attempt or drill step has moved on; True if so.
+
+    A quiz closed at its deadline or a drill step missed never says so to the run: the first
+    replay of it grades it (safe to repeat, like the drills' own catching up).
+    """
+    if run.finished_at is not None:
+        return False
+    over = out_of_budget(run, now) if run.context == "practice" else not context_open(session, run)
+    if over:
+        finish(run, now)
+    return over
+
+
+def replayable(session: Session, run: SimRun) -> bool:
+    """A finished run outside an attempt or a drill step still under way."""
+    return run.finished_at is not None and not context_open(session, run)
+
+
 # --- who may see what -----------------------------------------------------------------------
 
 
-def own_run(session: Session, run_id: int, user: User) -> SimRun | None:
-    """The run when ``user`` owns it (only the owner presses keys or sees the debrief)."""
+def own_practice_run(session: Session, run_id: int, user: User) -> SimRun | None:
+    """The practice run when ``user`` owns it (only the owner presses keys or sees the debrief).
+
+    A quiz's or a drill's run is worked on its own page and graded with it: not here.
+    """
     run = session.get(SimRun, run_id)
-    return run if run is not None and run.user_id == user.id else None
+    if run is None or run.user_id != user.id or run.context != "practice":
+        return None
+    return run
 
 
 def visible_run(session: Session, run_id: int, viewer: User) -> SimRun | None:

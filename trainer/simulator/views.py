@@ -47,15 +47,8 @@ def _scenarios() -> dict[str, dict]:
     return service.scenarios(content_root(current_app))
 
 
-def _done_url(sim_run) -> str:
-    """Where the page goes when the run is over: the debrief, or the quiz or drill it is in."""
-    if sim_run.context == "quiz":
-        return url_for("quizzes.attempt", attempt_id=sim_run.attempt_id)
-    return url_for("simulator.debrief", run_id=sim_run.id)
-
-
 def _own_run_or_404(run_id: int):
-    run = service.own_run(get_session(), run_id, current_user)
+    run = service.own_practice_run(get_session(), run_id, current_user)
     if run is None:
         abort(404)  # another person's run: nothing to probe for
     return run
@@ -94,8 +87,7 @@ def run(run_id: int):
     session = get_session()
     sim_run = _own_run_or_404(run_id)
     now = service.clock()
-    if sim_run.finished_at is None and service.out_of_budget(sim_run, now):
-        service.finish(sim_run, now)
+    if service.close_if_over(session, sim_run, now):
         session.commit()
     if sim_run.finished_at is not None:
         return redirect(url_for("simulator.debrief", run_id=sim_run.id))
@@ -123,7 +115,7 @@ def key(run_id: int):
     pressed = request.form.get("key", "")
     if not pressed:
         return jsonify(ok=False, error="no key"), 400
-    done_url = _done_url(sim_run)
+    done_url = url_for("simulator.debrief", run_id=sim_run.id)
     try:
         result = service.press(sim_run, pressed, current_language(), service.clock())
         session.commit()
@@ -213,8 +205,6 @@ def finish(run_id: int):
     """The learner is done: grade the run and show the debrief."""
     session = get_session()
     sim_run = _own_run_or_404(run_id)
-    if sim_run.context != "practice":
-        abort(404)  # a quiz's or a drill's run ends with the quiz or the drill
     service.finish(sim_run, service.clock())
     session.commit()
     return redirect(url_for("simulator.debrief", run_id=sim_run.id))
@@ -234,9 +224,12 @@ def debrief(run_id: int):
 @signed_in
 def replay(run_id: int):
     """Step through a run action by action (its owner, their supervisors, compliance)."""
-    sim_run = service.visible_run(get_session(), run_id, current_user)
-    if sim_run is None or sim_run.finished_at is None:
-        abort(404)
+    session = get_session()
+    sim_run = service.visible_run(session, run_id, current_user)
+    if sim_run is not None and service.close_if_over(session, sim_run, service.clock()):
+        session.commit()
+    if sim_run is None or not service.replayable(session, sim_run):
+        abort(404)  # under way: its owner is still working it
     lang = current_language()
     return _result_page("simulator/replay.html", sim_run, steps=service.replay_steps(sim_run, lang))
 
