@@ -113,3 +113,22 @@ document.addEventListener("keydown", (event) => {
   if ((event.key === "Enter" || event.key === " ") && target.closest("button, a, summary")) return;
   if (activeTerminal.pressShortcut(event.key)) event.preventDefault();
 });
+
+// Practice runs: the time left, counted down (the server keeps the real limit); at zero the
+// run page reloads, and the server closes the run and shows the debrief.
+const timeLeft = document.querySelector("[data-time-left]");
+if (timeLeft) {
+  const ends = Date.now() + Number(timeLeft.dataset.timeLeft) * 1000;
+  const tick = () => {
+    const left = Math.max(0, Math.round((ends - Date.now()) / 1000));
+    timeLeft.textContent = timeLeft.textContent.replace(/\d+/, String(left));
+    if (left === 0) {
+      // Two seconds late, so the server's clock is past the limit too.
+      const leave = () => setTimeout(() => window.location.assign(timeLeft.dataset.doneUrl), 2000);
+      Promise.all(terminals.map((t) => t.idle())).finally(leave);
+      return;
+    }
+    setTimeout(tick, 1000);
+  };
+  setTimeout(tick, 1000);
+}
