@@ -184,6 +184,83 @@ BROKEN = [
         'scenario "void-it": start: transaction 2: transactions are listed oldest first (newest '
         "last)",
     ),
+    (
+        "cutoff",
+        'cutoff: "23:00"',
+        'cutoff: "11pm"',
+        ("cutoff:", None),
+        'scenario "void-it": start: cutoff "11pm" must look like 23:00',
+    ),
+    (
+        "pan",
+        'pan: "6228480000001234"',
+        "pan: 6228480000001234",
+        ("pan:", None),
+        'scenario "void-it": start: card "a": pan must be 13 to 19 digits in quotes '
+        "(found number 6228480000001234)",
+    ),
+    (
+        "no outcome",
+        "outcome: approve",
+        "outcome: []",
+        ("outcome:", None),
+        'scenario "void-it": start: card "a": outcome lists nothing',
+    ),
+    (
+        "no cards",
+        '  cards:\n    - {id: a, label: {zh: 借记卡, en: debit card}, pan: "6228480000001234", '
+        "outcome: approve}\n",
+        "  cards: []\n",
+        ("cards:", None),
+        'scenario "void-it": start: list at least one card',
+    ),
+    (
+        "voucher twice",
+        "amount: 85000, minutes_ago: 10}",
+        'amount: 85000, minutes_ago: 10, voucher: "000001"}\n'
+        '    - {type: sale, card: a, amount: 1, minutes_ago: 5, voucher: "000001"}',
+        ("minutes_ago: 5", None),
+        'scenario "void-it": start: transaction 2: voucher "000001" is used twice',
+    ),
+    (
+        "network",
+        '  cutoff: "23:00"\n',
+        '  cutoff: "23:00"\n  network:\n    - {after_seconds: -1, online: yes}\n',
+        ("after_seconds", None),
+        'scenario "void-it": start: network change 1: "after_seconds" must be at least 0 '
+        "(found -1)",
+    ),
+    (
+        "empty expect",
+        "expect:\n  - {txn: wrong, status: voided}\n  - {type: sale, amount: 8500, card: a, "
+        "status: approved}\n",
+        "expect: []\n",
+        ("expect:", None),
+        'scenario "void-it": list at least one expectation',
+    ),
+    (
+        "empty expectation",
+        "{txn: wrong, status: voided}",
+        "{message: {zh: 空, en: empty}}",
+        ("message:", None),
+        'scenario "void-it": expectation 1: say what to expect',
+    ),
+    (
+        "expect card",
+        "card: a, status: approved}",
+        "card: z, status: approved}",
+        ("card: z", None),
+        'scenario "void-it": expectation 2: unknown card "z"',
+    ),
+    (
+        "original",
+        "minutes_ago: 10}",
+        "minutes_ago: 10}\n    - {type: void, card: a, amount: 85000, minutes_ago: 5, "
+        "original: later}",
+        ("original: later", None),
+        'scenario "void-it": start: transaction 2: original "later" must be the id of an '
+        "earlier transaction",
+    ),
 ]
 
 
@@ -233,3 +310,9 @@ def test_reprinted_may_narrow_a_transaction_match(sim: Path) -> None:
     edit(sim, SCENARIO, "{txn: wrong, status: voided}", "{txn: wrong, reprinted: true}")
     assert reported(sim) == []
     assert load_content(sim).simulator["void-it"].expect[0].reprinted is True
+
+
+def test_a_duplicate_key_is_reported_and_the_scenario_not_kept(sim: Path) -> None:
+    edit(sim, SCENARIO, "max_actions: 40\n", "max_actions: 40\nmax_actions: 50\n")
+    assert any(p.startswith(f"{SCENARIO}:") for p in reported(sim))
+    assert load_content_or_none(sim) == {}

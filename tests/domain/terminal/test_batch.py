@@ -2,7 +2,17 @@
 
 from __future__ import annotations
 
-from tests.domain.terminal.kit import SALE_85, VOID_318, actions, card, last, press, scenario, txn
+from tests.domain.terminal.kit import (
+    SALE_85,
+    VOID_318,
+    actions,
+    card,
+    last,
+    past,
+    press,
+    scenario,
+    txn,
+)
 from trainer.domain.terminal import render, replay
 
 SETTLE = "7 enter"
@@ -246,3 +256,10 @@ def test_a_past_completion_closes_its_pre_auth() -> None:
     )
     assert last(sc, "5").state.txns[0].status == "completed"
     assert last(sc, "4 2 card:a 123456 enter 1207 enter 100 enter").event.rule == "PREAUTH_CLOSED"
+
+
+def test_the_completion_amount_screen_shows_the_auth_code() -> None:
+    sc = scenario({"transactions": [past("preauth", auth="123456")]})
+    screen = render(last(sc, "4 2 card:a 123456 enter 1207 enter").screen, "zh")
+    assert screen["lines"] == ["授权码 123456", "请输入完成金额"]
+    assert screen["title"] == "预授权完成"

@@ -155,3 +155,12 @@ def test_expecting_a_transaction_reprinted_or_none_at_all() -> None:
         {"txn": "wrong", "reprinted": True},
         {"type": "sale", "amount": 8500, "count": 0},
     ]
+
+
+def test_an_expectation_without_a_message_is_described() -> None:
+    sc = scenario(expect=[{"type": "refund", "amount": 2000, "card": "a", "status": "approved"}])
+    [unmet] = grade(sc, []).unmet
+    assert unmet["message"] == {
+        "zh": "应有退货 ¥20.00（甲卡）：成功",
+        "en": "Expected: refund ¥20.00 on card A (approved)",
+    }

@@ -62,7 +62,7 @@ def test_a_timeout_leaves_the_result_unknown_and_prints_nothing() -> None:
     assert final.printed == []
     assert txn(final, 318).status == "unknown"
     menu = last(with_card("timeout"), f"{SALE_85} enter")
-    assert "有未完成的冲正" in render(menu.screen, "zh")["lines"]
+    assert "冲正未上送" in render(menu.screen, "zh")["lines"]
     history = last(with_card("timeout"), f"{SALE_85} enter 5")
     assert any("结果未知" in line for line in render(history.screen, "zh")["lines"])
 
@@ -185,3 +185,8 @@ def test_a_sale_on_a_card_with_an_open_pre_auth_is_recorded() -> None:
     sc = with_card()
     final = last(sc, f"4 1 30000 enter card:a enter {SALE_85}")
     assert final.event.facts == ["sale_instead_of_completion"]
+
+
+def test_two_offline_sales_of_the_same_amount_are_recorded() -> None:
+    final = last(with_card(**OFFLINE), f"{SALE_85} enter enter {SALE_85} enter")
+    assert final.event.facts == ["charged_twice"]

@@ -146,3 +146,9 @@ def test_every_rule_code_the_engine_uses_is_in_the_table() -> None:
     source = "\n".join((ENGINE / name).read_text(encoding="utf-8") for name in modules)
     used = set(re.findall(r'"([A-Z][A-Z_]+[A-Z])"', source))
     assert used - {"TIMEOUT", "TOTALS_NOT_AGREED"} <= set(RULES)
+
+
+def test_the_contract_names_every_rule_code_and_fact() -> None:
+    contract = (SHIPPED / "docs" / "simulator.md").read_text(encoding="utf-8")
+    assert [code for code in RULES if f"`{code}`" not in contract] == []
+    assert [fact for fact in FACTS if f"`{fact}`" not in contract] == []

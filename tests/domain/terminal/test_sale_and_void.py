@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from tests.domain.terminal.kit import SALE_85, VOID_318, actions, last, press, scenario, txn
+from tests.domain.terminal.kit import SALE_85, VOID_318, actions, last, past, press, scenario, txn
 from trainer.domain.terminal import (
     Action,
     Scenario,
@@ -16,6 +16,7 @@ from trainer.domain.terminal import (
     screen_of,
     start,
 )
+from trainer.domain.terminal.rules import mask
 
 
 def test_start_numbers_past_transactions_and_shows_the_main_menu() -> None:
@@ -186,3 +187,56 @@ def test_the_customer_holds_the_slips_marked_in_the_scenario() -> None:
     assert "凭证号：000319" in texts
     assert "参考号：141000000319" in texts
     assert "卡号：622848******1234" in texts
+
+
+def test_a_zero_amount_beeps_and_stays() -> None:
+    final = last(scenario(), "1 0 enter")
+    assert (final.event.outcome, final.event.rule) == ("refused", "AMOUNT_ZERO")
+    assert final.state.mode == "sale.amount"
+    assert "金额不能为零" in render(final.screen, "zh")["lines"]
+    assert last(scenario(), "1 enter").event.rule == "INPUT_INCOMPLETE"
+
+
+def test_amounts_stop_at_ten_digits() -> None:
+    final = last(scenario(), "1 12345678901")
+    assert final.state.input == "1234567890"
+    assert final.event.outcome == "ignored"
+
+
+def test_the_card_is_checked_again_when_the_cutoff_passes_mid_void() -> None:
+    sc = scenario({"clock": "2026-12-07 22:59", "transactions": [past(minutes_ago=1)]})
+    log = actions("2 123456 enter 318 enter enter") + actions("card:a", start=120)
+    final = replay(sc, log)[-1]
+    assert final.event.rule == "VOID_AFTER_CUTOFF"
+
+
+def test_history_shows_what_was_refunded() -> None:
+    refund = "3 123456 enter card:a 141000000318 enter 1207 enter 2000 enter"
+    final = last(scenario({"batch_open": False}), f"{refund} enter 5 down")
+    # the settled sale is not in this batch's history: only the refund is
+    assert render(final.screen, "zh")["lines"][0] == "退货 000319"
+    sc = scenario(
+        {"transactions": [past(amount=9000, minutes_ago=5, ref="142000000318")]},
+    )
+    partial = "3 123456 enter card:a 142000000318 enter 1207 enter 2000 enter"
+    shown = last(sc, f"{partial} enter 5 down")
+    assert "已退货 ¥20.00" in render(shown.screen, "zh")["lines"]
+
+
+def test_refunds_and_completions_need_the_line() -> None:
+    offline = scenario({"batch_open": False, "network": [(3, False)]})
+    refund = "3 123456 enter card:a 141000000318 enter 1207 enter 2000 enter"
+    assert last(offline, refund).event.rule == "NO_CONNECTION"
+    pre = scenario({"transactions": [past("preauth", auth="123456")], "network": [(3, False)]})
+    assert last(pre, "4 2 card:a 123456 enter 1207 enter 100 enter").event.rule == ("NO_CONNECTION")
+
+
+def test_a_reversed_pre_auth_cannot_be_completed() -> None:
+    sc = scenario({"transactions": [past("preauth", status="reversed", auth="123456")]})
+    final = last(sc, "4 2 card:a 123456 enter 1207 enter 100 enter")
+    assert final.event.rule == "ALREADY_REVERSED"
+
+
+def test_masking_keeps_first_six_and_last_four() -> None:
+    assert mask("6228480000001234") == "622848******1234"
+    assert mask("6259650000000008841") == "625965*********8841"

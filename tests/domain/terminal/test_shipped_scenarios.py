@@ -8,6 +8,7 @@ that the engine's rules grade the scenarios the way the domain brief teaches the
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -48,6 +49,18 @@ def test_every_forbidden_fact_has_a_path_that_commits_it() -> None:
     for scenario_id, scenario in SHIPPED.items():
         shown = {path["fact"] for path in SOLUTIONS[scenario_id].get("critical", [])}
         assert shown == {f.fact for f in scenario.forbid}, scenario_id
+
+
+def test_learners_never_see_a_case_code() -> None:
+    # C1-C20 and D1-D7 are for authors and reports (tags); the texts name the situation.
+    code = re.compile(r"\b[CD]\d{1,2}\b")
+    for scenario in SHIPPED.values():
+        texts = [scenario.title, scenario.summary, scenario.goal, *scenario.dialogue]
+        texts += [card.label for card in scenario.start.cards]
+        texts += [e.message for e in scenario.expect if e.message]
+        texts += [f.why for f in scenario.forbid]
+        for text in texts:
+            assert not code.search(text["zh"] + " " + text["en"]), (scenario.id, text)
 
 
 @pytest.mark.parametrize("scenario_id", sorted(SOLUTIONS))

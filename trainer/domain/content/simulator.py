@@ -80,7 +80,9 @@ def resolve(c: Checker) -> None:
 
 
 def load_scenario(c: Checker, path: Path) -> None:
+    """Check one scenario file; keep it (as a ``Scenario``) only when it has no problem."""
     file = c.rel(path)
+    count = len(c.problems)
     data, parsed = c.read_yaml(path)
     node = c.mapping(data, file, 1, "a simulator scenario") if parsed else None
     if node is None:
@@ -88,7 +90,6 @@ def load_scenario(c: Checker, path: Path) -> None:
         return
     scenario_id = node.get("id") if isinstance(node.get("id"), str) else path.stem
     who = f'scenario "{scenario_id}"'
-    count = len(c.problems)
     c.keys(node, file, who, _REQUIRED, _OPTIONAL)
     if c.string(node, "id", file, who, slug=True) is not None and scenario_id != path.stem:
         c.add(file, node.key_line("id"), f'{who}: id does not match its file name "{path.name}"')
@@ -134,7 +135,7 @@ def load_scenario(c: Checker, path: Path) -> None:
         "expect": read_expect(c, node, file, who, past_ids, card_ids),
         "forbid": read_forbid(c, node, file, who),
     }
-    if len(c.problems) > count or scenario_id in c.simulator:
+    if len(c.problems) > count:
         return  # the problems are reported; a broken scenario is not kept
     c.simulator[scenario_id] = Scenario.from_dict(scenario)
     c.simulator_files[scenario_id] = file

@@ -1,4 +1,4 @@
-"""The terminal: its screens, what each key does on each screen, and the host it talks to.
+"""The terminal: what each key does on each screen, and the host it talks to.
 
 ``apply(scenario, state, action)`` is a pure function: it copies the state, runs the handler of
 the current screen (``state.mode``) for the key, and returns the new state, its screen, what the

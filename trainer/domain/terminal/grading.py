@@ -165,4 +165,5 @@ def describe(scenario: Scenario, e: Expectation) -> LocalText:
         parts_en.append(f"({status['en']})")
     count_zh = f"应有 {e.count} 笔" if e.count is not None else "应有"
     count_en = f"Expected exactly {e.count}" if e.count is not None else "Expected"
-    return tx(f"{count_zh}{' '.join(parts_zh)}", f"{count_en}: {' '.join(parts_en)}")
+    zh = " ".join(parts_zh).replace(" （", "（").replace(" ：", "：")  # no space before ，（：
+    return tx(f"{count_zh}{zh}", f"{count_en}: {' '.join(parts_en)}")

@@ -30,8 +30,6 @@ def parse_time(text: str) -> datetime:
 
 def mask(pan: str) -> str:
     """The card number as Chinese slips print it: first 6 and last 4 digits."""
-    if len(pan) <= 10:
-        return pan[:2] + "*" * max(len(pan) - 4, 0) + pan[-2:]
     return pan[:6] + "*" * (len(pan) - 10) + pan[-4:]
 
 

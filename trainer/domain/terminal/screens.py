@@ -102,12 +102,6 @@ def _screen(scenario: Scenario, state: TerminalState) -> Screen:
     mode, ctx = state.mode, state.ctx
     if not state.powered:
         return Screen("off", T["off"], [T["power_hint"]])
-    if mode == "main":
-        menu = [MenuItem(key, T[label]) for key, _mode, label, _sign in MAIN_MENU]
-        lines = [] if state.signed_on else [T["not_signed"]]
-        if any(t.status == "unknown" for t in state.txns):
-            lines.append(T["reversal_pending"])
-        return Screen("menu", T["main"], lines, menu=menu)
     if mode in ("result", "error"):
         return Screen(
             mode,
@@ -132,8 +126,11 @@ def _screen(scenario: Scenario, state: TerminalState) -> Screen:
             shown = "*" * len(state.input)
         else:
             shown = state.input
-        if mode == "refund.amount" or mode == "completion.amount":
+        if mode == "refund.amount":
             lines.insert(0, tx(f"参考号 {ctx.get('ref', '')}", f"Ref. no. {ctx.get('ref', '')}"))
+        if mode == "completion.amount":
+            auth = str(ctx.get("auth", "")).zfill(6)
+            lines.insert(0, tx(f"授权码 {auth}", f"Auth. code {auth}"))
         return Screen("input", title(mode), lines, input=shown)
     if mode in CARD_WAITS:
         lines = [T[CARD_WAITS[mode]]]
@@ -152,7 +149,12 @@ def _screen(scenario: Scenario, state: TerminalState) -> Screen:
         return Screen(
             "prompt", T["settle"], [*receipts.totals_lines(receipts.totals(batch)), T["confirm"]]
         )
-    return Screen("processing", T["main"], [T["processing"]])
+    # The main menu, the idle screen (and where any unexpected mode lands).
+    menu = [MenuItem(key, T[label]) for key, _mode, label, _sign in MAIN_MENU]
+    lines = [] if state.signed_on else [T["not_signed"]]
+    if any(t.status == "unknown" for t in state.txns):
+        lines.append(T["reversal_pending"])
+    return Screen("menu", T["main"], lines, menu=menu)
 
 
 def _txn_lines(scenario: Scenario, txn: Txn) -> list[LocalText]:
