@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from tests.browser.axe import assert_accessible
 from trainer.courses.importer import import_shipped_content
-from trainer.models import SimRun
+from trainer.models import Attempt, SimRun
 
 pytestmark = pytest.mark.browser
 
@@ -126,3 +126,29 @@ def test_a_refund_to_another_card_is_a_critical_error_in_the_debrief(
     finish(page)
     assert page.locator(".badge.bad").count() >= 1
     assert "原卡" in page.locator("#critical-head + ul").inner_text()
+
+
+def test_the_shipped_terminal_quiz_grades_what_was_tapped(
+    page, live_server, people, session, shipped
+):
+    sign_in(page, live_server, people["cashier"])
+    page.goto(f"{live_server}/quizzes/terminal-check")
+    page.locator("main form button.primary").click()
+    page.wait_for_url("**/attempts/*")
+    assert fits_the_phone(page)
+    assert_accessible(page)
+    terminals = page.locator("[data-terminal]")
+    assert terminals.count() == 2  # the void, then the partial refund: each its own terminal
+    for terminal, sequence in zip(
+        (terminals.nth(0), terminals.nth(1)), (VOID_THEN_SALE, PARTIAL_REFUND), strict=True
+    ):
+        for key in keys(sequence):
+            terminal.locator(f"button[data-key='{key}']").click()
+        page.evaluate("window.trainerTerminalIdle()")
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.locator("button[formaction$='/submit']").click()
+    page.wait_for_url("**/result")
+    assert page.locator("a[href$='/replay']").count() == 2
+    assert_accessible(page)
+    attempt = session.scalars(select(Attempt)).one()
+    assert (attempt.score, attempt.max_score, attempt.passed) == (4.0, 4.0, True)
