@@ -14,7 +14,7 @@ from sqlalchemy import select
 from tests.domain.test_drills import add_terminal_drill
 from tests.helpers import csrf_from, login_as, post
 from trainer.courses.importer import import_shipped_content, import_tree
-from trainer.models import Attempt, AttemptItem, SimRun, User
+from trainer.models import Attempt, AttemptItem, DrillParticipant, DrillRun, SimRun, User
 from trainer.simulator import service
 
 SCENARIO = "overcharge-void"
@@ -411,3 +411,37 @@ def test_a_quiz_run_is_neither_pressed_nor_shown_outside_its_attempt_before_subm
     supervisor = app.test_client()
     login_as(supervisor, people["supervisor"])
     assert supervisor.get(f"{PRACTICE}runs/{run.id}/replay").status_code == 404
+
+
+def test_a_live_drill_runs_its_terminal_step_for_each_participant(
+    app, people, session, stores, terminal_content
+):
+    """A live drill treats a terminal step as solo practice does: each person their own run."""
+    leader = app.test_client()
+    login_as(leader, people["supervisor"])
+    opened = post(
+        leader,
+        "/drills/live/new",
+        {"drill": "terminal-void", "store": str(stores["S1"].id)},
+        token_from="/drills/live/",
+    )
+    run_id = int(opened.location.rsplit("/", 1)[1])
+    code = session.get(DrillRun, run_id).join_code
+    cashier = app.test_client()
+    login_as(cashier, people["cashier"])
+    joined = post(cashier, "/drills/join", {"code": code}, token_from="/drills/")
+    play_url = joined.location
+    post(leader, f"/drills/live/{run_id}/start", token_from=f"/drills/live/{run_id}")
+    page = cashier.get(play_url).get_data(as_text=True)
+    key_url = re.search(r'data-key-url="([^"]+)"', page).group(1)
+    token = csrf_from(page)
+    for key in VOID_THEN_SALE:
+        assert cashier.post(key_url, data={"key": key}, headers={"X-CSRFToken": token}).get_json()[
+            "ok"
+        ]
+    cashier.post(play_url, data={"csrf_token": token, "number": "1"})
+    session.expire_all()
+    participant = session.scalars(select(DrillParticipant)).one()
+    assert participant.passed and participant.finished_at is not None
+    [sim_run] = session.scalars(select(SimRun).where(SimRun.context == "drill")).all()
+    assert sim_run.drill_participant_id == participant.id and sim_run.passed
