@@ -445,3 +445,11 @@ def test_a_live_drill_runs_its_terminal_step_for_each_participant(
     assert participant.passed and participant.finished_at is not None
     [sim_run] = session.scalars(select(SimRun).where(SimRun.context == "drill")).all()
     assert sim_run.drill_participant_id == participant.id and sim_run.passed
+
+
+def test_key_presses_are_rate_limited_per_person(app, client, people):
+    app.config["SIMULATOR_KEY_RATE_LIMIT"] = "3 per minute"
+    login_as(client, people["cashier"])
+    run_id = start(client)
+    token = token_of(client, run_id)
+    assert [press(client, run_id, "1", token).status_code for _ in range(4)] == [200, 200, 200, 429]

@@ -59,7 +59,8 @@ const setUpTerminal = (terminal) => {
           method: "POST", body: data, credentials: "same-origin",
           headers: { "X-Requested-With": "fetch", "X-CSRFToken": csrf },
         });
-        const body = await response.json();
+        // A refusal that is not the terminal's (too many presses: 429) has no JSON body.
+        const body = await response.json().catch(() => ({ ok: false }));
         if (body.ok) {
           message.textContent = "";
           draw(body.screen);
