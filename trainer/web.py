@@ -14,6 +14,7 @@ from werkzeug.routing import IntegerConverter
 
 from trainer.i18n import current_language
 from trainer.models import Role
+from trainer.simulator.keys import keypad
 
 # No inline scripts or styles anywhere, so the policy can stay strict.
 CSP = (
@@ -40,6 +41,7 @@ NAV = [
             ("courses.catalogue", _l("Courses")),
             ("quizzes.index", _l("Quizzes")),
             ("drills.index", _l("Drills")),
+            ("simulator.index", _l("Terminal practice")),
             ("certificates.mine", _l("My certificates")),
         ],
     ),
@@ -235,6 +237,7 @@ def init_app(app: Flask) -> None:
         role_choices=role_choices,
         rich=rich,
         site_name=lambda: app.config["SITE_NAME"],
+        keypad=keypad,
     )
 
 

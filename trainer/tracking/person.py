@@ -16,8 +16,10 @@ from trainer.models import (
     Course,
     CourseVersion,
     Quiz,
+    SimRun,
     User,
 )
+from trainer.simulator.service import runs_of
 from trainer.tracking import matrix
 from trainer.tracking.standing import Standing, learner
 
@@ -35,6 +37,7 @@ class Overview:
     acknowledgements: list[tuple[Acknowledgement, str]]  # with the course code
     attempts: list[tuple[Attempt, str, dict]]  # with the quiz slug and title
     certificates: list[tuple[Certificate, str, str]]  # with the course code and status
+    sim_runs: list[SimRun]  # terminal simulator runs, newest first
 
 
 def overview(session: Session, viewer: User, person: User) -> Overview:
@@ -69,6 +72,7 @@ def overview(session: Session, viewer: User, person: User) -> Overview:
         acknowledgements=[(a, code) for a, code in acknowledgements],
         attempts=[(a, slug, title) for a, slug, title in attempts],
         certificates=[(c, code, status_of(c)) for c, code in certificates],
+        sim_runs=runs_of(session, person.id),
     )
 
 
