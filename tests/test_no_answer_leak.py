@@ -295,6 +295,10 @@ def _check_markup(parser: _Page, items, lang: str) -> None:
     # The options of one question differ in their value only (nothing marks the right one).
     groups: dict[tuple, list[dict]] = {}
     for tag, attrs, section in parser.tags:
+        # The terminal's keys (data-key) are one keypad for every scenario, its cards are sent
+        # by tray position: they are the same whatever the answer, so they are not options.
+        if "data-key" in attrs:
+            continue
         if section is not None and tag in ("input", "option", "button", "label", "span", "li"):
             key = (section, tag, attrs.get("name"))
             groups.setdefault(key, []).append(

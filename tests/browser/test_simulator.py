@@ -13,9 +13,10 @@ from trainer.models import Attempt, SimRun
 pytestmark = pytest.mark.browser
 
 # Voucher 000318 voided (password 123456), then the right ¥85.00 sale on the same card.
-VOID_THEN_SALE = "2 123456 enter 318 enter enter card:a enter 1 8500 enter card:a"
+# Cards are tapped by their place in the tray: present:0 is the scenario's first card.
+VOID_THEN_SALE = "2 123456 enter 318 enter enter present:0 enter 1 8500 enter present:0"
 # ¥129.00 back of last week's ¥459.00 sale (reference no. and date from the customer's slip).
-PARTIAL_REFUND = "3 123456 enter card:debit 100000000087 enter 1130 enter 12900 enter enter"
+PARTIAL_REFUND = "3 123456 enter present:0 100000000087 enter 1130 enter 12900 enter enter"
 
 
 def keys(sequence: str) -> list[str]:
@@ -85,7 +86,7 @@ def test_a_void_by_tapping_the_keypad_passes_and_can_be_replayed(
     page.keyboard.press("Enter")
     page.evaluate("window.trainerTerminalIdle()")
     assert "请输入原凭证号" in screen.inner_text()
-    tap(page, "318 enter enter card:a enter 1 8500 enter card:a")
+    tap(page, "318 enter enter present:0 enter 1 8500 enter present:0")
     receipt = page.locator("[data-receipt]").inner_text()
     assert "000318" in receipt and "622848******1234" in receipt
     # A reload resumes from the server's log: the same receipt.
@@ -100,7 +101,9 @@ def test_a_void_by_tapping_the_keypad_passes_and_can_be_replayed(
     assert fits_the_phone(page)
     assert_accessible(page)
     run = session.scalars(select(SimRun)).one()
-    assert run.passed and [a["key"] for a in run.actions] == keys(VOID_THEN_SALE)
+    # The log holds the engine's keys: the tray's first card is the scenario's card "a".
+    logged = [key.replace("present:0", "card:a") for key in keys(VOID_THEN_SALE)]
+    assert run.passed and [a["key"] for a in run.actions] == logged
 
 
 def test_a_partial_refund_by_tapping_the_keypad_passes(page, live_server, people, session, shipped):
@@ -122,7 +125,7 @@ def test_a_refund_to_another_card_is_a_critical_error_in_the_debrief(
 ):
     sign_in(page, live_server, people["cashier"])
     start_run(page, live_server, "partial-return")
-    tap(page, PARTIAL_REFUND.replace("card:debit", "card:new-card"))
+    tap(page, PARTIAL_REFUND.replace("present:0", "present:1"))
     finish(page)
     assert page.locator(".badge.bad").count() >= 1
     assert "原卡" in page.locator("#critical-head + ul").inner_text()

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from trainer.domain import terminal as engine
 from trainer.domain.content import simulator as scenario_files
 from trainer.domain.content.core import Checker
-from trainer.domain.questions.terminal import SCENARIO_KEY, text
+from trainer.domain.questions.terminal import SCENARIO_KEY, engine_key, text
 from trainer.models import Attempt, AttemptStatus, DrillParticipant, SimRun, User
 from trainer.tracking.service import person_in_scope
 
@@ -146,7 +146,7 @@ def press(run: SimRun, key: str, lang: str, now: datetime) -> Press:
     scenario = engine.Scenario.from_dict(run.scenario)
     actions = _actions(run)
     state = engine.replay(scenario, actions)[-1].state if actions else engine.start(scenario)
-    action = engine.Action(key=key[:MAX_KEY_LENGTH], t=elapsed(run, now))
+    action = engine.Action(key=engine_key(run.scenario, key[:MAX_KEY_LENGTH]), t=elapsed(run, now))
     step = engine.apply(scenario, state, action)
     # A new list: the JSON column only notices an assignment, not an append.
     run.actions = [*run.actions, {"key": action.key, "t": action.t}]

@@ -40,6 +40,21 @@ def text(value: Any, lang: str) -> str:
     return "" if value is None else str(value)
 
 
+#: The key the page sends for the n-th card of the tray ("present:0"); see engine_key.
+PRESENT = "present:"
+
+
+def engine_key(scenario: Mapping[str, Any], key: str) -> str:
+    """The engine's key for a key the page sent: ``present:n`` is the n-th card, ``card:<id>``."""
+    if not key.startswith(PRESENT):
+        return key
+    cards = (scenario.get("start") or {}).get("cards") or []
+    index = key.removeprefix(PRESENT)
+    if index.isdigit() and int(index) < len(cards):
+        return f"card:{cards[int(index)]['id']}"
+    return key  # the engine answers an unknown key with its own error screen
+
+
 def brief(scenario: Mapping[str, Any], lang: str) -> dict[str, Any]:
     """What the learner sees beside the terminal: never the expected end state or the forbids."""
     start = scenario.get("start") or {}
@@ -48,9 +63,11 @@ def brief(scenario: Mapping[str, Any], lang: str) -> dict[str, Any]:
         "summary": text(scenario.get("summary"), lang),
         "goal": text(scenario.get("goal"), lang),
         "dialogue": [text(line, lang) for line in scenario.get("dialogue") or []],
+        # Cards are presented by position: an authored card id ("wrong-card") could give the
+        # right choice away in the page source, as option ids could.
         "cards": [
-            {"id": card["id"], "label": text(card.get("label"), lang)}
-            for card in start.get("cards") or []
+            {"key": f"{PRESENT}{index}", "label": text(card.get("label"), lang)}
+            for index, card in enumerate(start.get("cards") or [])
         ],
         "password": start.get("supervisor_password"),
         "time_limit": scenario.get("time_limit_seconds"),

@@ -40,7 +40,7 @@ const setUpTerminal = (terminal) => {
   const print = (lines) => {
     for (const line of lines) {
       printing = printing.then(() => new Promise((done) => {
-        receipt.append(item("li", line.text, `receipt-${line.style}`));
+        receipt.append(item("div", line.text, `receipt-${line.style}`));
         receipt.lastElementChild.scrollIntoView({ block: "nearest" });
         setTimeout(done, 120);
       }));
