@@ -256,9 +256,12 @@ def test_a_void_then_the_right_sale_passes(client, people, session):
     assert not any("6228480000001234" in line for line in printed)  # masked card numbers only
     page = client.get(finish(client, run_id).location).get_data(as_text=True)
     assert "Passed" in page and "Not passed" not in page
+    assert '<p class="big">100%' in page  # the 0-1 score as a percentage, not "1%"
     session.expire_all()
     run = session.get(SimRun, run_id)
     assert run.passed and run.score == 1.0 and run.grade["critical"] == []
+    practice = client.get(PRACTICE).get_data(as_text=True)
+    assert "Your best: 100%" in practice
 
 
 def test_a_wrong_password_is_a_mistake_named_at_its_key_with_the_manual(app, client, people):
