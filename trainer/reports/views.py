@@ -11,12 +11,10 @@ from zoneinfo import ZoneInfo
 
 from flask import (
     Blueprint,
-    Response,
     abort,
     current_app,
     render_template,
     request,
-    stream_with_context,
 )
 from flask_babel import format_date
 from flask_babel import gettext as _
@@ -25,7 +23,7 @@ from markupsafe import Markup
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from trainer import audit
+from trainer import audit, spreadsheets
 from trainer.certificates.service import local_day
 from trainer.courses.service import manual_links
 from trainer.db import get_session, utcnow
@@ -33,7 +31,7 @@ from trainer.domain import charts, itemstats, topics, weakspots
 from trainer.domain.tracking import OnTime
 from trainer.i18n import current_language
 from trainer.models import Course, Quiz, Role
-from trainer.reports import exports, gaps, service
+from trainer.reports import gaps, service
 from trainer.reports.cache import cached
 from trainer.reports.items import item_analysis
 from trainer.reports.scope import OutOfScope, Scope, report_scope
@@ -309,17 +307,6 @@ def items(slug: str):
     )
 
 
-def _download(fmt: str, name: str, title: str, headers: list[str], rows) -> Response:
-    """A streamed CSV or XLSX download of a table (rows are read while it is sent)."""
-    if fmt not in exports.MIMETYPES:
-        abort(404)
-    body = stream_with_context(exports.chunks(fmt, title, headers, rows))
-    response = Response(body, mimetype=exports.MIMETYPES[fmt])
-    response.headers["Content-Disposition"] = f'attachment; filename="{name}.{fmt}"'
-    response.headers["Cache-Control"] = "no-store"
-    return response
-
-
 def _plain(text) -> str:
     from trainer.i18n import localised
 
@@ -364,12 +351,12 @@ def items_export(slug: str):
                 ),
             ]
 
-    return _download(
+    return spreadsheets.download(
         request.args.get("format", "csv"),
         f"item-analysis-{quiz.slug}",
-        _("Item analysis"),
         headers,
         rows(),
+        _("Item analysis"),
     )
 
 
@@ -452,7 +439,7 @@ def gaps_export():
     session = get_session()
     course, _courses, scope, days, reasons = _gap_filters(session)
     fmt = request.args.get("format", "csv")
-    if fmt not in exports.MIMETYPES:
+    if fmt not in spreadsheets.MIMETYPES:
         abort(404)
     audit.record(
         session,
@@ -490,6 +477,6 @@ def gaps_export():
             ]
 
     day = local_day(utcnow())
-    return _download(
-        fmt, f"certificate-gaps-{course.code}-{day}", _("Certificate gaps"), headers, rows()
+    return spreadsheets.download(
+        fmt, f"certificate-gaps-{course.code}-{day}", headers, rows(), _("Certificate gaps")
     )

@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
 
-from trainer import audit
+from trainer import audit, spreadsheets
 from trainer.db import get_session
 from trainer.domain.tracking import State
 from trainer.forms import EmptyForm, choices
@@ -107,7 +107,7 @@ def export_team(fmt: str):
     session = get_session()
     f = _filters(session)
     built = _matrix(session, f)
-    return export.respond(fmt, "team", *export.matrix_table(built))
+    return spreadsheets.download(fmt, "team", *export.matrix_table(built))
 
 
 @bp.route("/team/attempts.<fmt>")
@@ -117,7 +117,7 @@ def export_attempts(fmt: str):
     session = get_session()
     f = _filters(session)
     headers, rows = export.attempt_rows(session, current_user, f["store_id"], f["item"] or None)
-    return export.respond(fmt, "attempts", headers, rows)
+    return spreadsheets.download(fmt, "attempts", headers, rows)
 
 
 def _person_or_404(user_id: int) -> User:
