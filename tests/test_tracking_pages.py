@@ -120,9 +120,10 @@ def test_matrix_statement_count_does_not_grow(app, client, session, people, stor
     session.commit()
     large = [statements(url) for url in urls]
     assert small == large
-    # user; visible stores; people; courses; quizzes; certificates; reads; acknowledgements;
-    # attempts; assignments; the items on offer (courses, quizzes) for the filter.
-    assert small[0] == 13, small
+    # user; visible stores; people; courses; quizzes; drills; certificates; reads;
+    # acknowledgements; attempts; best drill runs; assignments; the items on offer (courses,
+    # quizzes, drills) for the filter.
+    assert small[0] == 16, small
 
 
 def test_person_page_and_result_scope(app, session, people, stores, course):

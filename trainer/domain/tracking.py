@@ -7,7 +7,8 @@ functions decide. The rules, in the order they are checked:
   it, or never). A valid certificate that expires within the course's ``recertify_days``, or
   on or before the due day, shows as *expiring*: the holder must renew it.
 * A **quiz** is met by any passed attempt (to ask for a fresh pass, assign the course: its
-  certificates expire).
+  certificates expire); a **drill** likewise by any passed run (its best run counts as the
+  only "attempt", and a failed one says whether it had a critical error).
 * Not met and past the due day: *overdue* (whatever was tried; the cell still carries the best
   score and attempts used). Otherwise *failed* when graded attempts exist and none passed,
   *in progress* when something is under way (an open attempt, every lesson read, the course
@@ -64,6 +65,7 @@ class Cell:
     attempts: int = 0
     max_attempts: int | None = None
     expires: date | None = None
+    critical: bool = False  # a drill whose best run still had a critical error
 
     @property
     def done(self) -> bool:

@@ -1,14 +1,18 @@
 """The team matrix: staff × assigned items, each cell decided by trainer.domain.tracking.
 
 Built with a fixed number of statements whatever the number of people, items or attempts
-(people; assignments; courses; quizzes; certificates; lessons read; acknowledgements; attempt
-totals): each is one query over everyone in scope, grouped in SQL where rows would multiply.
+(people; assignments; courses; quizzes; drills; certificates; lessons read; acknowledgements;
+attempt totals; best drill runs): each is one query over everyone in scope, grouped in SQL
+where rows would multiply.
+
+Drills get a column when they are assigned, and when a course assigned to someone requires
+them (its current version's ``required_drills``): those cells share the course's due day.
 """
 
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 
 from sqlalchemy import Select, case, func, select
@@ -17,6 +21,7 @@ from sqlalchemy.orm import Session, aliased
 from trainer.certificates.service import local_day
 from trainer.db import utcnow
 from trainer.domain.tracking import Cell, Facts, State, decide, effective_due
+from trainer.drills.service import PersonResult, best_results
 from trainer.models import (
     Acknowledgement,
     Assignment,
@@ -25,6 +30,7 @@ from trainer.models import (
     Certificate,
     Course,
     CourseVersion,
+    Drill,
     Lesson,
     LessonRead,
     Quiz,
@@ -77,6 +83,7 @@ class _Course:
     title: dict
     major: int
     required_quizzes: list
+    required_drills: list
     recertify_days: int
     lessons: int
 
@@ -94,6 +101,7 @@ def _courses(session: Session) -> dict[str, _Course]:
             CourseVersion.title,
             CourseVersion.major,
             CourseVersion.required_quizzes,
+            CourseVersion.required_drills,
             CourseVersion.recertify_days,
             lessons,
         ).join(CourseVersion, (CourseVersion.course_id == Course.id) & CourseVersion.current)
@@ -239,25 +247,31 @@ def build(
             select(Quiz.id, Quiz.slug, Quiz.title, Quiz.definition)
         )
     }
+    drills = {slug: title for slug, title in session.execute(select(Drill.slug, Drill.title))}
     certificates = _certificates(session, people)
     reads = _reads(session, people)
     acks = _acks(session, people)
     tries = _attempts(session, people)
+    runs = best_results(session, rows)
 
     columns: dict[str, Column] = {}
     covering: dict[tuple[int, str], list[Assignment]] = defaultdict(list)
+    titles = {TargetKind.COURSE: courses, TargetKind.QUIZ: quizzes, TargetKind.DRILL: drills}
     for assignment in session.scalars(assignments.order_by(Assignment.id)):
-        key = f"{assignment.kind}:{assignment.ref}"
-        if item_key and key != item_key:
-            continue
-        if key not in columns:
-            columns[key] = Column(
-                Item(assignment.kind, assignment.ref, _title(assignment, courses, quizzes))
-            )
+        items = [(assignment.kind, assignment.ref)]
+        if assignment.kind == TargetKind.COURSE and assignment.ref in courses:
+            required = courses[assignment.ref].required_drills or []
+            items += [(TargetKind.DRILL.value, slug) for slug in required]
         who = [assignment.user_id] if assignment.user_id else by_store.get(assignment.store_id, [])
-        for uid in who:
-            if uid in rows:
-                covering[(uid, key)].append(assignment)
+        for kind, ref in items:
+            key = f"{kind}:{ref}"
+            if item_key and key != item_key:
+                continue
+            if key not in columns:
+                columns[key] = Column(Item(kind, ref, _title(kind, ref, titles)))
+            for uid in who:
+                if uid in rows:
+                    covering[(uid, key)].append(assignment)
 
     now_day = on or today()
     for (uid, key), found in covering.items():
@@ -268,6 +282,9 @@ def build(
             else a.due_on
             for a in found
         )
+        if column.item.kind == TargetKind.DRILL:
+            rows[uid].cells[key] = _drill_cell(runs.get(uid, {}).get(column.item.ref), due, now_day)
+            continue
         facts, recertify = _facts(
             column.item, uid, courses, quizzes, certificates, reads, acks, tries
         )
@@ -287,12 +304,26 @@ def build(
     return Matrix(ordered, chosen, dict(covering))
 
 
-def _title(assignment: Assignment, courses: dict, quizzes: dict) -> dict:
-    if assignment.kind == TargetKind.COURSE and assignment.ref in courses:
-        return courses[assignment.ref].title
-    if assignment.kind == TargetKind.QUIZ and assignment.ref in quizzes:
-        return quizzes[assignment.ref][1]
-    return {"en": assignment.ref, "zh": assignment.ref}
+def _title(kind: str, ref: str, titles: dict[str, dict]) -> dict:
+    known = titles.get(kind, {})
+    if ref not in known:
+        return {"en": ref, "zh": ref}  # no longer imported
+    if kind == TargetKind.COURSE:
+        return known[ref].title
+    if kind == TargetKind.QUIZ:
+        return known[ref][1]
+    return known[ref]
+
+
+def _drill_cell(best: PersonResult | None, due: date, today: date) -> Cell:
+    """A drill's cell from the person's best finished run (passed first, then score)."""
+    facts = Facts(attempts=1 if best else 0, best=best.percent if best else None)
+    facts = replace(facts, passed=bool(best and best.passed))
+    cell = decide(TargetKind.DRILL.value, facts, due, today)
+    # One "attempt" stands for "has run it": the cell shows the critical error, not a count.
+    return replace(
+        cell, attempts=0, critical=bool(best and not best.passed and best.critical_count)
+    )
 
 
 def _facts(item: Item, uid: int, courses, quizzes, certificates, reads, acks, tries):
@@ -331,4 +362,4 @@ def _facts(item: Item, uid: int, courses, quizzes, certificates, reads, acks, tr
             ),
             30,
         )
-    return Facts(), 30  # a drill, or an item no longer imported: nothing to go on yet
+    return Facts(), 30  # an item no longer imported: nothing to go on
