@@ -105,13 +105,14 @@ class ItemSum(Base):
 
     __tablename__ = "item_sum"
     __table_args__ = (
-        UniqueConstraint("quiz_id", "question_id", "stores", "first", "option", "max_score"),
+        # quiz and stores first: a report reads one quiz's rows of a few store keys.
+        UniqueConstraint("quiz_id", "stores", "question_id", "first", "option", "max_score"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     quiz_id: Mapped[int] = mapped_column(ForeignKey("quiz.id"))
     question_id: Mapped[int] = mapped_column(ForeignKey("question.id"))
-    #: The learner's stores at grading time as ",3,7," ("," for none): see itemsums.store_key.
+    #: The learner's stores as ",3,7," ("," for none), or "*" for everyone: itemsums.store_key.
     stores: Mapped[str] = mapped_column(String(400))
     first: Mapped[bool]  # attempt number 1
     option: Mapped[str] = mapped_column(String(400))  # the chosen option(s); "" for none

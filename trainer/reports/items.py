@@ -57,11 +57,16 @@ class ItemReport:
     rows: list[ItemRow]
 
 
-def _in_scope(column, scope: Scope) -> list:
-    """The store keys of the scope's learners (see itemsums.store_key); none: every row."""
+def _store_keys(quiz: Quiz, scope: Scope):
+    """The store keys (see itemsums.store_key) of the scope's learners who have sums."""
     if scope.store_ids is None:
-        return []
-    return [or_(false(), *(column.contains(f",{store_id},") for store_id in scope.store_ids))]
+        return [itemsums.EVERYONE]
+    # ",3,7," belongs to stores 3 and 7: the few keys in scope come from the small quiz_sum
+    # table, then the item rows are read through the (quiz, stores, …) index.
+    return select(QuizSum.stores).where(
+        QuizSum.quiz_id == quiz.id,
+        or_(false(), *(QuizSum.stores.contains(f",{store_id},") for store_id in scope.store_ids)),
+    )
 
 
 _TRUE_FALSE = {"true": {"zh": "正确", "en": "True"}, "false": {"zh": "错误", "en": "False"}}
@@ -94,8 +99,9 @@ def item_analysis(session: Session, quiz: Quiz, scope: Scope, *, first_only: boo
     Read from the running sums (trainer.reports.itemsums), a few hundred rows per quiz and
     store, so the time does not grow with the number of attempts.
     """
-    quiz_filter = [QuizSum.quiz_id == quiz.id, *_in_scope(QuizSum.stores, scope)]
-    item_filter = [ItemSum.quiz_id == quiz.id, ItemSum.n > 0, *_in_scope(ItemSum.stores, scope)]
+    keys = _store_keys(quiz, scope)
+    quiz_filter = [QuizSum.quiz_id == quiz.id, QuizSum.stores.in_(keys)]
+    item_filter = [ItemSum.quiz_id == quiz.id, ItemSum.stores.in_(keys), ItemSum.n > 0]
     if first_only:
         quiz_filter.append(QuizSum.first.is_(True))
         item_filter.append(ItemSum.first.is_(True))

@@ -14,6 +14,8 @@ are graded and added up per report instead. Every figure the report shows is a s
 
 Rows are split by what a report filters on: the quiz, first attempts or later ones, and the
 learner's stores (``store_key``; a learner in two stores counts once, as in the SQL scope).
+Every attempt is also counted under the key ``EVERYONE``, so a report over all stores reads a
+few hundred rows instead of adding up every store's.
 
 When the sums change:
 
@@ -52,6 +54,7 @@ ITEM_SUMS = ("n", "sum_x", "sum_xx", "sum_y", "sum_yy", "sum_xy")
 QUIZ_KEY = ("quiz_id", "stores", "first")
 QUIZ_SUMS = ("n", "n_percent", "sum_percent")
 NO_STORE = ","
+EVERYONE = "*"
 
 
 def store_key(store_ids: Iterable[int]) -> str:
@@ -145,14 +148,16 @@ def _contributions(
             chosen,
             float(maximum),
         )
-        acc = items[key]
-        for i, value in enumerate(sums):
-            acc[i] += value or 0
+        for acc in (items[key], items[(*key[:2], EVERYONE, *key[3:])]):
+            for i, value in enumerate(sums):
+                acc[i] += value or 0
     quizzes: dict[tuple, list[float]] = defaultdict(lambda: [0, 0, 0.0])
     for user_id, quiz_id, is_first, *sums in quiz_rows:
-        acc = quizzes[(quiz_id, keys.get(user_id, NO_STORE), bool(is_first))]
-        for i, value in enumerate(sums):
-            acc[i] += value or 0
+        stores = keys.get(user_id, NO_STORE)
+        for key in ((quiz_id, stores, bool(is_first)), (quiz_id, EVERYONE, bool(is_first))):
+            acc = quizzes[key]
+            for i, value in enumerate(sums):
+                acc[i] += value or 0
     return items, quizzes
 
 

@@ -38,8 +38,8 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_item_sum")),
         sa.UniqueConstraint(
             "quiz_id",
-            "question_id",
             "stores",
+            "question_id",
             "first",
             "option",
             "max_score",
