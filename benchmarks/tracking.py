@@ -173,7 +173,7 @@ def main() -> None:
     from sqlalchemy import func, select
 
     from trainer import create_app
-    from trainer.models import Attempt, Quiz, User
+    from trainer.models import Attempt, Quiz, Role, User, user_stores
 
     app = create_app(
         {"DATABASE_URL": args.database_url, "SECRET_KEY": "bench", "WTF_CSRF_ENABLED": True}
@@ -188,6 +188,15 @@ def main() -> None:
             .select_from(Attempt)
             .join(Quiz, Quiz.id == Attempt.quiz_id)
             .where(Quiz.slug == args.items_quiz)
+        )
+        # A cashier of the bench supervisor's stores: both viewers may open their page.
+        supervisor = session.scalar(select(User).where(User.username == names["supervisor"]))
+        cashier = session.scalar(
+            select(User.id)
+            .join(user_stores, user_stores.c.user_id == User.id)
+            .where(User.role == Role.CASHIER, user_stores.c.store_id.in_(supervisor.store_ids))
+            .order_by(User.id)
+            .limit(1)
         )
         session.close()
     dialect = app.extensions["engine"].dialect.name
@@ -207,6 +216,8 @@ def main() -> None:
         "gaps, expiring only": "/reports/gaps?course=payment-errors&reason=expiring&within=60",
         "certificates, expiring 30 days": "/certificates/manage?expiring=30",
         "gaps CSV export": "/reports/gaps/export?course=payment-errors&format=csv",
+        "team matrix": "/team",
+        "person page": f"/people/{cashier}",
     }
     if args.only:
         wanted = set(args.only.split(","))
