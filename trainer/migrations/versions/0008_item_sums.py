@@ -1,4 +1,5 @@
-"""item_sum and quiz_sum: running sums behind the item analysis, filled from graded attempts
+"""item_sum and quiz_sum: running sums behind the item analysis, filled from graded attempts;
+an index on user_store by store (supervisors' reports)
 
 Revision ID: 0008
 Revises: 0006
@@ -59,6 +60,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_quiz_sum")),
         sa.UniqueConstraint("quiz_id", "stores", "first", name=op.f("uq_quiz_sum_quiz_id")),
     )
+    op.create_index("ix_user_store_store_id", "user_store", ["store_id", "user_id"])
     # Backfill from the attempts graded so far. This uses the application's code (the same
     # sums the grading code keeps), so it must run against the schema of this revision.
     from trainer.reports import itemsums
@@ -69,5 +71,6 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_index("ix_user_store_store_id", table_name="user_store")
     op.drop_table("quiz_sum")
     op.drop_table("item_sum")
