@@ -78,6 +78,7 @@ def configure_blueprints(app: Flask) -> None:
     from trainer.main.views import bp as main_bp
     from trainer.quizzes.views import bp as quizzes_bp
     from trainer.reports.views import bp as reports_bp
+    from trainer.simulator.views import bp as simulator_bp
     from trainer.tracking.views import bp as tracking_bp
 
     for blueprint in (
@@ -91,6 +92,7 @@ def configure_blueprints(app: Flask) -> None:
         drills_bp,
         live_drills_bp,
         drill_log_bp,
+        simulator_bp,
         certificates_bp,
         exports_bp,
         reports_bp,

@@ -123,5 +123,7 @@ def load_config(instance: Path, environ: dict[str, str] | None = None) -> dict:
         RATELIMIT_HEADERS_ENABLED=True,
         LOGIN_RATE_LIMIT="10 per minute",
         VERIFY_RATE_LIMIT="30 per minute",
+        # A person presses terminal keys fast, but not five times a second for a minute.
+        SIMULATOR_KEY_RATE_LIMIT="300 per minute",
     )
     return cfg

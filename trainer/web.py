@@ -14,6 +14,7 @@ from werkzeug.routing import IntegerConverter
 
 from trainer.i18n import current_language
 from trainer.models import Role
+from trainer.simulator.keys import keypad
 
 # No inline scripts or styles anywhere, so the policy can stay strict.
 CSP = (
@@ -30,27 +31,53 @@ ROLE_LABELS = {
 
 # The header menu, in order. An entry shows only when its route exists and the role policy lets
 # the current user open it, so the menu can never offer a page that would answer 403.
+#: The header menu in groups (a group with one entry shows as a plain link).
 NAV = [
-    ("main.home", _l("Start")),
-    ("tracking.team", _l("Team")),
-    ("tracking.mine", _l("My progress")),
-    ("courses.catalogue", _l("Courses")),
-    ("quizzes.index", _l("Quizzes")),
-    ("drills.index", _l("Drills")),
-    ("live_drills.live_index", _l("Live drills")),
-    ("drill_log.index", _l("Drill log")),
-    ("certificates.mine", _l("My certificates")),
-    ("quizzes.grading_queue", _l("Grading")),
-    ("certificates.manage", _l("Certificates")),
-    ("reports.weak_topics", _l("Reports")),
-    ("auditlog.index", _l("Audit log")),
-    ("admin.api_clients", _l("API")),
-    ("admin.users", _l("Accounts")),
-    ("admin.stores", _l("Stores")),
-    ("gift.upload", _l("Question banks")),
-    ("quizbuilder.index", _l("Quiz builder")),
-    ("tracking.onboarding", _l("Onboarding")),
+    (
+        _l("Learning"),
+        [
+            ("main.home", _l("Start")),
+            ("tracking.mine", _l("My progress")),
+            ("courses.catalogue", _l("Courses")),
+            ("quizzes.index", _l("Quizzes")),
+            ("drills.index", _l("Drills")),
+            ("simulator.index", _l("Terminal practice")),
+            ("certificates.mine", _l("My certificates")),
+        ],
+    ),
+    (
+        _l("Team"),
+        [
+            ("tracking.team", _l("Team")),
+            ("live_drills.live_index", _l("Live drills")),
+            ("drill_log.index", _l("Drill log")),
+            ("quizzes.grading_queue", _l("Grading")),
+            ("reports.weak_topics", _l("Reports")),
+            ("tracking.onboarding", _l("Onboarding")),
+        ],
+    ),
+    (
+        _l("Compliance"),
+        [
+            ("certificates.manage", _l("Certificates")),
+            ("exports.export", _l("Export certificates")),
+            ("auditlog.index", _l("Audit log")),
+        ],
+    ),
+    (
+        _l("Administration"),
+        [
+            ("admin.users", _l("Accounts")),
+            ("admin.stores", _l("Stores")),
+            ("gift.upload", _l("Question banks")),
+            ("quizbuilder.index", _l("Quiz builder")),
+            ("admin.api_clients", _l("API")),
+        ],
+    ),
 ]
+
+#: Menus up to this long stay one row of links (a cashier's); longer ones show their groups.
+FLAT_MENU = 8
 
 #: Entries for a cashier only: other roles reach the same pages another way.
 CASHIER_ONLY = frozenset({"certificates.mine", "tracking.mine"})
@@ -88,6 +115,19 @@ class NavItem:
     active: bool
 
 
+@dataclass(frozen=True)
+class NavGroup:
+    """A heading of the header menu and its links (label None: links shown without a group)."""
+
+    label: str | None
+    items: list[NavItem]
+
+    @property
+    def active(self) -> bool:
+        """The current page is one of the group's (its heading is marked)."""
+        return any(item.active for item in self.items)
+
+
 def _current_role() -> Role | None:
     # current_user is a proxy that re-resolves on every access; a page asks many times.
     user = current_user._get_current_object()
@@ -107,8 +147,8 @@ def can(endpoint: str, role: Role | None = None) -> bool:
     return role is not None and role in policy.roles
 
 
-def nav_items() -> list[NavItem]:
-    """Header links the current user may follow.
+def nav_items() -> list[NavGroup]:
+    """Header links the current user may follow, in groups when there are many.
 
     The menu depends only on the role, the language, the mount point and the page, and every
     page shows it: each combination is built once per app.
@@ -116,18 +156,26 @@ def nav_items() -> list[NavItem]:
     role = _current_role()
     key = (role, current_language(), request.script_root, request.endpoint)
     cache = current_app.extensions.setdefault("trainer.nav", {})
-    items = cache.get(key)
-    if items is None:
-        items = []
-        for endpoint, label in NAV:
-            if not can(endpoint, role):
-                continue
-            if endpoint in CASHIER_ONLY and role is not Role.CASHIER:
-                continue
-            items.append(NavItem(url_for(endpoint), str(label), request.endpoint == endpoint))
+    groups = cache.get(key)
+    if groups is None:
+        groups = []
+        for label, entries in NAV:
+            items = [
+                NavItem(url_for(endpoint), str(text), request.endpoint == endpoint)
+                for endpoint, text in entries
+                if can(endpoint, role) and (endpoint not in CASHIER_ONLY or role is Role.CASHIER)
+            ]
+            if items:
+                groups.append(NavGroup(str(label), items))
+        if sum(len(g.items) for g in groups) <= FLAT_MENU:
+            groups = [NavGroup(None, [item for g in groups for item in g.items])]
+        else:  # "Start" stays a plain link before the groups
+            start, rest = groups[0].items[0], groups[0].items[1:]
+            groups[0] = NavGroup(groups[0].label, rest)
+            groups = [NavGroup(None, [start]), *(g for g in groups if g.items)]
         if len(cache) < 1024:  # roles x languages x pages: never near this
-            cache[key] = items
-    return items
+            cache[key] = groups
+    return groups
 
 
 def role_label(role: Role | str) -> str:
@@ -189,6 +237,7 @@ def init_app(app: Flask) -> None:
         role_choices=role_choices,
         rich=rich,
         site_name=lambda: app.config["SITE_NAME"],
+        keypad=keypad,
     )
 
 

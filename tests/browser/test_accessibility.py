@@ -31,6 +31,7 @@ PAGES = {
         "/certificates/",
         "/progress",
         "/drills/",
+        "/practice/terminal/",
         "/profile",
         "/password",
     ],

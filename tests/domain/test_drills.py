@@ -261,3 +261,72 @@ def test_drill_texts_obey_the_glossary(tree):
         f'quizzes/drills/skimmer.yaml:{line}: "技术员" is a forbidden variant of glossary term '
         '"technician": write "技术人员"'
     ) in _messages(tree)
+
+
+# --- terminal steps ----------------------------------------------------------------------------
+
+TERMINAL_DRILL = """id: terminal-void
+title: {zh: 演练：在终端上撤销, en: "Drill: void on the terminal"}
+summary: {zh: 在终端上撤销多收的那笔。, en: Void the overcharged sale on the terminal.}
+tags: [C1]
+pass_mark: 70
+time_limit_seconds: 400
+steps:
+  - id: void
+    kind: terminal
+    simulator: overcharge-void
+    points: 3
+    time_limit_seconds: 240
+    manual: payment-errors/01-confirm-and-correct#c1-overcharge-open-batch
+    prompt: {zh: 顾客说多收了钱。, en: The customer says they were overcharged.}
+    rule: {zh: 结算前用撤销。, en: "Before settlement, void."}
+"""
+
+
+def add_terminal_drill(root: Path) -> Path:
+    """A drill of one terminal step on the shipped void scenario (tests use it on pages too)."""
+    path = root / "quizzes" / "drills" / "terminal-void.yaml"
+    path.write_text(TERMINAL_DRILL, encoding="utf-8")
+    return path
+
+
+def test_a_terminal_step_carries_its_scenario(tree):
+    add_terminal_drill(tree)
+    drill = load_content(tree).drills["terminal-void"]
+    [step] = drill.steps
+    assert (step.kind, step.simulator, step.points) == ("terminal", "overcharge-void", 3)
+    assert step.scenario["id"] == "overcharge-void" and step.scenario["expect"]
+    assert Drill.from_dict(drill.to_dict()) == drill
+
+
+def test_an_unknown_scenario_of_a_terminal_step_is_reported_at_its_line(tree):
+    add_terminal_drill(tree)
+    file = "quizzes/drills/terminal-void.yaml"
+    line = _edit(tree, file, "simulator: overcharge-void", "simulator: no-such-scenario")
+    assert (
+        f'{file}:{line}: drill "terminal-void", step "void": unknown simulator scenario '
+        '"no-such-scenario"'
+    ) in _messages(tree)
+
+
+def test_a_terminal_step_needs_a_scenario_and_points(tree):
+    add_terminal_drill(tree)
+    file = "quizzes/drills/terminal-void.yaml"
+    line = _edit(tree, file, "    points: 3\n", "    points: 0\n")
+    assert any(
+        m.startswith(f"{file}:{line}:") and 'a terminal step needs "points" above 0' in m
+        for m in _messages(tree)
+    )
+
+
+def test_a_terminal_step_scores_its_run(tree):
+    add_terminal_drill(tree)
+    drill = load_content(tree).drills["terminal-void"]
+    step = drill.step("void")
+    passed = step_outcome(drill, step, {"score": 0.9, "passed": True, "critical": False}, 3)
+    assert passed.correct and passed.points == 2.7 and not passed.critical
+    failed = step_outcome(drill, step, {"score": 0.5, "passed": False, "critical": True}, 3)
+    assert failed.points == 0 and failed.critical
+    result = score_drill(drill, [failed])
+    assert not result.passed and result.critical_errors[0].step_id == "void"
+    assert best_points(drill) == 3

@@ -27,6 +27,7 @@ from wtforms import (
     SubmitField,
 )
 from wtforms.validators import NumberRange, Optional, ValidationError
+from wtforms.widgets import CheckboxInput, ListWidget
 
 from trainer import audit, jobs
 from trainer.certificates import pdfmerge
@@ -38,7 +39,7 @@ from trainer.certificates.export import (
     count_certificates,
     job_params,
 )
-from trainer.certificates.service import MAX_EXPIRING_DAYS, local_time
+from trainer.certificates.service import MAX_EXPIRING_DAYS, course_titles, local_time
 from trainer.db import get_session
 from trainer.forms import choices
 from trainer.i18n import LANGUAGE_NAMES, current_language, localised
@@ -58,8 +59,17 @@ STATUS_CHOICES = [
 class ExportForm(FlaskForm):
     """Which certificates to export, and how."""
 
-    stores = SelectMultipleField(_l("Stores"))
-    courses = SelectMultipleField(_l("Courses"))
+    # Checkbox groups, not Ctrl-click multi-selects: they work on a phone and by keyboard.
+    # "All" is ticked by default; untick it to export only the stores (courses) ticked below.
+    # Nothing ticked at all means every store, as the command line and older forms have it.
+    all_stores = BooleanField(_l("All stores"), default=True)
+    stores = SelectMultipleField(
+        _l("Stores"), widget=ListWidget(prefix_label=False), option_widget=CheckboxInput()
+    )
+    all_courses = BooleanField(_l("All courses"), default=True)
+    courses = SelectMultipleField(
+        _l("Courses"), widget=ListWidget(prefix_label=False), option_widget=CheckboxInput()
+    )
     issued_from = DateField(_l("Issued from"), validators=[Optional()])
     issued_to = DateField(_l("Issued until"), validators=[Optional()])
     status = SelectField(_l("Status"), choices=choices(STATUS_CHOICES), default="all")
@@ -81,6 +91,16 @@ class ExportForm(FlaskForm):
         _check_day(field)
         if field.data and self.issued_from.data and field.data < self.issued_from.data:
             raise ValidationError(_("The end date is before the start date."))
+
+    def validate_stores(self, field) -> None:
+        """Every store, or the stores ticked: not both."""
+        if self.all_stores.data and field.data:
+            raise ValidationError(_("You ticked “All stores” and some stores: untick one."))
+
+    def validate_courses(self, field) -> None:
+        """Every course, or the courses ticked: not both."""
+        if self.all_courses.data and field.data:
+            raise ValidationError(_("You ticked “All courses” and some courses: untick one."))
 
     def validate_merged(self, field) -> None:
         """The merged PDF needs pypdf on the server."""
@@ -110,15 +130,10 @@ def _check_day(field) -> None:
 
 def _fill_choices(form: ExportForm) -> None:
     session = get_session()
-    stores = session.scalars(select(Store).order_by(Store.code))
-    form.stores.choices = choices((s.code, f"{s.code} — {s.name}") for s in stores)
-    courses = session.scalars(select(Course).order_by(Course.position, Course.code))
+    stores = session.scalars(select(Store).order_by(Store.name, Store.code))
+    form.stores.choices = choices((s.code, s.name) for s in stores)
     form.courses.choices = choices(
-        (
-            c.code,
-            f"{c.code} — {_course_name(c)}" if c.current_version else c.code,
-        )
-        for c in courses
+        (code, localised(title)) for code, title in course_titles(session)
     )
     form.language.choices = choices(LANGUAGE_NAMES.items())
 

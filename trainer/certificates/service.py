@@ -156,6 +156,18 @@ def requirements(
     return Requirements(acknowledged, quizzes, missing)
 
 
+def course_titles(session: Session) -> list[tuple[str, dict]]:
+    """Every course's code and current title, in catalogue order: filters name courses by title."""
+    return [
+        (code, title)
+        for code, title in session.execute(
+            select(Course.code, CourseVersion.title)
+            .join(CourseVersion, (CourseVersion.course_id == Course.id) & CourseVersion.current)
+            .order_by(Course.position, Course.code)
+        )
+    ]
+
+
 def latest_certificate(session: Session, user: User, course: Course) -> Certificate | None:
     """The user's most recent certificate for ``course``."""
     return session.scalar(

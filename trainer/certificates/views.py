@@ -14,6 +14,7 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
@@ -23,6 +24,7 @@ from trainer import audit
 from trainer.certificates.service import (
     CertificateError,
     certificate_by_serial,
+    course_titles,
     expiring_within,
     in_scope,
     local_day,
@@ -50,8 +52,17 @@ from trainer.models import (
     user_stores,
 )
 from trainer.security import public, roles, signed_in
+from trainer.tracking.standing import learner
 
 bp = Blueprint("certificates", __name__)
+
+#: A certificate's history in the reader's language (the audit log's keys stay as recorded).
+HISTORY_LABELS = {
+    "certificate.issued": _l("Certificate issued"),
+    "certificate.reissued": _l("Re-issued (replaces an earlier certificate)"),
+    "certificate.revoked": _l("Revoked"),
+    "certificate.downloaded": _l("PDF downloaded"),
+}
 PAGE_SIZE = 50
 #: "Expiring within N days" filter of the list, in days.
 EXPIRING_CHOICES = (7, 30, 60, 90)
@@ -82,11 +93,14 @@ def mine():
         .where(Certificate.user_id == current_user.id)
         .order_by(Certificate.issued_at.desc())
     ).all()
+    standing = learner(session, current_user)
     return render_template(
         "certificates/mine.html",
         certificates=certificates,
         titles=_titles(session, certificates),
         status_of=status_of,
+        # Per course id, where the holder stands: a lapsed certificate says how to renew it.
+        courses={c.id: c for c in standing.courses.values()},
     )
 
 
@@ -252,7 +266,7 @@ def manage():
         page=found.page,
         pages=found.pages,
         stores=stores,
-        courses=session.scalars(select(Course).order_by(Course.code)).all(),
+        courses=course_titles(session),
         expiring_choices=EXPIRING_CHOICES,
         filters={
             "store": store,
@@ -293,6 +307,7 @@ def detail(serial: str):
         holder=holder,
         info=verification(session, certificate),
         events=events,
+        history_labels=HISTORY_LABELS,
         actors=actors,
         reasons=list(RevocationReason),
         form=EmptyForm(),

@@ -37,6 +37,7 @@ from trainer.forms import EmptyForm
 from trainer.i18n import current_language, localised
 from trainer.models import Lesson
 from trainer.security import signed_in
+from trainer.tracking.standing import learner
 
 bp = Blueprint("courses", __name__, url_prefix="/courses")
 
@@ -56,7 +57,9 @@ def catalogue():
     """Every course with the signed-in user's status in it."""
     session = get_session()
     rows = statuses(session, current_user, current_courses(session))
-    return render_template("courses/catalogue.html", statuses=rows)
+    return render_template(
+        "courses/catalogue.html", statuses=rows, standing=learner(session, current_user).courses
+    )
 
 
 @bp.route("/<code>/")
@@ -71,21 +74,9 @@ def course(code: str):
         course=course,
         version=version,
         status=status,
+        standing=learner(session, current_user).courses[course.code],
         read=read_slugs(session, current_user, course, version),
         form=EmptyForm(),
-        quizzes=_required_quizzes(version),
-    )
-
-
-def _required_quizzes(version) -> list:
-    from trainer.models import Quiz
-
-    if not version.required_quizzes:
-        return []
-    return (
-        get_session()
-        .scalars(select(Quiz).where(Quiz.slug.in_(version.required_quizzes), Quiz.active))
-        .all()
     )
 
 

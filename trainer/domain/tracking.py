@@ -10,16 +10,21 @@ functions decide. The rules, in the order they are checked:
   certificates expire); a **drill** likewise by any passed run (its best run counts as the
   only "attempt", and a failed one says whether it had a critical error).
 * Not met and past the due day: *overdue* (whatever was tried; the cell still carries the best
-  score and attempts used). Otherwise *failed* when graded attempts exist and none passed,
-  *in progress* when something is under way (an open attempt, every lesson read, the course
-  acknowledged), *reading* when some lessons are read, else *not started*.
+  score and attempts used). A course whose last certificate lapsed is *expired* or *revoked*
+  until it is certified again. Otherwise *failed* when graded attempts exist and none passed
+  (the cell carries when a retake opens and how many attempts are left), *in progress* when
+  something is under way (an open attempt, every lesson read, the course acknowledged),
+  *reading* when some lessons are read, else *not started*.
+
+``next_step`` turns a course's requirements (read, confirm, each quiz, each drill) into the one
+thing the learner should do next; the start page and the course page both print it.
 """
 
 from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 
 class State(enum.StrEnum):
@@ -28,6 +33,8 @@ class State(enum.StrEnum):
     OVERDUE = "overdue"
     FAILED = "failed"
     EXPIRING = "expiring"
+    EXPIRED = "expired"
+    REVOKED = "revoked"
     NOT_STARTED = "not_started"
     READING = "reading"
     IN_PROGRESS = "in_progress"
@@ -53,6 +60,10 @@ class Facts:
     certificate_expires: date | None = None  # a valid certificate's last day, local
     certificate_valid: bool = False
     certificate_score: float | None = None
+    # The latest certificate when none is valid: "expired" | "revoked", and the day it lapsed.
+    lapsed: str | None = None
+    lapsed_on: date | None = None
+    wait_until: datetime | None = None  # a quiz's cool-down: no new attempt before this moment
 
 
 @dataclass(frozen=True)
@@ -60,17 +71,27 @@ class Cell:
     """One person × one item: the state and what the cell prints beside it."""
 
     state: State
-    due: date
+    due: date | None  # None: not assigned, never overdue
     score: float | None = None  # passed: the score; failed/overdue: the best so far
     attempts: int = 0
     max_attempts: int | None = None
     expires: date | None = None
     critical: bool = False  # a drill whose best run still had a critical error
+    in_progress: bool = False
+    wait_until: datetime | None = None
+    lapsed_on: date | None = None  # an expired or revoked certificate's day
 
     @property
     def done(self) -> bool:
         """The assignment is met (a certificate about to expire still counts until it does)."""
         return self.state in DONE
+
+    @property
+    def attempts_left(self) -> int | None:
+        """Attempts still allowed (an attempt under way counts as used); None: no limit."""
+        if self.max_attempts is None:
+            return None
+        return max(0, self.max_attempts - self.attempts - (1 if self.in_progress else 0))
 
 
 def effective_due(due_on: date, assigned_on: date, joined_on: date | None) -> date:
@@ -84,16 +105,26 @@ def effective_due(due_on: date, assigned_on: date, joined_on: date | None) -> da
     return max(due_on, joined_on + (due_on - assigned_on))
 
 
-def decide(kind: str, facts: Facts, due: date, today: date, recertify_days: int = 30) -> Cell:
-    """The cell for an item of ``kind`` (course | quiz | drill) given ``facts``."""
+def decide(
+    kind: str, facts: Facts, due: date | None, today: date, recertify_days: int = 30
+) -> Cell:
+    """The cell for an item of ``kind`` (course | quiz | drill) given ``facts``.
+
+    ``due`` is None for an item nobody assigned (the learner's own pages): never overdue.
+    """
     tried = {
         "score": facts.best,
         "attempts": facts.attempts,
         "max_attempts": facts.max_attempts,
+        "in_progress": facts.in_progress,
+        "wait_until": facts.wait_until,
+        "lapsed_on": facts.lapsed_on,
     }
     if kind == "course" and facts.certificate_valid:
         expires = facts.certificate_expires
-        ok = expires is None or (expires > due and expires - today > timedelta(recertify_days))
+        ok = expires is None or (
+            (due is None or expires > due) and expires - today > timedelta(recertify_days)
+        )
         return Cell(
             State.PASSED if ok else State.EXPIRING,
             due,
@@ -102,8 +133,10 @@ def decide(kind: str, facts: Facts, due: date, today: date, recertify_days: int 
         )
     if kind != "course" and facts.passed:
         return Cell(State.PASSED, due, **tried)
-    if today > due:
+    if due is not None and today > due:
         return Cell(State.OVERDUE, due, **tried)
+    if kind == "course" and facts.lapsed:
+        return Cell(State(facts.lapsed), due, **tried)
     if facts.attempts and not facts.passed and not facts.in_progress:
         return Cell(State.FAILED, due, **tried)
     started = facts.in_progress or facts.acknowledged or facts.passed or facts.attempts
@@ -163,3 +196,50 @@ def on_time_by_month(
         tally.due += 1
         tally.on_time += met_on(due, spans)
     return out
+
+
+@dataclass(frozen=True)
+class Requirement:
+    """One thing a course's certificate asks for: a quiz or a drill, and where the learner is."""
+
+    kind: str  # quiz | drill
+    ref: str
+    title: dict
+    cell: Cell
+    pass_mark: float | None = None  # a quiz's
+
+
+@dataclass(frozen=True)
+class Step:
+    """What the learner should do next for a course.
+
+    ``action``: read | confirm | quiz | drill | certificate (everything is done: the
+    certificate is issued at the next check) | none (certified, nothing due).
+    """
+
+    action: str
+    requirement: Requirement | None = None
+
+
+def next_step(
+    course: Cell,
+    lessons_read: int,
+    lessons_total: int,
+    acknowledged: bool,
+    requirements: list[Requirement],
+) -> Step:
+    """The first requirement not met, in the order the course asks for them.
+
+    ``requirements`` carry fresh evidence only when a certificate lapsed or is being renewed
+    (an old pass does not renew it), so the same order serves a first certificate and a renewal.
+    """
+    if course.state is State.PASSED:
+        return Step("none")
+    if lessons_read < lessons_total:
+        return Step("read")
+    if not acknowledged:
+        return Step("confirm")
+    for requirement in requirements:
+        if requirement.cell.state is not State.PASSED:
+            return Step(requirement.kind, requirement)
+    return Step("certificate")

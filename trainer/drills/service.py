@@ -262,6 +262,7 @@ def submit_answer(
     choice_token: str | None,
     order: list[str] | None,
     now: datetime,
+    terminal: dict | None = None,
 ) -> StepOutcome:
     """Record the answer to step ``number``; after its deadline it counts as missed."""
     catch_up(run, participant, now)
@@ -277,6 +278,8 @@ def submit_answer(
     else:
         if step.kind == "ordering":
             choice = resolve_order(participant.nonce, step, order or [])
+        elif step.kind == "terminal":
+            choice = terminal  # the run's grade (trainer.simulator.service.drill_result)
         else:
             choice = resolve_choice(participant.nonce, step, choice_token or "")
         if choice is None:
@@ -320,6 +323,8 @@ def debrief(run: DrillRun, participant: DrillParticipant) -> list[DebriefStep]:
         if isinstance(outcome.choice, str):
             option = step.option(outcome.choice)
             chosen, harm = {"option": option}, option.critical
+        elif isinstance(outcome.choice, dict):  # a terminal step: its run, to replay
+            chosen = {"run": outcome.choice.get("run")}
         elif isinstance(outcome.choice, list):
             texts = {item.id: item.text for item in step.items}
             chosen = {"order": [texts[i] for i in outcome.choice if i in texts]}

@@ -16,10 +16,12 @@ from sqlalchemy.orm.exc import StaleDataError
 from trainer.certificates.service import check_and_issue
 from trainer.courses.service import manual_links
 from trainer.db import get_session
+from trainer.domain.questions.terminal import brief
 from trainer.drills import live, service
 from trainer.forms import EmptyForm
 from trainer.i18n import current_language
 from trainer.security import signed_in
+from trainer.simulator import service as simulator
 
 bp = Blueprint("drills", __name__)
 
@@ -141,7 +143,16 @@ def play(participant_id: int):
     drill = service.definition(run)
     if where.status == "finished":
         return _debrief(session, run, participant, drill)
-    options = service.shown_options(participant, where.step) if where.step else []
+    step = where.step
+    options = service.shown_options(participant, step) if step else []
+    terminal = None
+    if step is not None and step.kind == "terminal":
+        lang = current_language()
+        sim_run = simulator.drill_run(session, current_user, participant.id, step, create=False)
+        terminal = {
+            "brief": brief(step.scenario, lang),
+            "view": simulator.view_of(step.scenario, sim_run.actions if sim_run else [], lang),
+        }
     links = manual_links(session, [where.step.manual], current_language()) if where.step else {}
     return render_template(
         "drills/play.html",
@@ -150,6 +161,7 @@ def play(participant_id: int):
         participant=participant,
         where=where,
         options=options,
+        terminal=terminal,
         links=links,
         state=_state(run, participant, where),
         seconds_left=where.seconds_left(service.clock()),
@@ -222,6 +234,10 @@ def answer(participant_id: int):
     run, participant = _own_or_404(participant_id)
     sync(session, run, participant)
     number = request.form.get("number", type=int) or 0
+    where = service.position(run, participant)
+    terminal = None
+    if where.step is not None and where.step.kind == "terminal" and where.number == number:
+        terminal = simulator.drill_result(session, current_user, participant.id, where.step)
     try:
         service.submit_answer(
             run,
@@ -230,6 +246,7 @@ def answer(participant_id: int):
             choice_token=request.form.get("choice"),
             order=_order_from_form(),
             now=service.clock(),
+            terminal=terminal,
         )
         session.commit()
     except (service.AnswerRefused, StaleDataError) as exc:

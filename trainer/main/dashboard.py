@@ -46,18 +46,11 @@ def _admin_panel(user: User) -> Panel | None:
 def _learner_panel(user: User) -> Panel | None:
     if user.role not in (Role.CASHIER, Role.SUPERVISOR):
         return None
-    from sqlalchemy import select
-
-    from trainer.certificates.service import status_of
-    from trainer.courses.service import current_courses, statuses
     from trainer.db import get_session
-    from trainer.models import Certificate
+    from trainer.tracking.standing import learner
 
-    session = get_session()
-    courses = statuses(session, user, current_courses(session))
-    certificates = session.scalars(select(Certificate).where(Certificate.user_id == user.id)).all()
-    valid = {c.course_id for c in certificates if status_of(c) == "valid"}
-    return Panel("main/panel_learner.html", {"courses": courses, "certified": valid})
+    standing = learner(get_session(), user)
+    return Panel("main/panel_learner.html", {"courses": list(standing.courses.values())})
 
 
 def _oversight_panel(user: User) -> Panel | None:

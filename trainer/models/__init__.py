@@ -18,6 +18,7 @@ from trainer.models.content import (
 from trainer.models.drills import Drill, DrillParticipant, DrillRun
 from trainer.models.limits import RateLimitCount
 from trainer.models.people import Organisation, Role, Store, User, user_stores
+from trainer.models.simulator import SimRun
 from trainer.models.tracking import (
     Assignment,
     AssignmentSource,
@@ -60,6 +61,7 @@ __all__ = [
     "RevocationReason",
     "Role",
     "Section",
+    "SimRun",
     "Store",
     "TargetKind",
     "User",

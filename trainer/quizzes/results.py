@@ -30,6 +30,7 @@ from trainer.domain.questions import (
 )
 from trainer.i18n import current_language
 from trainer.quizzes import service
+from trainer.simulator.service import quiz_runs
 from trainer.web import rich
 
 # Their feedback parts show the options chosen and the right ones ("Your answer", "Correct
@@ -157,6 +158,14 @@ def present(session: Session, attempt: service.AttemptState) -> tuple[list[Revie
         _question(item.question, grade, number, lang, labels, found, hrefs)
         for number, (item, grade) in enumerate(zip(attempt.items, grades, strict=True), start=1)
     ]
+    if any(item.question.get("type") == "terminal" for item in attempt.items):
+        # A terminal question's run can be replayed key by key, mistakes flagged.
+        runs = quiz_runs(session, attempt.id)
+        for item, shown in zip(attempt.items, reviewed, strict=True):
+            run = runs.get(item.question.get("id"))
+            if run is not None:  # the replay grades a run the deadline closed
+                href = url_for("simulator.replay", run_id=run.id)
+                shown.links.append(Link(href, _("Replay this run key by key")))
     count = get_translations().ungettext
     review = [
         Topic(

@@ -482,6 +482,24 @@ def advance_scenario(
     return item
 
 
+def save_terminal(
+    session: Session,
+    attempt: AttemptState,
+    position: int,
+    actions: list[dict],
+    now: datetime | None = None,
+) -> ItemState:
+    """Store a terminal question's action log (written by the simulator at each key press)."""
+    now = now or utcnow()
+    item = next((i for i in attempt.items if i.position == position), None)
+    if item is None or item.question.get("type") != "terminal":
+        raise QuizError("not_terminal")
+    _hold_open(session, attempt, now)
+    item.response, item.saved_at = {"actions": actions}, now
+    _write_responses(session, attempt, [item])
+    return item
+
+
 def submit(
     session: Session,
     attempt: AttemptState,

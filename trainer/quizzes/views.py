@@ -34,6 +34,7 @@ from trainer.quizzes.forms import (
     scenario_choice,
 )
 from trainer.security import roles, signed_in
+from trainer.simulator.service import close_quiz_runs
 from trainer.web import MAX_ID, rich
 
 bp = Blueprint("quizzes", __name__)
@@ -73,11 +74,18 @@ def _own_attempt_or_404(attempt_id: int, *, position: int | None = None):
 @bp.route("/quizzes/")
 @signed_in
 def index():
-    """Every quiz with the user's best result."""
+    """Every quiz with the user's own state in it: result, attempts left, when a retake opens."""
+    from trainer.tracking.standing import learner
+
     session = get_session()
     quizzes = session.scalars(select(Quiz).where(Quiz.active).order_by(Quiz.slug)).all()
     counted = service.counted_results(session, current_user, quizzes)
-    return render_template("quizzes/index.html", quizzes=quizzes, counted=counted)
+    return render_template(
+        "quizzes/index.html",
+        quizzes=quizzes,
+        counted=counted,
+        states=learner(session, current_user).quizzes,
+    )
 
 
 @bp.route("/quizzes/<slug>")
@@ -157,6 +165,20 @@ def _page_of(attempt, position: int) -> int | None:
     return next((n for n, page in enumerate(_pages(attempt), 1) if position in page), 1)
 
 
+#: Types whose answers the form does not carry: a scenario advances one step per choice, and a
+#: terminal question's log is written by the simulator at each key press (trainer.simulator).
+SAVED_BY_THEIR_OWN_ROUTE = ("scenario", "terminal")
+
+
+def _path(question, response):
+    """What a type's present() needs of the saved answer: the scenario's path, the key log."""
+    if question.get("type") == "scenario":
+        return (response or {}).get("path")
+    if question.get("type") == "terminal":
+        return (response or {}).get("actions")
+    return None
+
+
 def _presented(attempt, shown: set[int] | None = None):
     """Each question as the page shows it: texts already rendered, headings already translated.
 
@@ -173,7 +195,7 @@ def _presented(attempt, shown: set[int] | None = None):
         if shown is not None and item.position not in shown:
             continue
         question = item.question
-        path = (item.response or {}).get("path") if question.get("type") == "scenario" else None
+        path = _path(question, item.response)
         view = present(question, item.layout, lang, path=path)
         fmt = view["format"]
         view["stem_html"] = rich(view["stem"], fmt)
@@ -306,7 +328,8 @@ def _posted(attempt) -> dict:
     responses = {
         item.position: response_from_form(item, request.form)
         for item in attempt.items
-        if item.question.get("type") != "scenario" and (shown is None or item.position in shown)
+        if item.question.get("type") not in SAVED_BY_THEIR_OWN_ROUTE
+        and (shown is None or item.position in shown)
     }
     only = _only()
     if only is not None:
@@ -400,6 +423,8 @@ def submit(attempt_id: int):
             flash(_message(exc), "error")
             return redirect(url_for("quizzes.attempt", attempt_id=attempt.id))
         if submitted:
+            # Terminal questions' runs are graded with the attempt, so they can be replayed.
+            close_quiz_runs(session, attempt.id, attempt.submitted_at)
             session.commit()
             if not in_time:
                 flash(_("Time is up: the answers saved before the deadline were graded."), "info")

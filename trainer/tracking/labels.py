@@ -6,7 +6,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from trainer.domain.tracking import Cell, State
-from trainer.i18n import date_filter, percent
+from trainer.i18n import date_filter, datetime_filter, percent
 
 STATE_LABELS = {
     State.NOT_STARTED: _l("Not started"),
@@ -16,6 +16,8 @@ STATE_LABELS = {
     State.FAILED: _l("Failed"),
     State.OVERDUE: _l("Overdue"),
     State.EXPIRING: _l("Expiring"),
+    State.EXPIRED: _l("Expired"),
+    State.REVOKED: _l("Revoked"),
 }
 
 #: Badge colour per state (the classes of app.css).
@@ -27,6 +29,8 @@ STATE_BADGES = {
     State.FAILED: "bad",
     State.OVERDUE: "bad",
     State.EXPIRING: "warn",
+    State.EXPIRED: "bad",
+    State.REVOKED: "bad",
 }
 
 SOURCE_LABELS = {
@@ -48,7 +52,8 @@ def state_label(state: State | str) -> str:
 
 
 def cell_detail(cell: Cell) -> str:
-    """What a cell says beside its state: score, attempts used, expiry or due date."""
+    """What a cell says beside its state: score, attempts used and left, when a retake opens,
+    expiry, the day a certificate lapsed, or the due date."""
     parts = []
     if cell.state in (State.PASSED, State.EXPIRING) and cell.score is not None:
         parts.append(percent(cell.score))
@@ -63,8 +68,20 @@ def cell_detail(cell: Cell) -> str:
             )
         else:
             parts.append(_("%(used)d attempts", used=cell.attempts))
+    if cell.state is State.FAILED and cell.attempts_left == 0:
+        parts.append(_("no attempts left"))
+    elif cell.state is State.FAILED and cell.attempts_left:
+        parts.append(_("%(n)d attempts left", n=cell.attempts_left))
+    if cell.state is State.FAILED and cell.wait_until and cell.attempts_left != 0:
+        parts.append(_("retake from %(time)s", time=datetime_filter(cell.wait_until, "short")))
+    if cell.state is State.PASSED and cell.expires:
+        parts.append(_("valid until %(day)s", day=date_filter(cell.expires)))
     if cell.state is State.EXPIRING and cell.expires:
         parts.append(_("expires %(day)s", day=date_filter(cell.expires)))
-    if not cell.done:
+    if cell.state is State.EXPIRED and cell.lapsed_on:
+        parts.append(_("expired %(day)s", day=date_filter(cell.lapsed_on)))
+    if cell.state is State.REVOKED and cell.lapsed_on:
+        parts.append(_("revoked %(day)s", day=date_filter(cell.lapsed_on)))
+    if not cell.done and cell.due:
         parts.append(_("due %(day)s", day=date_filter(cell.due)))
     return " · ".join(parts)

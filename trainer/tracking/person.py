@@ -20,9 +20,12 @@ from trainer.models import (
     DrillParticipant,
     DrillRun,
     Quiz,
+    SimRun,
     User,
 )
+from trainer.simulator.service import runs_of
 from trainer.tracking import matrix
+from trainer.tracking.standing import Standing, learner
 
 
 @dataclass
@@ -34,10 +37,12 @@ class Overview:
     columns: list[matrix.Column]
     assignments: dict
     courses: list[CourseStatus]
+    standing: Standing  # the state per course, as the person's own pages show it
     acknowledgements: list[tuple[Acknowledgement, str]]  # with the course code
     attempts: list[tuple[Attempt, str, dict]]  # with the quiz slug and title
     certificates: list[tuple[Certificate, str, str]]  # with the course code and status
     drills: list[PersonResult]  # every finished drill run, newest first
+    sim_runs: list[SimRun]  # terminal simulator runs, newest first
 
 
 def overview(session: Session, viewer: User, person: User) -> Overview:
@@ -68,10 +73,12 @@ def overview(session: Session, viewer: User, person: User) -> Overview:
         columns=built.columns,
         assignments=built.assignments,
         courses=courses,
+        standing=learner(session, person),
         acknowledgements=[(a, code) for a, code in acknowledgements],
         attempts=[(a, slug, title) for a, slug, title in attempts],
         certificates=[(c, code, status_of(c)) for c, code in certificates],
         drills=person_results(session, person.id, limit=None),
+        sim_runs=runs_of(session, person.id),
     )
 
 

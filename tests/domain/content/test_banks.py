@@ -143,8 +143,8 @@ CASES: list[Case] = [
         "    type: longtext",
         ("type: longtext", None),
         'question "b-timeout-essay": "type" must be one of "single", "multiple", "truefalse", '
-        '"ordering", "numeric", "matching", "short", "essay", "scenario", "description" '
-        '(found "longtext")',
+        '"ordering", "numeric", "matching", "short", "essay", "scenario", "terminal", '
+        '"description" (found "longtext")',
     ),
     (
         "question-bad-difficulty",

@@ -246,6 +246,7 @@ def test_every_kind_loads_and_resolves() -> None:
         "banks",
         "quizzes",
         "drills",
+        "simulator",
     ]
     for kind in KINDS:
         assert callable(kind.load) and callable(kind.resolve), kind.__name__

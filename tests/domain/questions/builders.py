@@ -198,6 +198,38 @@ def scenario(points: int = 10) -> dict[str, Any]:
     }
 
 
+def shipped_scenario(scenario_id: str = "overcharge-void") -> dict[str, Any]:
+    """A shipped simulator scenario as the content checker copies it into a question."""
+    from pathlib import Path
+
+    from trainer.domain.content import simulator
+    from trainer.domain.content.core import Checker
+
+    _problems, content = Checker(Path(__file__).resolve().parents[3], None).run([simulator])
+    return content.simulator[scenario_id].to_dict()
+
+
+def terminal(**extra: Any) -> dict[str, Any]:
+    """A terminal question on the void scenario; its expectations' messages are secrets."""
+    scenario = shipped_scenario()
+    for i, item in enumerate(scenario["expect"]):
+        item["message"] = S(f"unmet{i}")
+    for i, item in enumerate(scenario["forbid"]):
+        item["why"] = S(f"why{i}")
+    q = {
+        "id": "q-terminal",
+        "type": "terminal",
+        "tags": ["C1"],
+        "points": 3,
+        "stem": L("stem"),
+        "explanation": S("explanation"),
+        "simulator": "overcharge-void",
+        "simulator_scenario": scenario,
+    }
+    q.update(extra)
+    return q
+
+
 def all_questions() -> list[dict[str, Any]]:
     return [
         single(),
@@ -209,6 +241,7 @@ def all_questions() -> list[dict[str, Any]]:
         short(),
         essay(),
         scenario(),
+        terminal(),
         description(),
     ]
 
@@ -256,7 +289,9 @@ def assert_no_leak(view: dict[str, Any]) -> None:
             assert value not in FORBIDDEN_KEYS, f"secret key {value!r} at {where}"
         if isinstance(value, str):
             assert "SECRET" not in value, f"secret text at {where}: {value}"
-            assert value not in ("撤销", "Void", "cancel"), f"short answer at {where}"
+            # The short question's answers; a terminal's own menu shows 撤销 / Void.
+            if not where.startswith(".screen."):
+                assert value not in ("撤销", "Void", "cancel"), f"short answer at {where}"
 
 
 def gift(text: str) -> list[dict[str, Any]]:

@@ -19,7 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from trainer.domain.content import banks, courses, drills, glossary, quizzes, sources
+from trainer.domain.content import banks, courses, drills, glossary, quizzes, simulator, sources
 from trainer.domain.content.banks import FORMATS
 from trainer.domain.content.core import AssetUrlFactory, Checker
 from trainer.domain.content.model import (
@@ -62,8 +62,9 @@ __all__ = [
 ]
 
 #: The kinds of content, in the order they are read: the glossary first (every text may link
-#: a term), banks before the quizzes that draw from them, courses before the drills they require.
-KINDS = (glossary, sources, courses, banks, quizzes, drills)
+#: a term), banks before the quizzes that draw from them, courses before the drills they require;
+#: simulator scenarios last (their manual links and sources are checked with everyone's).
+KINDS = (glossary, sources, courses, banks, quizzes, drills, simulator)
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ from trainer.domain.content.core import MANUAL_RE, Checker
 from trainer.domain.content.model import Bank
 from trainer.domain.questions.panel import check_panel
 from trainer.domain.questions.registry import QUESTION_TYPES, TYPES
+from trainer.domain.questions.terminal import SCENARIO_KEY
 
 FORMATS = ("markdown", "html", "plain", "moodle")
 #: Below this many questions (or scenario steps) a bank's answer positions say nothing.
@@ -41,7 +42,23 @@ def load(c: Checker) -> None:
 
 
 def resolve(c: Checker) -> None:
-    """A question's references (sources, manual links) are checked by sources.py and courses.py."""
+    """A terminal question's scenario (sources and manual links: sources.py, courses.py).
+
+    The scenario is copied into the question, so an attempt keeps the one it started with.
+    """
+    scenarios = {sid: scenario.to_dict() for sid, scenario in c.simulator.items()}
+    for question in c.questions.values():
+        sid = question.get("simulator")
+        if question.get("type") != "terminal" or not sid:
+            continue
+        if sid in scenarios:
+            question[SCENARIO_KEY] = scenarios[sid]
+        elif f"simulator:{sid}" not in c.unreadable:
+            c.add(
+                question["file"],
+                question["line"],
+                f'question "{question["id"]}": unknown simulator scenario "{sid}"',
+            )
 
 
 def load_bank(c: Checker, path: Path) -> None:

@@ -1,7 +1,8 @@
 """The content checker's core: walking the tree once, recording every problem with file and line.
 
 A ``Checker`` holds what has been read so far and the problems found; the kinds of content
-(``KINDS`` in content/__init__.py: glossary, sources, courses, banks, quizzes) each read their
+(``KINDS`` in content/__init__.py: glossary, sources, courses, banks, quizzes, drills,
+simulator) each read their
 files through its typed getters, which return None for an absent value and record a problem
 for a present but invalid one. Problems are reported sorted by file and line.
 """
@@ -24,6 +25,7 @@ from trainer.domain.content.model import (
     Source,
 )
 from trainer.domain.markdown import GLOSSARY_REF_RE, LANGS
+from trainer.domain.terminal.model import Scenario
 from trainer.domain.yamlsource import (
     Problem,
     YamlDict,
@@ -91,6 +93,8 @@ class Checker:
         self.questions: dict[str, dict[str, Any]] = {}
         self.quizzes: dict[str, Quiz] = {}
         self.drills: dict[str, Drill] = {}
+        self.simulator: dict[str, Scenario] = {}
+        self.simulator_files: dict[str, str] = {}
         # References to check once everything is read: (file, line, who, target).
         self.quiz_course_refs: list[tuple[str, int, str, str]] = []
         self.source_refs: list[tuple[str, int, str, str]] = []
@@ -118,6 +122,7 @@ class Checker:
             sources=self.sources,
             questions=self.questions,
             drills=self.drills,
+            simulator=self.simulator,
         )
         return problems, content
 

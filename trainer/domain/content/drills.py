@@ -7,6 +7,7 @@ every other text.
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 from trainer.domain.content.core import Checker
@@ -27,13 +28,39 @@ def load(c: Checker) -> None:
 
 
 def resolve(c: Checker) -> None:
-    """The glossary's forbidden variants and Chinese quotation marks, in every ``zh:`` text."""
+    """Terminal steps' scenarios; the glossary's forbidden variants and Chinese quotation marks
+    in every ``zh:`` text."""
     folder = c.root / "quizzes" / "drills"
     for path in sorted(folder.glob("*.yaml")) if folder.is_dir() else []:
         file = c.rel(path)
         data, problems = load_yaml(path, file)
         if not problems:  # the drill checker has reported what is wrong with the file
             _chinese_texts(c, data, file)
+            _simulator_refs(c, data, file)
+    # The scenario is copied into its step, so a run keeps the one it started with.
+    for drill_id, drill in c.drills.items():
+        if any(step.kind == "terminal" for step in drill.steps):
+            steps = [
+                dataclasses.replace(step, scenario=c.simulator[step.simulator].to_dict())
+                if step.kind == "terminal" and step.simulator in c.simulator
+                else step
+                for step in drill.steps
+            ]
+            c.drills[drill_id] = dataclasses.replace(drill, steps=steps)
+
+
+def _simulator_refs(c: Checker, data: Any, file: str) -> None:
+    steps = data.get("steps") if isinstance(data, YamlDict) else None
+    for step in steps if isinstance(steps, YamlList) else []:
+        sid = step.get("simulator") if isinstance(step, YamlDict) else None
+        if not isinstance(sid, str) or sid in c.simulator or f"simulator:{sid}" in c.unreadable:
+            continue
+        c.add(
+            file,
+            step.key_line("simulator"),
+            f'drill "{data.get("id")}", step "{step.get("id")}": unknown simulator scenario '
+            f'"{sid}"',
+        )
 
 
 def _chinese_texts(c: Checker, node: Any, file: str) -> None:

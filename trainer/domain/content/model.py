@@ -10,6 +10,7 @@ from typing import Any
 
 from trainer.domain.drills.model import Drill
 from trainer.domain.markdown import Section
+from trainer.domain.terminal.model import Scenario
 from trainer.domain.yamlsource import Problem
 
 LocalText = dict[str, str]
@@ -130,6 +131,7 @@ class ContentSet:
     sources: dict[str, Source]
     questions: dict[str, dict[str, Any]] = field(default_factory=dict)
     drills: dict[str, Drill] = field(default_factory=dict)
+    simulator: dict[str, Scenario] = field(default_factory=dict)
 
 
 def content_hash(folder: Path) -> str:

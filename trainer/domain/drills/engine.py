@@ -27,7 +27,9 @@ GRACE_SECONDS = 2.0
 #: What a correct answer given right at the deadline still earns.
 SLOWEST_FACTOR = 0.5
 
-Choice = str | list[str] | None  # an option id, item ids in the order given, or None (missed)
+#: An option id, item ids in the order given, a terminal run's result ({"score", "passed",
+#: "critical", "run"}: see trainer.simulator), or None (missed).
+Choice = str | list[str] | dict | None
 
 
 def _token(nonce: str, step_id: str, value_id: str) -> str:
@@ -127,6 +129,16 @@ def step_outcome(drill: Drill, step: DrillStep, choice: Choice, elapsed: float) 
             step.id, list(choice), elapsed, round(step.points * share * factor, 3),
             step.max_points, share == 1.0, False, False, next_after(drill, step, choice),
         )  # fmt: skip
+    if step.kind == "terminal":
+        # The scenario's own grade: a pass earns the step's points by its score, a fail nothing.
+        result = choice if isinstance(choice, dict) else {}
+        passed = bool(result.get("passed"))
+        score = float(result.get("score") or 0.0) if passed else 0.0
+        return StepOutcome(
+            step.id, dict(result), elapsed, round(step.points * score * factor, 3),
+            step.max_points, passed, False, bool(result.get("critical")),
+            drill.default_next(step),
+        )  # fmt: skip
     option = step.option(str(choice))
     if option is None:
         raise ValueError(f"step {step.id} has no option {choice}")
@@ -145,7 +157,7 @@ def best_points(drill: Drill) -> float:
         step = drill.step(step_id)
         if step is None:
             return 0.0
-        if step.kind == "ordering":
+        if step.kind in ("ordering", "terminal"):
             return step.points + best(drill.default_next(step))
         return max(o.points + best(next_after(drill, step, o.id)) for o in step.options)
 

@@ -35,7 +35,7 @@ DRILL_SECONDS = (30, 3600)
 _DRILL_KEYS = {"id", "title", "summary", "pass_mark", "time_limit_seconds", "steps"}
 _DRILL_OPTIONAL = {"tags", "course", "sources"}
 _STEP_KEYS = {"id", "kind", "prompt", "rule", "manual", "time_limit_seconds"}
-_STEP_OPTIONAL = {"options", "items", "points", "next"}
+_STEP_OPTIONAL = {"options", "items", "points", "next", "simulator"}
 _OPTION_KEYS = {"id", "text", "feedback"}
 _OPTION_OPTIONAL = {"points", "next", "consequence", "critical"}
 
@@ -334,6 +334,7 @@ class _DrillChecker:
         options: list[DrillOption] = []
         items: list[OrderItem] = []
         points = 0.0
+        simulator = None
         if kind == "ordering":
             if "options" in raw:
                 self.add(
@@ -345,8 +346,28 @@ class _DrillChecker:
                 self.add(
                     file, raw.key_line("points"), f'{who}: an ordering step needs "points" above 0'
                 )
+        elif kind == "terminal":
+            for key in ("options", "items"):
+                if key in raw:
+                    self.add(
+                        file,
+                        raw.key_line(key),
+                        f'{who}: a terminal step has a scenario, not "{key}"',
+                    )
+            # Whether the scenario exists is checked once the simulator's files are read
+            # (trainer/domain/content/drills.py resolve).
+            simulator = self.slug(raw, "simulator", file, who)
+            if "simulator" not in raw:
+                self.add(
+                    file, raw.line, f'{who}: a terminal step needs "simulator" (a scenario id)'
+                )
+            points = self.points(raw, "points", file, who)
+            if points <= 0:
+                self.add(
+                    file, raw.key_line("points"), f'{who}: a terminal step needs "points" above 0'
+                )
         elif kind in CHOICE_KINDS:
-            for key in ("items", "points"):
+            for key in ("items", "points", "simulator"):
                 if key in raw:
                     self.add(
                         file, raw.key_line(key), f'{who}: a {kind} step has options, not "{key}"'
@@ -357,6 +378,8 @@ class _DrillChecker:
         if kind == "ordering" and (len(items) < 3 or points <= 0):
             return None
         if kind in CHOICE_KINDS and len(options) < 2:
+            return None
+        if kind == "terminal" and (simulator is None or points <= 0):
             return None
         return DrillStep(
             id=sid,
@@ -369,6 +392,7 @@ class _DrillChecker:
             items=items,
             points=points,
             next=step_next,
+            simulator=simulator if kind == "terminal" else None,
         )
 
     def order_items(self, raw: YamlDict, file: str, who: str) -> list[OrderItem]:

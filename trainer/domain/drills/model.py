@@ -13,9 +13,10 @@ from typing import Any
 
 LocalText = dict[str, str]
 
-#: Step kinds: choices (a decision, a quick check, what to say to the customer) or an ordering.
+#: Step kinds: choices (a decision, a quick check, what to say to the customer), an ordering, or
+#: a task on the terminal simulator (a scenario of quizzes/simulator/, graded by its engine).
 CHOICE_KINDS = ("decision", "check", "customer")
-STEP_KINDS = (*CHOICE_KINDS, "ordering")
+STEP_KINDS = (*CHOICE_KINDS, "ordering", "terminal")
 #: ``next: end`` ends the drill after a step or an option.
 END = "end"
 
@@ -53,8 +54,12 @@ class DrillStep:
     time_limit_seconds: int
     options: list[DrillOption] = field(default_factory=list)
     items: list[OrderItem] = field(default_factory=list)
-    points: float = 0.0  # ordering steps only: full marks for the right order
+    points: float = 0.0  # ordering and terminal steps: full marks for the right order / a pass
     next: str | None = None  # None: the following step in the file; "end": the drill ends
+    simulator: str | None = None  # terminal steps: the scenario's id
+    # Terminal steps: the scenario's JSON, copied in when the content is checked, so a run
+    # keeps the scenario it started with (like the rest of the definition).
+    scenario: dict[str, Any] | None = None
 
     def option(self, option_id: str) -> DrillOption | None:
         """The option with ``option_id``, if any."""
@@ -63,7 +68,7 @@ class DrillStep:
     @property
     def max_points(self) -> float:
         """What a perfect, fast answer earns here."""
-        if self.kind == "ordering":
+        if self.kind in ("ordering", "terminal"):
             return self.points
         return max((o.points for o in self.options), default=0.0)
 

@@ -15,6 +15,7 @@ from trainer.domain.questions.ordering import Ordering
 from trainer.domain.questions.scenario import Scenario
 from trainer.domain.questions.short import Short
 from trainer.domain.questions.single import Single
+from trainer.domain.questions.terminal import Terminal
 from trainer.domain.questions.truefalse import TrueFalse
 
 TYPES: dict[str, QuestionType] = {
@@ -29,6 +30,7 @@ TYPES: dict[str, QuestionType] = {
         Short(),
         Essay(),
         Scenario(),
+        Terminal(),
         Description(),
     )
 }

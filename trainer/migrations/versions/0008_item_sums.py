@@ -2,7 +2,7 @@
 an index on user_store by store (supervisors' reports)
 
 Revision ID: 0008
-Revises: 0006
+Revises: 0007
 Create Date: 2026-12-07 05:20:00
 """
 
@@ -11,7 +11,7 @@ from alembic import op
 from sqlalchemy.orm import Session
 
 revision = "0008"
-down_revision = "0006"
+down_revision = "0007"
 branch_labels = None
 depends_on = None
 
