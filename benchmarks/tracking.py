@@ -16,7 +16,7 @@ measured twice:
 
 The baseline is benchmarks/bare_app.py's ``GET /page`` (20 rows in a small Jinja page) through
 its own test client, in the same run. The XLSX figure writes ``--xlsx-rows`` rows of attempts
-(person, store, quiz, number, date, score, passed) with trainer.reports.exports.write_xlsx in a
+(person, store, quiz, number, date, score, passed) with trainer.spreadsheets.write_xlsx in a
 fresh process and reports that process's peak RSS.
 
 Targets: p50 <= 150 ms per page; item analysis of a quiz with 200,000 attempts <= 1 s;
@@ -124,7 +124,7 @@ def _xlsx_child(url: str, rows: int, out: str) -> None:
 
     from trainer import create_app
     from trainer.models import Attempt, Quiz, Store, User, user_stores
-    from trainer.reports.exports import write_xlsx
+    from trainer.spreadsheets import write_xlsx
 
     app = create_app({"DATABASE_URL": url, "SECRET_KEY": "bench"})
     with app.app_context():
@@ -150,7 +150,7 @@ def _xlsx_child(url: str, rows: int, out: str) -> None:
         )
         headers = ["Name", "Employee number", "Store", "Quiz", "Attempt", "Date", "Score", "Passed"]
         started = time.perf_counter()
-        written = write_xlsx(out, "Attempts", headers, session.execute(query))
+        written = write_xlsx(out, headers, session.execute(query), "Attempts")
         elapsed = time.perf_counter() - started
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"{written} {elapsed:.1f} {peak:.0f} {os.path.getsize(out) / 1e6:.1f}")
@@ -173,7 +173,7 @@ def main() -> None:
     from sqlalchemy import func, select
 
     from trainer import create_app
-    from trainer.models import Attempt, Quiz, User
+    from trainer.models import Attempt, Quiz, Role, User, user_stores
 
     app = create_app(
         {"DATABASE_URL": args.database_url, "SECRET_KEY": "bench", "WTF_CSRF_ENABLED": True}
@@ -188,6 +188,15 @@ def main() -> None:
             .select_from(Attempt)
             .join(Quiz, Quiz.id == Attempt.quiz_id)
             .where(Quiz.slug == args.items_quiz)
+        )
+        # A cashier of the bench supervisor's stores: both viewers may open their page.
+        supervisor = session.scalar(select(User).where(User.username == names["supervisor"]))
+        cashier = session.scalar(
+            select(User.id)
+            .join(user_stores, user_stores.c.user_id == User.id)
+            .where(User.role == Role.CASHIER, user_stores.c.store_id.in_(supervisor.store_ids))
+            .order_by(User.id)
+            .limit(1)
         )
         session.close()
     dialect = app.extensions["engine"].dialect.name
@@ -207,6 +216,8 @@ def main() -> None:
         "gaps, expiring only": "/reports/gaps?course=payment-errors&reason=expiring&within=60",
         "certificates, expiring 30 days": "/certificates/manage?expiring=30",
         "gaps CSV export": "/reports/gaps/export?course=payment-errors&format=csv",
+        "team matrix": "/team",
+        "person page": f"/people/{cashier}",
     }
     if args.only:
         wanted = set(args.only.split(","))

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from trainer.db import utcnow
 from trainer.models import Attempt, AttemptItem, AttemptStatus, Question, Quiz, User
+from trainer.reports import itemsums
 
 
 def question_ids(session: Session) -> dict[str, tuple[int, str]]:
@@ -73,5 +74,6 @@ def record_attempt(
             for position, (qid, item_score, item_max, response) in enumerate(items)
         ],
     )
+    itemsums.add_attempt(session, attempt_id)  # what grading does (trainer.quizzes.service)
     session.commit()
     return attempt_id

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from sqlalchemy import event, select
 
@@ -10,7 +12,8 @@ from tests.report_data import record_attempt
 from tests.test_quizzes import import_quiz_content
 from trainer.admin.service import create_user
 from trainer.certificates import service as certificates
-from trainer.models import Course, Quiz, Role, Store, User
+from trainer.models import Assignment, Course, Quiz, Role, Store, User
+from trainer.tracking.service import today
 
 PAGES = [
     "/reports/weak-topics",
@@ -59,6 +62,10 @@ def _add_people(session, count: int, offset: int) -> None:
                 number=number,
             )
         certificates.issue(session, user, course, course.current_version, score=90.0)
+        for kind, ref in (("quiz", "no-essay"), ("course", "basics")):  # on time, or not
+            session.add(
+                Assignment(kind=kind, ref=ref, due_on=today() - timedelta(days=3), user_id=user.id)
+            )
         session.commit()
 
 

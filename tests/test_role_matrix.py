@@ -120,6 +120,7 @@ EXPECTED: dict[str, object] = {
     "tracking.export_team": {"supervisor", "compliance", "admin"},
     "tracking.export_attempts": {"supervisor", "compliance", "admin"},
     "tracking.person": EVERYONE,
+    "tracking.drill_debrief": EVERYONE,
     "tracking.mine": EVERYONE,
     "tracking.assignments": {"supervisor", "compliance", "admin"},
     "tracking.edit_assignment": {"supervisor", "compliance", "admin"},

@@ -12,9 +12,10 @@ from openpyxl import load_workbook
 
 from tests.helpers import csrf_token, login_as
 from tests.test_certificates import FIXTURE, _passed_attempt
+from trainer import spreadsheets
 from trainer.courses.importer import import_tree
 from trainer.models import User
-from trainer.tracking import export, service
+from trainer.tracking import service
 
 
 @pytest.fixture
@@ -102,10 +103,10 @@ def test_memory_does_not_grow_with_rows(tmp_path, fmt):
 
     def write(rows):
         if fmt == "csv":
-            for _chunk in export._csv(headers, rows):
+            for _chunk in spreadsheets.csv_chunks(headers, rows):
                 pass
         else:
-            export.write_xlsx(str(tmp_path / "out.xlsx"), headers, rows)
+            spreadsheets.write_xlsx(str(tmp_path / "out.xlsx"), headers, rows)
 
     small, large = _peak(write, 2_000), _peak(write, 20_000)
     assert large < small * 2, (small, large)
@@ -114,9 +115,9 @@ def test_memory_does_not_grow_with_rows(tmp_path, fmt):
 def test_formula_like_names_stay_text(tmp_path):
     """A name such as "=HYPERLINK(...)" must not run as a formula in either format."""
     name = '=HYPERLINK("http://example.com","x")'
-    csv_text = b"".join(export._csv(["name"], [[name]])).decode("utf-8-sig")
+    csv_text = b"".join(spreadsheets.csv_chunks(["name"], [[name]])).decode("utf-8-sig")
     assert list(csv.reader(io.StringIO(csv_text)))[1] == [f"'{name}"]
     path = tmp_path / "names.xlsx"
-    export.write_xlsx(str(path), ["name"], [[name]])
+    spreadsheets.write_xlsx(str(path), ["name"], [[name]])
     cell = load_workbook(path).active["A2"]
     assert cell.value == name and cell.data_type == "s"

@@ -121,9 +121,9 @@ def test_matrix_statement_count_does_not_grow(app, client, session, people, stor
     large = [statements(url) for url in urls]
     assert small == large
     # user; visible stores; people; courses; quizzes; drills; certificates; reads;
-    # acknowledgements; attempts; drills passed; assignments; the items on offer (courses,
-    # quizzes) for the filter.
-    assert small[0] == 15, small
+    # acknowledgements; attempts; drills passed; best drill runs; assignments; the items on
+    # offer (courses, quizzes, drills) for the filter.
+    assert small[0] == 17, small
 
 
 def test_person_page_and_result_scope(app, session, people, stores, course):

@@ -44,6 +44,9 @@ def configure_extensions(app: Flask) -> None:
     from trainer.extensions import csrf, limiter
 
     db.init_app(app)
+    # Registers the listener that keeps the item analysis sums in step with store changes.
+    from trainer.reports import itemsums  # noqa: F401
+
     login_setup.init_app(app)
     # The role policy runs before the CSRF check, so a forbidden request is refused as such.
     security.init_app(app)

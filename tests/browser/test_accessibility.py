@@ -39,6 +39,7 @@ PAGES = {
         "/",
         "/team",
         "/people/{cashier}",
+        "/people/{cashier}/drills/{drill}",
         "/assignments",
         "/reports/weak-topics",
         "/reports/trends",
@@ -67,7 +68,7 @@ PAGES = {
 
 @pytest.fixture
 def site(app, session, people):
-    """Shipped content, one certificate for the cashier, and one submitted attempt."""
+    """Shipped content, one certificate for the cashier, one submitted attempt, one drill run."""
     import_shipped_content(app)
     course = session.scalar(select(Course).where(Course.code == "card-security"))
     cashier = session.get(User, people["cashier"].user.id)
@@ -75,7 +76,28 @@ def site(app, session, people):
         session, cashier, course, course.current_version, score=90.0, actor=None
     )
     session.commit()
-    return {"serial": issued.serial, "code": issued.verify_code, "cashier": cashier.id}
+    return {
+        "serial": issued.serial,
+        "code": issued.verify_code,
+        "cashier": cashier.id,
+        "drill": _missed_drill(session, cashier),
+    }
+
+
+def _missed_drill(session, cashier) -> int:
+    """A solo drill run whose every step ran out of time (a finished run with a debrief)."""
+    from datetime import timedelta
+
+    from trainer.db import utcnow
+    from trainer.drills import service as drills
+    from trainer.models import Drill
+
+    drill = session.scalar(select(Drill).where(Drill.slug == "power-loss"))
+    participant = drills.start_solo(session, cashier, drill)
+    drills.catch_up(participant.run, participant, utcnow() + timedelta(hours=1))
+    assert participant.finished_at is not None
+    session.commit()
+    return participant.id
 
 
 def _sign_in(page, live_server, actor) -> None:

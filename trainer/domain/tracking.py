@@ -7,7 +7,8 @@ functions decide. The rules, in the order they are checked:
   it, or never). A valid certificate that expires within the course's ``recertify_days``, or
   on or before the due day, shows as *expiring*: the holder must renew it.
 * A **quiz** is met by any passed attempt (to ask for a fresh pass, assign the course: its
-  certificates expire).
+  certificates expire); a **drill** likewise by any passed run (its best run counts as the
+  only "attempt", and a failed one says whether it had a critical error).
 * Not met and past the due day: *overdue* (whatever was tried; the cell still carries the best
   score and attempts used). A course whose last certificate lapsed is *expired* or *revoked*
   until it is certified again. Otherwise *failed* when graded attempts exist and none passed
@@ -75,6 +76,7 @@ class Cell:
     attempts: int = 0
     max_attempts: int | None = None
     expires: date | None = None
+    critical: bool = False  # a drill whose best run still had a critical error
     in_progress: bool = False
     wait_until: datetime | None = None
     lapsed_on: date | None = None  # an expired or revoked certificate's day
@@ -143,6 +145,57 @@ def decide(
     if facts.lessons_read:
         return Cell(State.READING, due, **tried)
     return Cell(State.NOT_STARTED, due, **tried)
+
+
+# --- completed on time (the trends report) ----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Span:
+    """Days during which an item counts as met: from ``start`` to the day before ``end``.
+
+    A passed quiz or drill stays met for good (``end`` None), as in the matrix; a certificate
+    is met from the day it is issued until it expires or is revoked.
+    """
+
+    start: date
+    end: date | None = None
+
+
+def met_on(day: date, spans: list[Span]) -> bool:
+    """Whether one of ``spans`` covers ``day``."""
+    return any(s.start <= day and (s.end is None or day < s.end) for s in spans)
+
+
+@dataclass
+class OnTime:
+    """Assignments that fell due in a month, and how many were met by their due day."""
+
+    due: int = 0
+    on_time: int = 0
+
+    @property
+    def percent(self) -> float | None:
+        """Share met on time, as a percentage (None when nothing fell due)."""
+        return 100.0 * self.on_time / self.due if self.due else None
+
+
+def on_time_by_month(
+    obligations: list[tuple[int, date, list[Span]]], today: date
+) -> dict[int, dict[str, OnTime]]:
+    """Per store and month ('YYYY-MM' of the due day): how many fell due, how many on time.
+
+    ``obligations`` holds one (store id, due day, spans) per person and assignment. Only due
+    days already over count: whether one due today or later is met on time is not known yet.
+    """
+    out: dict[int, dict[str, OnTime]] = {}
+    for store_id, due, spans in obligations:
+        if due >= today:
+            continue
+        tally = out.setdefault(store_id, {}).setdefault(f"{due.year:04d}-{due.month:02d}", OnTime())
+        tally.due += 1
+        tally.on_time += met_on(due, spans)
+    return out
 
 
 @dataclass(frozen=True)

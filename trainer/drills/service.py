@@ -383,8 +383,8 @@ class PersonResult:
     participant_id: int
 
 
-def person_results(session: Session, user_id: int, limit: int = 50) -> list[PersonResult]:
-    """A person's finished drills, newest first (one query)."""
+def person_results(session: Session, user_id: int, limit: int | None = 50) -> list[PersonResult]:
+    """A person's finished drills, newest first (one query); ``limit`` None: every one."""
     rows = session.execute(
         select(Drill.slug, Drill.title, DrillRun.mode, DrillRun.store_id, DrillParticipant)
         .join(DrillRun, DrillRun.drill_id == Drill.id)

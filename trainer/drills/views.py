@@ -169,7 +169,6 @@ def play(participant_id: int):
 
 
 def _debrief(session, run, participant, drill):
-    steps = service.debrief(run, participant)
     if participant.passed and drill.course:
         certificate = check_and_issue(session, current_user, course_code=drill.course)
         if certificate is not None:
@@ -180,15 +179,22 @@ def _debrief(session, run, participant, drill):
                 ),
                 "success",
             )
+    return render_debrief(session, run, participant)
+
+
+def render_debrief(session, run, participant, **extra):
+    """The debrief page of a finished run (also the read-only one of the tracking pages)."""
+    steps = service.debrief(run, participant)
     links = manual_links(session, [s.step.manual for s in steps], current_language())
     return render_template(
         "drills/debrief.html",
         run=run,
-        drill=drill,
+        drill=service.definition(run),
         participant=participant,
         steps=steps,
         critical=[s for s in steps if s.harm],
         links=links,
+        **extra,
     )
 
 

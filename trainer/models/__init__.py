@@ -1,6 +1,6 @@
 """Typed SQLAlchemy models, one module per area; import them from here."""
 
-from trainer.models.attempts import Attempt, AttemptItem, AttemptStatus
+from trainer.models.attempts import Attempt, AttemptItem, AttemptStatus, ItemSum, QuizSum
 from trainer.models.audit import AuditEvent, Job
 from trainer.models.certificates import ApiClient, Certificate, Counter, RevocationReason
 from trainer.models.content import (
@@ -44,6 +44,7 @@ __all__ = [
     "Drill",
     "DrillParticipant",
     "DrillRun",
+    "ItemSum",
     "Job",
     "Lesson",
     "LessonRead",
@@ -55,6 +56,7 @@ __all__ = [
     "QuestionBank",
     "QuestionVersion",
     "Quiz",
+    "QuizSum",
     "RateLimitCount",
     "RevocationReason",
     "Role",

@@ -92,3 +92,49 @@ class AttemptItem(Base):
         from trainer.models.content import question_snapshots
 
         return question_snapshots(object_session(self), [self.question_hash])[self.question_hash]
+
+
+class ItemSum(Base):
+    """Running sums behind the item analysis (trainer.reports.itemsums keeps them).
+
+    One row per quiz, question, group of stores, first-or-later attempt, chosen option and
+    item maximum: adding the rows a report covers gives exactly what one scan of every graded
+    answer would (n, Σx, Σx², Σy, Σy², Σxy with x the item score and y the attempt score), so
+    the report no longer grows with the number of attempts.
+    """
+
+    __tablename__ = "item_sum"
+    __table_args__ = (
+        # quiz and stores first: a report reads one quiz's rows of a few store keys.
+        UniqueConstraint("quiz_id", "stores", "question_id", "first", "option", "max_score"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    quiz_id: Mapped[int] = mapped_column(ForeignKey("quiz.id"))
+    question_id: Mapped[int] = mapped_column(ForeignKey("question.id"))
+    #: The learner's stores as ",3,7," ("," for none), or "*" for everyone: itemsums.store_key.
+    stores: Mapped[str] = mapped_column(String(400))
+    first: Mapped[bool]  # attempt number 1
+    option: Mapped[str] = mapped_column(String(400))  # the chosen option(s); "" for none
+    max_score: Mapped[float]
+    n: Mapped[int]
+    sum_x: Mapped[float]
+    sum_xx: Mapped[float]
+    sum_y: Mapped[float]
+    sum_yy: Mapped[float]
+    sum_xy: Mapped[float]
+
+
+class QuizSum(Base):
+    """Running count and percent total of graded attempts, per quiz, store group and first."""
+
+    __tablename__ = "quiz_sum"
+    __table_args__ = (UniqueConstraint("quiz_id", "stores", "first"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    quiz_id: Mapped[int] = mapped_column(ForeignKey("quiz.id"))
+    stores: Mapped[str] = mapped_column(String(400))
+    first: Mapped[bool]
+    n: Mapped[int]
+    n_percent: Mapped[int]  # attempts with a percent (avg() leaves NULLs out)
+    sum_percent: Mapped[float]

@@ -6,7 +6,7 @@ import enum
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import Column, Enum, ForeignKey, String, Table
+from sqlalchemy import Column, Enum, ForeignKey, Index, String, Table
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -40,6 +40,9 @@ user_stores = Table(
     Base.metadata,
     Column("user_id", ForeignKey("user.id", ondelete="CASCADE"), primary_key=True),
     Column("store_id", ForeignKey("store.id", ondelete="CASCADE"), primary_key=True),
+    # A supervisor's reports start from their stores' people: without it the database reads
+    # every attempt and looks each person up (trends for three stores: 270 ms -> 3 ms).
+    Index("ix_user_store_store_id", "store_id", "user_id"),
 )
 
 

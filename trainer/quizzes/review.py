@@ -15,6 +15,7 @@ from trainer.domain import questions
 from trainer.models import Attempt, AttemptItem, AttemptStatus, User
 from trainer.models.content import question_snapshots
 from trainer.quizzes.service import QuizError, item_grade, stored_grade
+from trainer.reports import itemsums
 
 
 def regrade_attempt(attempt: Attempt) -> None:
@@ -73,9 +74,14 @@ def grade_essay(
         graded = questions.manual_grade(item_grade(item), score, comment)
     except ValueError as exc:
         raise QuizError(str(exc)) from exc
+    attempt = item.attempt
+    if attempt.status is AttemptStatus.GRADED:  # a re-mark: its old grades leave the sums
+        itemsums.remove_attempt(session, attempt.id)
     item.grade, item.score, item.status = stored_grade(graded), graded.score, graded.status
     item.reviewed_by_id, item.reviewed_at = reviewer.id, utcnow()
-    regrade_attempt(item.attempt)
+    regrade_attempt(attempt)
+    if attempt.status is AttemptStatus.GRADED:
+        itemsums.add_attempt(session, attempt.id)
     audit.record(
         session,
         "attempt.essay_graded",

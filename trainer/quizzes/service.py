@@ -39,6 +39,7 @@ from trainer.models import (
 )
 from trainer.models.content import CONTENT_REVISION, question_snapshots
 from trainer.quizzes.drawing import draw_questions
+from trainer.reports import itemsums
 
 # Answers that arrive this long after the deadline were sent in time but delayed on the way.
 NETWORK_GRACE = timedelta(seconds=5)
@@ -555,6 +556,8 @@ def submit(
     conn.execute(_STORE_GRADE, params)
     for name, value in _result_params(result).items():
         setattr(attempt, name.removeprefix("new_"), value)
+    if attempt.status is AttemptStatus.GRADED:
+        itemsums.add_attempt(session, attempt.id)
     audit.record(
         session,
         "attempt.submitted",

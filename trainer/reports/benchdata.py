@@ -46,6 +46,7 @@ from trainer.models import (
 )
 from trainer.models.content import question_snapshots
 from trainer.quizzes.service import draw_questions
+from trainer.reports import itemsums
 
 STAFF_PER_STORE = 25
 STORES_PER_SUPERVISOR = 3
@@ -366,6 +367,8 @@ def build(
     for start in range(0, len(certificate_rows), BATCH):
         session.connection().execute(insert(Certificate), certificate_rows[start : start + BATCH])
     _bump_sequences(session, Store, User, Attempt, AttemptItem, Certificate)
+    # The attempts went in with bulk INSERTs, past the grading code that keeps these sums.
+    itemsums.rebuild(session)
     session.commit()
     if session.bind.dialect.name == "postgresql":
         # Fresh statistics, as autovacuum would gather after a while: without them the planner

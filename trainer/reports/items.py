@@ -1,10 +1,9 @@
-"""Item analysis of a quiz: one aggregate query over its attempts, arithmetic in Python.
+"""Item analysis of a quiz: added up from running sums, arithmetic in Python.
 
-The query groups the items of the chosen attempts by question and by the option the learner
-picked (for single, multiple and true/false questions), and sums what the statistics need
-(see trainer.domain.itemstats). Adding the groups of a question gives its sums, so option
-frequencies cost no second pass over the items. The cost is one scan of the quiz's items,
-whatever the report shows.
+trainer.reports.itemsums keeps, per question, store group, first-or-later attempt and chosen
+option, the sums the statistics need (see trainer.domain.itemstats) as attempts are graded.
+Adding the groups of a question gives its sums, so option frequencies cost no second pass; the
+cost is a few hundred rows per quiz and store, whatever the number of attempts.
 """
 
 from __future__ import annotations
@@ -12,11 +11,12 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from sqlalchemy import case, func, select
+from sqlalchemy import false, func, or_, select
 from sqlalchemy.orm import Session
 
 from trainer.domain import itemstats
-from trainer.models import Attempt, AttemptItem, AttemptStatus, Question, Quiz
+from trainer.models import ItemSum, Question, Quiz, QuizSum
+from trainer.reports import itemsums
 from trainer.reports.scope import Scope
 
 #: Question types whose stored response names an option: the option frequencies.
@@ -57,24 +57,16 @@ class ItemReport:
     rows: list[ItemRow]
 
 
-def _option_key():
-    response = AttemptItem.response
-    return case(
-        (Question.type == "single", response["choice"].as_string()),
-        (Question.type == "multiple", response["choices"].as_string()),
-        (Question.type == "truefalse", response["value"].as_string()),
-        else_=None,
+def _store_keys(quiz: Quiz, scope: Scope):
+    """The store keys (see itemsums.store_key) of the scope's learners who have sums."""
+    if scope.store_ids is None:
+        return [itemsums.EVERYONE]
+    # ",3,7," belongs to stores 3 and 7: the few keys in scope come from the small quiz_sum
+    # table, then the item rows are read through the (quiz, stores, …) index.
+    return select(QuizSum.stores).where(
+        QuizSum.quiz_id == quiz.id,
+        or_(false(), *(QuizSum.stores.contains(f",{store_id},") for store_id in scope.store_ids)),
     )
-
-
-def _attempt_filter(quiz: Quiz, scope: Scope, first_only: bool) -> list:
-    conditions = [Attempt.quiz_id == quiz.id, Attempt.status == AttemptStatus.GRADED]
-    if first_only:
-        conditions.append(Attempt.number == 1)
-    members = scope.members(Attempt.user_id)
-    if members is not None:
-        conditions.append(members)
-    return conditions
 
 
 _TRUE_FALSE = {"true": {"zh": "正确", "en": "True"}, "false": {"zh": "错误", "en": "False"}}
@@ -102,31 +94,32 @@ def _options(kind: str, data: dict, picked: list[tuple[object, int]]) -> list[Op
 
 
 def item_analysis(session: Session, quiz: Quiz, scope: Scope, *, first_only: bool) -> ItemReport:
-    """Facility, discrimination and option counts per question of ``quiz`` (three queries)."""
-    conditions = _attempt_filter(quiz, scope, first_only)
+    """Facility, discrimination and option counts per question of ``quiz`` (three queries).
+
+    Read from the running sums (trainer.reports.itemsums), a few hundred rows per quiz and
+    store, so the time does not grow with the number of attempts.
+    """
+    keys = _store_keys(quiz, scope)
+    quiz_filter = [QuizSum.quiz_id == quiz.id, QuizSum.stores.in_(keys)]
+    item_filter = [ItemSum.quiz_id == quiz.id, ItemSum.stores.in_(keys), ItemSum.n > 0]
+    if first_only:
+        quiz_filter.append(QuizSum.first.is_(True))
+        item_filter.append(ItemSum.first.is_(True))
     totals = session.execute(
-        select(func.count(), func.avg(Attempt.percent)).where(*conditions)
+        select(
+            func.sum(QuizSum.n), func.sum(QuizSum.n_percent), func.sum(QuizSum.sum_percent)
+        ).where(*quiz_filter)
     ).one()
-    x = AttemptItem.score
-    y = Attempt.score
-    key = _option_key().label("option")
     groups = session.execute(
         select(
-            AttemptItem.question_id,
-            key,
-            func.count(),
-            func.max(AttemptItem.max_score),
-            func.sum(x),
-            func.sum(x * x),
-            func.sum(y),
-            func.sum(y * y),
-            func.sum(x * y),
+            ItemSum.question_id,
+            ItemSum.option,
+            func.sum(ItemSum.n),
+            func.max(ItemSum.max_score),
+            *(func.sum(getattr(ItemSum, name)) for name in itemsums.ITEM_SUMS[1:]),
         )
-        .select_from(Attempt)
-        .join(AttemptItem, AttemptItem.attempt_id == Attempt.id)
-        .join(Question, Question.id == AttemptItem.question_id)
-        .where(*conditions, AttemptItem.score.is_not(None))
-        .group_by(AttemptItem.question_id, key)
+        .where(*item_filter)
+        .group_by(ItemSum.question_id, ItemSum.option)
     ).all()
     sums: dict[int, list[float]] = defaultdict(lambda: [0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0])
     picked: dict[int, list[tuple[object, int]]] = defaultdict(list)
@@ -136,8 +129,8 @@ def item_analysis(session: Session, quiz: Quiz, scope: Scope, *, first_only: boo
         acc[1] = max(acc[1], float(max_score or 0))
         for i, value in enumerate((sx, sxx, sy, syy, sxy), start=2):
             acc[i] += float(value or 0)
-        if option is not None:
-            picked[question_id].append((option, n))
+        if option:
+            picked[question_id].append((option, int(n)))
     questions = {
         q.id: q for q in session.scalars(select(Question).where(Question.id.in_(list(sums))))
     }
@@ -163,5 +156,6 @@ def item_analysis(session: Session, quiz: Quiz, scope: Scope, *, first_only: boo
             )
         )
     rows.sort(key=lambda r: r.qid)
-    mean = float(totals[1]) if totals[1] is not None else None
-    return ItemReport(quiz, first_only, int(totals[0] or 0), mean, rows)
+    counted, with_percent, percent_total = totals
+    mean = float(percent_total) / with_percent if with_percent else None
+    return ItemReport(quiz, first_only, int(counted or 0), mean, rows)

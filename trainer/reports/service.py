@@ -16,6 +16,7 @@ from trainer.db import utcnow
 from trainer.domain import weakspots
 from trainer.models import Attempt, AttemptItem, AttemptStatus, Question, user_stores
 from trainer.reports.scope import Scope
+from trainer.tracking.ontime import OnTimeReport, on_time_report
 
 
 def _in_scope(scope: Scope) -> list:
@@ -172,16 +173,9 @@ def trends(session: Session, scope: Scope, *, zone, months: int = 12) -> Trends:
     )
 
 
-def on_time_completion(session: Session, scope: Scope, months: list[str]) -> dict | None:
-    """On-time completion per month ('YYYY-MM' -> percent), or None where it cannot be known.
+def on_time_completion(session: Session, scope: Scope, months: list[str]) -> OnTimeReport:
+    """Assignments completed on time per month, for the scope and each store (five queries).
 
-    On-time completion needs assignments and due dates, which trainer.tracking adds. The hook:
-    once that package provides ``on_time_by_month(session, store_ids, months)`` (store_ids None
-    for all stores) returning {'YYYY-MM': percent}, the trends page draws it as a third line;
-    until then the page says the figure is not available.
+    The rules are the team matrix's (see trainer.tracking.ontime).
     """
-    try:
-        from trainer.tracking.service import on_time_by_month  # type: ignore[import-not-found]
-    except ImportError:
-        return None
-    return on_time_by_month(session, scope.store_ids, months)
+    return on_time_report(session, scope.store_ids, months)

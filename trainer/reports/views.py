@@ -11,12 +11,10 @@ from zoneinfo import ZoneInfo
 
 from flask import (
     Blueprint,
-    Response,
     abort,
     current_app,
     render_template,
     request,
-    stream_with_context,
 )
 from flask_babel import format_date
 from flask_babel import gettext as _
@@ -25,18 +23,20 @@ from markupsafe import Markup
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from trainer import audit
+from trainer import audit, spreadsheets
 from trainer.certificates.service import local_day
 from trainer.courses.service import manual_links
 from trainer.db import get_session, utcnow
 from trainer.domain import charts, itemstats, topics, weakspots
+from trainer.domain.tracking import OnTime
 from trainer.i18n import current_language
 from trainer.models import Course, Quiz, Role
-from trainer.reports import exports, gaps, service
+from trainer.reports import gaps, service
 from trainer.reports.cache import cached
 from trainer.reports.items import item_analysis
 from trainer.reports.scope import OutOfScope, Scope, report_scope
 from trainer.security import roles
+from trainer.tracking.ontime import OnTimeReport
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
 
@@ -132,13 +132,16 @@ def _chart(
     labels: list[str],
     months: list[str],
     by_month: dict,
-    on_time: dict | None = None,
+    on_time: dict[str, OnTime],
 ) -> Markup:
     rates = [by_month[m].pass_rate if m in by_month else None for m in months]
     averages = [by_month[m].average if m in by_month else None for m in months]
-    lines = [charts.Series(_("Pass rate"), rates), charts.Series(_("Average score"), averages)]
-    if on_time is not None:
-        lines.append(charts.Series(_("Completed on time"), [on_time.get(m) for m in months]))
+    in_time = [on_time[m].percent if m in on_time else None for m in months]
+    lines = [
+        charts.Series(_("Pass rate"), rates),
+        charts.Series(_("Average score"), averages),
+        charts.Series(_("Completed on time"), in_time),
+    ]
     described = [
         _(
             "%(month)s: pass rate %(rate)s, average score %(avg)s",
@@ -146,8 +149,9 @@ def _chart(
             rate=_pct(r),
             avg=_pct(a),
         )
-        for label, r, a in zip(labels, rates, averages, strict=True)
-        if r is not None
+        + (_(", completed on time %(share)s", share=_pct(t)) if t is not None else "")
+        for label, r, a, t in zip(labels, rates, averages, in_time, strict=True)
+        if r is not None or t is not None
     ]
     svg = charts.line_chart(
         chart_id,
@@ -173,69 +177,88 @@ def _pct(value: float | None) -> str:
 @bp.route("/trends")
 @roles(*OVERSIGHT)
 def trends():
-    """Pass rate and average score per month, for the scope and for each store."""
+    """Pass rate, average score and completion on time per month, for the scope and each store."""
     scope = scope_or_404()
     zone = ZoneInfo(current_app.config.get("TIMEZONE", "UTC"))
     report, computed_at = cached(
         ("trends", scope.store_ids, str(zone)),
-        lambda: service.trends(get_session(), scope, zone=zone),
+        lambda: _trend_figures(scope, zone),
     )
-    labels = [_month_label(m) for m in report.months]
+    figures, on_time = report
+    labels = [_month_label(m) for m in figures.months]
     name = scope.chosen.name if scope.chosen else _("All stores in view")
-    on_time = service.on_time_completion(get_session(), scope, report.months)
     overall = _chart(
         "trend-all",
-        _("%(name)s: pass rate and average score by month", name=name),
+        _("%(name)s: pass rate, average score and completion on time by month", name=name),
         labels,
-        report.months,
-        report.total,
-        on_time,
+        figures.months,
+        figures.total,
+        on_time.total,
     )
-    many = len(report.stores) > CHARTS_UP_TO
+    many = len(figures.stores) > CHARTS_UP_TO
     per_store = [
         (
             store,
             _chart(
                 f"trend-{store.id}",
                 _(
-                    "%(name)s: pass rate and average score by month",
+                    "%(name)s: pass rate, average score and completion on time by month",
                     name=f"{store.code} {store.name}",
                 ),
                 labels,
-                report.months,
-                report.stores[store.id],
+                figures.months,
+                figures.stores.get(store.id, {}),
+                on_time.stores.get(store.id, {}),
             ),
         )
         for store in scope.stores
-        if store.id in report.stores and scope.chosen is None and not many
+        if (store.id in figures.stores or store.id in on_time.stores)
+        and scope.chosen is None
+        and not many
     ]
     if len(per_store) == 1:  # the same figures as the chart above
         per_store = []
     return render_template(
         "reports/trends.html",
         scope=scope,
-        report=report,
+        report=figures,
         labels=labels,
         overall=overall,
         per_store=per_store,
         on_time=on_time,
         computed_at=computed_at,
-        store_table=_store_totals(scope, report) if many else [],
+        store_table=_store_totals(scope, figures, on_time) if many else [],
         pct=_pct,
     )
 
 
-def _store_totals(scope: Scope, report: service.Trends) -> list[tuple]:
-    """(store, attempts, pass rate, average) over the period, per store, for the table."""
+def _trend_figures(scope: Scope, zone) -> tuple[service.Trends, OnTimeReport]:
+    session = get_session()
+    figures = service.trends(session, scope, zone=zone)
+    return figures, service.on_time_completion(session, scope, figures.months)
+
+
+def _store_totals(scope: Scope, report: service.Trends, on_time: OnTimeReport) -> list[tuple]:
+    """(store, attempts, pass rate, average, on time) over the period, per store."""
     rows = []
     for store in scope.stores:
-        months = report.stores.get(store.id)
-        if not months:
+        months = report.stores.get(store.id, {})
+        due = list(on_time.stores.get(store.id, {}).values())
+        if not months and not due:
             continue
         attempts = sum(m.attempts for m in months.values())
         passed = sum(m.passed for m in months.values())
         total = sum((m.average or 0) * m.attempts for m in months.values())
-        rows.append((store, attempts, 100.0 * passed / attempts, total / attempts))
+        in_time = OnTime(sum(t.due for t in due), sum(t.on_time for t in due))
+        rows.append(
+            (
+                store,
+                attempts,
+                100.0 * passed / attempts if attempts else None,
+                total / attempts if attempts else None,
+                in_time.percent,
+            )
+        )
     return rows
 
 
@@ -284,17 +307,6 @@ def items(slug: str):
     )
 
 
-def _download(fmt: str, name: str, title: str, headers: list[str], rows) -> Response:
-    """A streamed CSV or XLSX download of a table (rows are read while it is sent)."""
-    if fmt not in exports.MIMETYPES:
-        abort(404)
-    body = stream_with_context(exports.chunks(fmt, title, headers, rows))
-    response = Response(body, mimetype=exports.MIMETYPES[fmt])
-    response.headers["Content-Disposition"] = f'attachment; filename="{name}.{fmt}"'
-    response.headers["Cache-Control"] = "no-store"
-    return response
-
-
 def _plain(text) -> str:
     from trainer.i18n import localised
 
@@ -339,12 +351,12 @@ def items_export(slug: str):
                 ),
             ]
 
-    return _download(
+    return spreadsheets.download(
         request.args.get("format", "csv"),
         f"item-analysis-{quiz.slug}",
-        _("Item analysis"),
         headers,
         rows(),
+        _("Item analysis"),
     )
 
 
@@ -427,7 +439,7 @@ def gaps_export():
     session = get_session()
     course, _courses, scope, days, reasons = _gap_filters(session)
     fmt = request.args.get("format", "csv")
-    if fmt not in exports.MIMETYPES:
+    if fmt not in spreadsheets.MIMETYPES:
         abort(404)
     audit.record(
         session,
@@ -465,6 +477,6 @@ def gaps_export():
             ]
 
     day = local_day(utcnow())
-    return _download(
-        fmt, f"certificate-gaps-{course.code}-{day}", _("Certificate gaps"), headers, rows()
+    return spreadsheets.download(
+        fmt, f"certificate-gaps-{course.code}-{day}", headers, rows(), _("Certificate gaps")
     )

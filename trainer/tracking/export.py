@@ -1,39 +1,28 @@
-"""CSV and XLSX exports of the team matrix and of attempts, streamed.
+"""The tables behind the team matrix and attempts exports (trainer.spreadsheets writes them).
 
-Attempts are read from the database in batches (``yield_per``) and written as they come: CSV
-goes straight to the response; XLSX is written by openpyxl in write-only mode (rows go to a
-temporary file, not memory), then sent in chunks and deleted. Memory stays flat whatever the
-number of rows. Headers and values are in the reader's language.
+Attempts are read from the database in batches (``yield_per``) while the download is sent,
+so memory stays flat whatever the number of rows. Headers and values are in the reader's
+language.
 """
 
 from __future__ import annotations
 
-import csv
-import io
-import os
-import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from flask import Response, abort, current_app, stream_with_context
+from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from trainer.i18n import localised, percent
 from trainer.models import Attempt, AttemptStatus, Quiz, Store, TargetKind, User, user_stores
-from trainer.spreadsheets import formula_like, safe_cell
 from trainer.tracking.labels import cell_detail, state_label
 from trainer.tracking.matrix import Matrix
 from trainer.tracking.service import staff_query
 
-FORMATS = {
-    "csv": "text/csv; charset=utf-8",
-    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-}
 BATCH = 1000
-CHUNK = 64 * 1024
 
 
 def matrix_table(built: Matrix) -> tuple[list[str], Iterator[list]]:
@@ -140,79 +129,3 @@ def attempt_rows(
             session.close()
 
     return headers, rows()
-
-
-def _text(value) -> object:
-    if isinstance(value, datetime):
-        return value.strftime("%Y-%m-%d %H:%M")
-    return safe_cell(value) if isinstance(value, str) else value
-
-
-def _csv(headers: list[str], rows: Iterable[list]) -> Iterator[bytes]:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(headers)
-    yield ("\ufeff" + buffer.getvalue()).encode()  # BOM: Excel then reads UTF-8
-    buffer.seek(0)
-    buffer.truncate()
-    for i, row in enumerate(rows, 1):
-        writer.writerow([_text(v) for v in row])
-        if i % BATCH == 0:
-            yield buffer.getvalue().encode()
-            buffer.seek(0)
-            buffer.truncate()
-    yield buffer.getvalue().encode()
-
-
-def write_xlsx(path: str, headers: list[str], rows: Iterable[list]) -> None:
-    """Write a one-sheet workbook in openpyxl's write-only mode (rows are not kept in memory)."""
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.styles import Font
-
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet()
-    bold = []
-    for header in headers:
-        cell = WriteOnlyCell(sheet, value=header)
-        cell.font = Font(bold=True)
-        bold.append(cell)
-    sheet.append(bold)
-    for row in rows:
-        sheet.append([_xlsx_value(sheet, value) for value in row])
-    book.save(path)
-
-
-def _xlsx_value(sheet, value):
-    """A formula-like text (a name starting with =) as a text cell, not a formula."""
-    from openpyxl.cell import WriteOnlyCell
-
-    if not formula_like(value):
-        return value
-    cell = WriteOnlyCell(sheet, value=value)
-    cell.data_type = "s"
-    return cell
-
-
-def _xlsx(headers: list[str], rows: Iterable[list]) -> Iterator[bytes]:
-    fd, path = tempfile.mkstemp(suffix=".xlsx")
-    os.close(fd)
-    try:
-        write_xlsx(path, headers, rows)
-        with open(path, "rb") as f:
-            while chunk := f.read(CHUNK):
-                yield chunk
-    finally:
-        os.unlink(path)
-
-
-def respond(fmt: str, name: str, headers: list[str], rows: Iterator[list]) -> Response:
-    """A streamed download of ``rows`` as CSV or XLSX; an unknown format answers 404."""
-    if fmt not in FORMATS:
-        abort(404)
-    body = _csv(headers, rows) if fmt == "csv" else _xlsx(headers, rows)
-    return Response(
-        stream_with_context(body),
-        mimetype=FORMATS[fmt],
-        headers={"Content-Disposition": f'attachment; filename="{name}.{fmt}"'},
-    )

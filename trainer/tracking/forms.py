@@ -18,7 +18,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
 class AssignForm(FlaskForm):
     """Assign a course or quiz to people and/or whole stores."""
 
-    item = SelectField(_l("Course or quiz"), validators=[DataRequired()])
+    item = SelectField(_l("Course, quiz or drill"), validators=[DataRequired()])
     due_on = DateField(_l("Due date"), validators=[InputRequired()])
     people = SelectMultipleField(_l("People"), coerce=int)
     stores = SelectMultipleField(_l("Whole stores (also cashiers who join later)"), coerce=int)
@@ -36,7 +36,7 @@ class RuleForm(FlaskForm):
     """An onboarding rule: these items, due so many days after a new cashier starts."""
 
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
-    items = SelectMultipleField(_l("Courses and quizzes"), validators=[DataRequired()])
+    items = SelectMultipleField(_l("Courses, quizzes and drills"), validators=[DataRequired()])
     due_days = IntegerField(
         _l("Days from the start to the due date"),
         validators=[InputRequired(), NumberRange(min=1, max=365)],

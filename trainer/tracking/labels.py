@@ -59,6 +59,8 @@ def cell_detail(cell: Cell) -> str:
         parts.append(percent(cell.score))
     if cell.state in (State.FAILED, State.OVERDUE) and cell.score is not None:
         parts.append(_("best %(score)s", score=percent(cell.score)))
+    if cell.state in (State.FAILED, State.OVERDUE) and cell.critical:
+        parts.append(_("critical error"))
     if cell.state in (State.FAILED, State.OVERDUE) and cell.attempts:
         if cell.max_attempts:
             parts.append(

@@ -1,21 +1,26 @@
 """The team matrix: staff × assigned items, each cell decided by trainer.domain.tracking.
 
 Built with a fixed number of statements whatever the number of people, items or attempts
-(people; assignments; and the facts trainer.tracking.standing gathers): each is one query over
-everyone in scope, grouped in SQL where rows would multiply.
+(people; assignments; the facts trainer.tracking.standing gathers; best drill runs): each is one
+query over everyone in scope, grouped in SQL where rows would multiply.
+
+Drills get a column when they are assigned, and when a course assigned to someone requires
+them (its current version's ``required_drills``): those cells share the course's due day and
+show the best run's score, or its critical error.
 """
 
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from trainer.certificates.service import local_day
-from trainer.domain.tracking import Cell, State, decide, effective_due
+from trainer.domain.tracking import Cell, Facts, State, decide, effective_due
+from trainer.drills.service import PersonResult, best_results
 from trainer.models import Assignment, Store, TargetKind, User, user_stores
 from trainer.tracking.service import Item, assignments_query, staff_query, today
 from trainer.tracking.standing import gather
@@ -99,21 +104,25 @@ def build(
     for row in rows.values():
         by_store[row.store_id].append(row.id)
     known = gather(session, people)
+    runs = best_results(session, rows)
 
     columns: dict[str, Column] = {}
     covering: dict[tuple[int, str], list[Assignment]] = defaultdict(list)
     for assignment in session.scalars(assignments.order_by(Assignment.id)):
-        key = f"{assignment.kind}:{assignment.ref}"
-        if item_key and key != item_key:
-            continue
-        if key not in columns:
-            columns[key] = Column(
-                Item(assignment.kind, assignment.ref, known.title(assignment.kind, assignment.ref))
-            )
+        items = [(assignment.kind, assignment.ref)]
+        if assignment.kind == TargetKind.COURSE and assignment.ref in known.courses:
+            required = known.courses[assignment.ref].required_drills or []
+            items += [(TargetKind.DRILL.value, slug) for slug in required]
         who = [assignment.user_id] if assignment.user_id else by_store.get(assignment.store_id, [])
-        for uid in who:
-            if uid in rows:
-                covering[(uid, key)].append(assignment)
+        for kind, ref in items:
+            key = f"{kind}:{ref}"
+            if item_key and key != item_key:
+                continue
+            if key not in columns:
+                columns[key] = Column(Item(kind, ref, known.title(kind, ref)))
+            for uid in who:
+                if uid in rows:
+                    covering[(uid, key)].append(assignment)
 
     now_day = on or today()
     for (uid, key), found in covering.items():
@@ -125,6 +134,9 @@ def build(
             for a in found
         )
         kind, ref = column.item.kind, column.item.ref
+        if kind == TargetKind.DRILL:
+            rows[uid].cells[key] = _drill_cell(runs.get(uid, {}).get(ref), due, now_day)
+            continue
         rows[uid].cells[key] = decide(
             kind, known.facts(kind, ref, uid), due, now_day, known.recertify_days(kind, ref)
         )
@@ -141,3 +153,14 @@ def build(
         chosen.sort(key=lambda r: (-r.count(State.OVERDUE), -r.count(State.FAILED), r.name))
     ordered = sorted(columns.values(), key=lambda c: (c.item.kind != TargetKind.COURSE, c.item.ref))
     return Matrix(ordered, chosen, dict(covering))
+
+
+def _drill_cell(best: PersonResult | None, due: date, today: date) -> Cell:
+    """A drill's cell from the person's best finished run (passed first, then score)."""
+    if best is None:
+        return decide(TargetKind.DRILL.value, Facts(), due, today)
+    facts = Facts(attempts=1, best=best.percent, passed=best.passed)
+    cell = decide(TargetKind.DRILL.value, facts, due, today)
+    # One "attempt" stands for "has run it": the cell shows the critical error, not a count.
+    critical = not best.passed and best.critical_count > 0
+    return replace(cell, attempts=0, critical=critical)

@@ -1,4 +1,5 @@
-"""Everything about one person: assignments, reading per course version, attempts, certificates."""
+"""Everything about one person: assignments, reading per course version, attempts, drill runs,
+certificates."""
 
 from __future__ import annotations
 
@@ -9,12 +10,15 @@ from sqlalchemy.orm import Session
 
 from trainer.certificates.service import status_of
 from trainer.courses.service import CourseStatus, current_courses, statuses
+from trainer.drills.service import PersonResult, person_results
 from trainer.models import (
     Acknowledgement,
     Attempt,
     Certificate,
     Course,
     CourseVersion,
+    DrillParticipant,
+    DrillRun,
     Quiz,
     SimRun,
     User,
@@ -37,6 +41,7 @@ class Overview:
     acknowledgements: list[tuple[Acknowledgement, str]]  # with the course code
     attempts: list[tuple[Attempt, str, dict]]  # with the quiz slug and title
     certificates: list[tuple[Certificate, str, str]]  # with the course code and status
+    drills: list[PersonResult]  # every finished drill run, newest first
     sim_runs: list[SimRun]  # terminal simulator runs, newest first
 
 
@@ -72,6 +77,7 @@ def overview(session: Session, viewer: User, person: User) -> Overview:
         acknowledgements=[(a, code) for a, code in acknowledgements],
         attempts=[(a, slug, title) for a, slug, title in attempts],
         certificates=[(c, code, status_of(c)) for c, code in certificates],
+        drills=person_results(session, person.id, limit=None),
         sim_runs=runs_of(session, person.id),
     )
 
@@ -106,3 +112,17 @@ def start_panel(session: Session, user: User) -> dict | None:
     if not cells and not notices:
         return None
     return {"cells": cells, "notices": notices}
+
+
+def drill_run(session: Session, person: User, participant_id: int):
+    """(run, participant) of one of ``person``'s finished drill runs, else None."""
+    found = session.execute(
+        select(DrillParticipant, DrillRun)
+        .join(DrillRun, DrillRun.id == DrillParticipant.run_id)
+        .where(
+            DrillParticipant.id == participant_id,
+            DrillParticipant.user_id == person.id,
+            DrillParticipant.finished_at.is_not(None),
+        )
+    ).first()
+    return None if found is None else (found[1], found[0])

@@ -22,6 +22,7 @@ from trainer.models import (
     AssignmentSource,
     Course,
     CourseVersion,
+    Drill,
     NoticeKind,
     OnboardingRule,
     Quiz,
@@ -129,7 +130,7 @@ def assignment_in_scope(session: Session, viewer: User, assignment_id: int) -> A
 
 @dataclass(frozen=True)
 class Item:
-    """Something that can be assigned: a course, a quiz (a drill, once drills exist)."""
+    """Something that can be assigned: a course, a quiz or a drill."""
 
     kind: str
     ref: str
@@ -142,7 +143,7 @@ class Item:
 
 
 def assignable_items(session: Session) -> list[Item]:
-    """Active courses (current version's title) then active quizzes, in catalogue order."""
+    """Active courses (current version's title), quizzes, then drills, in catalogue order."""
     courses = session.execute(
         select(Course.code, CourseVersion.title)
         .join(CourseVersion, (CourseVersion.course_id == Course.id) & CourseVersion.current)
@@ -150,9 +151,14 @@ def assignable_items(session: Session) -> list[Item]:
         .order_by(Course.position, Course.code)
     )
     quizzes = session.execute(select(Quiz.slug, Quiz.title).where(Quiz.active).order_by(Quiz.slug))
-    return [Item(TargetKind.COURSE.value, code, title) for code, title in courses] + [
-        Item(TargetKind.QUIZ.value, slug, title) for slug, title in quizzes
-    ]
+    drills = session.execute(
+        select(Drill.slug, Drill.title).where(Drill.active).order_by(Drill.slug)
+    )
+    return (
+        [Item(TargetKind.COURSE.value, code, title) for code, title in courses]
+        + [Item(TargetKind.QUIZ.value, slug, title) for slug, title in quizzes]
+        + [Item(TargetKind.DRILL.value, slug, title) for slug, title in drills]
+    )
 
 
 def parse_item(session: Session, key: str) -> Item:

@@ -88,12 +88,25 @@ class Tries:
         return grading != "latest" or self.last_passed >= self.last_graded
 
 
+@dataclass(frozen=True)
+class HeldCertificate:
+    """What tracking reads of a certificate (status_of takes it like a Certificate).
+
+    Columns rather than Certificate objects: at 5,000 staff, building 14,000 ORM objects took
+    most of the team matrix's time.
+    """
+
+    expires_at: datetime | None
+    revoked_at: datetime | None
+    score_percent: float | None
+
+
 @dataclass
 class Held:
     """One person's certificates for one course: the valid one lasting longest, the latest."""
 
-    valid: Certificate | None = None
-    latest: Certificate | None = None
+    valid: HeldCertificate | None = None
+    latest: HeldCertificate | None = None
 
 
 def _courses(session: Session) -> dict[str, CourseInfo]:
@@ -187,12 +200,19 @@ def _certificates(session: Session, people: Select) -> dict[tuple[int, int], Hel
     """Per person and course: the valid certificate that lasts longest, and the latest one."""
     now = utcnow()
     held: dict[tuple[int, int], Held] = {}
-    for cert in session.scalars(
-        select(Certificate)
+    for user_id, course_id, *columns in session.execute(
+        select(
+            Certificate.user_id,
+            Certificate.course_id,
+            Certificate.expires_at,
+            Certificate.revoked_at,
+            Certificate.score_percent,
+        )
         .where(Certificate.user_id.in_(people))
         .order_by(Certificate.issued_at, Certificate.id)
     ):
-        mine = held.setdefault((cert.user_id, cert.course_id), Held())
+        cert = HeldCertificate(*columns)
+        mine = held.setdefault((user_id, course_id), Held())
         mine.latest = cert
         if status_of(cert, now) != "valid":
             continue

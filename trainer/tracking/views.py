@@ -7,9 +7,10 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
 
-from trainer import audit
+from trainer import audit, spreadsheets
 from trainer.db import get_session
 from trainer.domain.tracking import State
+from trainer.drills.views import render_debrief
 from trainer.forms import EmptyForm, choices
 from trainer.i18n import localised
 from trainer.models import Assignment, OnboardingRule, Role, Store, User
@@ -24,7 +25,7 @@ from trainer.tracking.labels import (
     cell_detail,
     state_label,
 )
-from trainer.tracking.person import overview, version_titles
+from trainer.tracking.person import drill_run, overview, version_titles
 
 bp = Blueprint("tracking", __name__)
 OVERSIGHT = (Role.SUPERVISOR, Role.COMPLIANCE, Role.ADMIN)
@@ -107,7 +108,7 @@ def export_team(fmt: str):
     session = get_session()
     f = _filters(session)
     built = _matrix(session, f)
-    return export.respond(fmt, "team", *export.matrix_table(built))
+    return spreadsheets.download(fmt, "team", *export.matrix_table(built))
 
 
 @bp.route("/team/attempts.<fmt>")
@@ -117,7 +118,7 @@ def export_attempts(fmt: str):
     session = get_session()
     f = _filters(session)
     headers, rows = export.attempt_rows(session, current_user, f["store_id"], f["item"] or None)
-    return export.respond(fmt, "attempts", headers, rows)
+    return spreadsheets.download(fmt, "attempts", headers, rows)
 
 
 def _person_or_404(user_id: int) -> User:
@@ -139,6 +140,19 @@ def person(user_id: int):
 def mine():
     """The signed-in person's own page."""
     return _person_page(current_user)
+
+
+@bp.route("/people/<int:user_id>/drills/<int:participant_id>")
+@signed_in
+def drill_debrief(user_id: int, participant_id: int):
+    """The debrief of one of a person's finished drill runs, read-only (same scope as the
+    person page: another store's person or run answers 404)."""
+    person = _person_or_404(user_id)
+    session = get_session()
+    found = drill_run(session, person, participant_id)
+    if found is None:
+        abort(404)
+    return render_debrief(session, *found, person=person, own=person.id == current_user.id)
 
 
 def _person_page(person: User):
