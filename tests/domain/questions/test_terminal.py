@@ -65,7 +65,8 @@ def test_present_shows_the_terminal_where_the_log_left_it(lang: str) -> None:
     first = present(terminal(), {}, lang)
     assert first["screen"]["kind"] == "menu" and first["receipt"] == []
     label = {"zh": "顾客的借记卡", "en": "the customer's debit card"}[lang]
-    assert {"id": "a", "label": label} in first["brief"]["cards"]
+    # The first card of the tray, sent by position: no authored card id reaches the page.
+    assert {"key": "present:0", "label": label} in first["brief"]["cards"]
     assert first["brief"]["slips"]  # the customer's slip with its voucher no.
     after = present(terminal(), {}, lang, path=log(VOID)["actions"])
     assert after["receipt"]  # the void slip printed
@@ -110,3 +111,14 @@ def test_a_known_scenario_is_copied_into_the_question(tree: Path) -> None:
     question = load_content(tree).questions["b-terminal"]
     assert question["simulator_scenario"]["id"] == "overcharge-void"
     assert grade(question, log(VOID + SALE_85), {}).status == CORRECT
+
+
+def test_the_tray_position_is_turned_into_the_engines_card_key() -> None:
+    from trainer.domain.questions.terminal import engine_key
+
+    scenario = {"start": {"cards": [{"id": "a"}, {"id": "wrong-card"}]}}
+    assert engine_key(scenario, "present:0") == "card:a"
+    assert engine_key(scenario, "present:1") == "card:wrong-card"
+    # Anything else goes to the engine as it came, which answers it with its own error screen.
+    for key in ("present:9", "present:-1", "present:x", "enter", "card:a"):
+        assert engine_key(scenario, key) == key
