@@ -103,9 +103,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{row:14} {mean * 1000:7.2f} {sql:>5} {mean / base:7.1f} {timer.count[row]:>9}")
     if timer.profiler is not None:
         print(f"\nprofile of {args.profile} ({timer.count[args.profile]} requests):")
-        pstats.Stats(timer.profiler).sort_stats(os.environ.get("SORT", "cumulative")).print_stats(
-            40
-        )
+        pstats.Stats(timer.profiler).sort_stats("cumulative").print_stats(40)
     return 0
 
 
