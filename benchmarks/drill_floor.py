@@ -1,13 +1,17 @@
 """What one live-drill request costs the server: join, state, answer, against the bare insert.
 
     .venv/bin/python benchmarks/drill_floor.py [--participants 200] [--rounds 3] [--profile ROW]
+        [--database sqlite|postgresql://postgres@127.0.0.1:5432/test]
 
 One process, no network, one request at a time through each app's WSGI test client, the CPU
 time of this process (time waiting for a core does not count): what drill_start.py's phases
-cost per request before any queueing. Each round is a fresh live drill of ``--drill`` with
-``--participants`` cashiers of one store: all join (``join``), the supervisor starts it, all
-fetch their state (``state``), then every step all answer (``answer``; the last answer of a
-round moves the drill on) and fetch the new state (``state``), until everyone has finished.
+cost per request before any queueing. The wall time is printed too: on PostgreSQL (a private
+schema, dropped at the end) it adds the round trips and the database server's work.
+
+Each round is a fresh live drill of ``--drill`` with ``--participants`` cashiers of one store:
+all join (``join``), the supervisor starts it, all fetch their state (``state``), then every
+step all answer (``answer``; the last answer of a round moves the drill on) and fetch the new
+state (``state``), until everyone has finished.
 ``bare insert`` requests are interleaved with the drill's, so a busy machine slows both alike.
 
 ``--profile join|state|answer`` prints where that row's time goes (cProfile, the top
@@ -40,10 +44,11 @@ PLAY_RE = re.compile(r"/drills/play/(\d+)$")
 
 
 class Timer:
-    """CPU seconds, requests and SQL statements per row; optionally a profile of one row."""
+    """CPU and wall seconds, requests and SQL statements per row; maybe a profile of one row."""
 
     def __init__(self, profile: str | None) -> None:
         self.seconds = dict.fromkeys(ROWS, 0.0)
+        self.wall = dict.fromkeys(ROWS, 0.0)
         self.count = dict.fromkeys(ROWS, 0)
         self.statements = dict.fromkeys(ROWS, 0)
         self.sql = 0
@@ -55,9 +60,10 @@ class Timer:
         profiling = row == self.profile_row
         if profiling:
             self.profiler.enable()
-        started = time.process_time()
+        started, wall = time.process_time(), time.perf_counter()
         response = call()
         self.seconds[row] += time.process_time() - started
+        self.wall[row] += time.perf_counter() - wall
         if profiling:
             self.profiler.disable()
         self.count[row] += 1
@@ -71,40 +77,57 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rounds", type=int, default=3, help="live drills run one after another")
     parser.add_argument("--drill", default="network-outage")
     parser.add_argument("--profile", choices=ROWS[1:])
+    parser.add_argument("--database", default="sqlite", help="sqlite, or a postgresql:// URL")
     args = parser.parse_args(argv)
 
     with tempfile.TemporaryDirectory(prefix="drill-floor-") as tmp:
         env = ql.trainer_env(Path(tmp) / "instance", HERE.parent)
-        ql.run_command([str(ql.BIN / "trainer"), "db", "upgrade"], env)
-        os.environ["BARE_DATABASE_PATH"] = str(Path(tmp) / "bare.db")
-        from sqlalchemy import event
-
-        from trainer import create_app
-
-        bare_app.init_db(os.environ["BARE_DATABASE_PATH"])
-        bare = bare_app.create_app().test_client()
-        leader, people = drill_start.setup_people(env, args.participants)
-        app = create_app()  # as `trainer serve` builds it, rate limiter included
-        timer = Timer(args.profile)
-        event.listen(
-            app.extensions["engine"],
-            "before_cursor_execute",
-            lambda *_args: setattr(timer, "sql", timer.sql + 1),
-        )
-        rng = random.Random(7)
-        for _ in range(args.rounds):
-            run_live_drill(app, bare, timer, leader, people, args.drill, rng)
+        admin = None
+        if args.database != "sqlite":  # a private schema, dropped at the end
+            admin = drill_start.private_schema(env, args.database)
+        try:
+            measure(args, env, Path(tmp), timer := Timer(args.profile))
+        finally:
+            if admin is not None:
+                drill_start.drop_schema(*admin)
 
     base = timer.seconds["bare insert"] / timer.count["bare insert"]
-    print(f"{'request':14} {'CPU ms':>7} {'SQL':>5} {'x bare':>7} {'requests':>9}")
+    print(f"{'request':14} {'CPU ms':>7} {'wall ms':>8} {'SQL':>5} {'x bare':>7} {'requests':>9}")
     for row in ROWS:
         mean = timer.seconds[row] / timer.count[row]
+        wall = timer.wall[row] / timer.count[row]
         sql = "" if row.startswith("bare") else f"{timer.statements[row] / timer.count[row]:.1f}"
-        print(f"{row:14} {mean * 1000:7.2f} {sql:>5} {mean / base:7.1f} {timer.count[row]:>9}")
+        print(
+            f"{row:14} {mean * 1000:7.2f} {wall * 1000:8.2f} {sql:>5} {mean / base:7.1f} "
+            f"{timer.count[row]:>9}"
+        )
     if timer.profiler is not None:
         print(f"\nprofile of {args.profile} ({timer.count[args.profile]} requests):")
         pstats.Stats(timer.profiler).sort_stats("cumulative").print_stats(40)
     return 0
+
+
+def measure(args, env: dict[str, str], tmp: Path, timer: Timer) -> None:
+    """Set up the instance, the bare app and the people; run ``--rounds`` live drills."""
+    from sqlalchemy import event
+
+    from trainer import create_app
+
+    ql.run_command([str(ql.BIN / "trainer"), "db", "upgrade"], env)
+    os.environ["BARE_DATABASE_PATH"] = str(tmp / "bare.db")
+    bare_app.init_db(os.environ["BARE_DATABASE_PATH"])
+    bare = bare_app.create_app().test_client()
+    leader, people = drill_start.setup_people(env, args.participants)
+    app = create_app()  # as `trainer serve` builds it, rate limiter included
+    event.listen(
+        app.extensions["engine"],
+        "before_cursor_execute",
+        lambda *_args: setattr(timer, "sql", timer.sql + 1),
+    )
+    rng = random.Random(7)
+    for _ in range(args.rounds):
+        run_live_drill(app, bare, timer, leader, people, args.drill, rng)
+    app.extensions["engine"].dispose()
 
 
 def run_live_drill(app, bare, timer: Timer, leader, people, drill: str, rng) -> None:

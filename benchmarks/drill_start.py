@@ -370,6 +370,30 @@ def parse_args(argv):
     return args
 
 
+def private_schema(env: dict[str, str], database: str):
+    """A new schema of PostgreSQL ``database`` for this run: env points trainer at it.
+
+    Returns (engine, schema) for drop_schema at the end.
+    """
+    from sqlalchemy import create_engine, text
+
+    schema = f"drill_bench_{uuid.uuid4().hex[:10]}"
+    engine = create_engine("postgresql+psycopg://" + database.split("://", 1)[1])
+    with engine.begin() as conn:
+        conn.execute(text(f"CREATE SCHEMA {schema}"))
+    joiner = "&" if "?" in database else "?"
+    env["TRAINER_DATABASE_URL"] = f"{database}{joiner}options=-csearch_path%3D{schema}"
+    return engine, schema
+
+
+def drop_schema(engine, schema: str) -> None:
+    from sqlalchemy import text
+
+    with engine.begin() as conn:
+        conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
+    engine.dispose()
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     tmp = Path(tempfile.mkdtemp(prefix="drill-start-"))
@@ -379,14 +403,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         env = ql.trainer_env(tmp / "instance", HERE.parent)
         if args.database != "sqlite":
-            from sqlalchemy import create_engine, text
-
-            schema = f"drill_bench_{uuid.uuid4().hex[:10]}"
-            admin_engine = create_engine("postgresql+psycopg://" + args.database.split("://", 1)[1])
-            with admin_engine.begin() as conn:
-                conn.execute(text(f"CREATE SCHEMA {schema}"))
-            joiner = "&" if "?" in args.database else "?"
-            env["TRAINER_DATABASE_URL"] = f"{args.database}{joiner}options=-csearch_path%3D{schema}"
+            admin_engine, schema = private_schema(env, args.database)
         trainer = str(ql.BIN / "trainer")
         ql.run_command([trainer, "db", "upgrade"], env)
         setup = time.perf_counter()
@@ -435,12 +452,8 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         for server in servers:
             server.stop()
-        if admin_engine is not None and schema is not None:
-            from sqlalchemy import text
-
-            with admin_engine.begin() as conn:
-                conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
-            admin_engine.dispose()
+        if admin_engine is not None:
+            drop_schema(admin_engine, schema)
         shutil.rmtree(tmp, ignore_errors=True)
 
 
