@@ -21,14 +21,15 @@ What it does, on 127.0.0.1 only, cleaning up after itself:
 5. prints errors, p50/p99 per phase and how long after the start the last participant had
    the first step ("within the same second").
 
-Clients: one httpx.AsyncClient, N concurrent requests per phase (gunicorn closes each
-connection, so every request opens one, as phones do). Target: 0 errors, p99 <= 1.5 s.
+Client: one aiohttp session (as capacity.py), N concurrent requests per phase (gunicorn closes
+each connection, so every request opens one, as phones do). Target: 0 errors, p99 <= 1.5 s.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
 import random
 import re
@@ -41,7 +42,7 @@ import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import httpx
+import aiohttp
 
 HERE = Path(__file__).resolve().parent
 # This checkout's trainer, for the setup in this process and (PYTHONPATH) for the servers.
@@ -56,6 +57,7 @@ STORE = "DRILL"
 RUN_RE = re.compile(r"/drills/live/(\d+)$")
 PLAY_RE = re.compile(r"/drills/play/(\d+)$")
 CODE_RE = re.compile(r'class="join-code"[^>]*>([A-Z0-9]+)<')
+FETCH = {"X-Requested-With": "fetch"}
 
 
 @dataclass
@@ -141,11 +143,43 @@ def setup_people(env: dict[str, str], count: int) -> tuple[Participant, list[Par
 # --------------------------------------------------------------------------- phases
 
 
-async def timed(phase: Phase, call, check) -> object:
+@dataclass
+class Reply:
+    """What the benchmark reads of a response."""
+
+    method: str
+    path: str
+    status_code: int
+    location: str
+    text: str
+
+    def json(self):
+        return json.loads(self.text)
+
+
+def session(count: int) -> aiohttp.ClientSession:
+    """A client for ``count`` requests at once, a new connection for each (as phones)."""
+    return aiohttp.ClientSession(
+        connector=aiohttp.TCPConnector(limit=count + 10, force_close=True),
+        cookie_jar=aiohttp.DummyCookieJar(),  # each request names its person's cookie
+        timeout=aiohttp.ClientTimeout(total=120),
+    )
+
+
+async def fetch(http, base: str, method: str, path: str, *, headers=None, data=None) -> Reply:
+    """One request, redirects not followed."""
+    async with http.request(
+        method, base + path, headers=headers, data=data, allow_redirects=False
+    ) as response:
+        text = await response.text(errors="replace")
+        return Reply(method, path, response.status, response.headers.get("Location", ""), text)
+
+
+async def timed(phase: Phase, call, check) -> Reply | None:
     started = time.perf_counter()
     try:
         response = await call()
-    except httpx.HTTPError as exc:
+    except (aiohttp.ClientError, TimeoutError, OSError) as exc:
         phase.add(False, time.perf_counter() - started, repr(exc))
         return None
     ok, detail = check(response)
@@ -161,17 +195,14 @@ async def burst(phase: Phase, jobs) -> list:
 
 
 def _status(expected: int):
-    def check(response: httpx.Response):
+    def check(response: Reply):
         ok = response.status_code == expected
-        return (
-            ok,
-            f"{response.request.method} {response.request.url.path} -> {response.status_code}",
-        )
+        return ok, f"{response.method} {response.path} -> {response.status_code}"
 
     return check
 
 
-def _answered(response: httpx.Response):
+def _answered(response: Reply):
     # 409 "stale": the step's time ran out before the server got to the answer, so the round
     # moved on and the step counts as missed. That is the deadline working, not an error; it
     # is counted apart ("late") and printed.
@@ -187,48 +218,49 @@ def headers(person: Participant) -> dict[str, str]:
 
 async def run_drill(port: int, leader: Participant, people: list[Participant], drill: str):
     base = f"http://{HOST}:{port}"
-    limits = httpx.Limits(max_connections=len(people) + 10, max_keepalive_connections=0)
     phases: dict[str, Phase] = {}
-    async with httpx.AsyncClient(base_url=base, limits=limits, timeout=120) as client:
-        store_page = await client.get("/drills/live/", headers=headers(leader))
+    async with session(len(people)) as http:
+
+        def request(method: str, path: str, person: Participant, data=None, extra=None):
+            sent = {**headers(person), **(extra or {})}
+            return fetch(http, base, method, path, headers=sent, data=data)
+
+        store_page = await request("GET", "/drills/live/", leader)
         found = re.search(r'<option value="(\d+)">' + STORE, store_page.text)
         if found is None:
             raise RuntimeError(
                 f"the supervisor's page: {store_page.status_code} {store_page.text[:300]}"
             )
         store_id = found[1]
-        opened = await client.post(
+        opened = await request(
+            "POST",
             "/drills/live/new",
-            headers=headers(leader),
-            data={"drill": drill, "store": store_id, "csrf_token": leader.csrf},
+            leader,
+            {"drill": drill, "store": store_id, "csrf_token": leader.csrf},
         )
-        run_path = opened.headers["location"]
+        run_path = opened.location
         run_id = RUN_RE.search(run_path)[1]
-        code = CODE_RE.search((await client.get(run_path, headers=headers(leader))).text)[1]
+        code = CODE_RE.search((await request("GET", run_path, leader)).text)[1]
 
         join = phases["join"] = Phase("join")
 
         async def join_one(person: Participant):
             response = await timed(
                 join,
-                lambda: client.post(
-                    "/drills/join",
-                    headers=headers(person),
-                    data={"code": code, "csrf_token": person.csrf},
+                lambda: request(
+                    "POST", "/drills/join", person, {"code": code, "csrf_token": person.csrf}
                 ),
                 lambda r: (
-                    r.status_code == 302 and PLAY_RE.search(r.headers.get("location", "")),
-                    f"join -> {r.status_code} {r.headers.get('location')}",
+                    r.status_code == 302 and PLAY_RE.search(r.location),
+                    f"join -> {r.status_code} {r.location}",
                 ),
             )
             if response is not None:
-                person.pid = int(PLAY_RE.search(response.headers["location"])[1])
+                person.pid = int(PLAY_RE.search(response.location)[1])
 
         await burst(join, [join_one(p) for p in people])
-        started = await client.post(
-            f"/drills/live/{run_id}/start",
-            headers=headers(leader),
-            data={"csrf_token": leader.csrf},
+        started = await request(
+            "POST", f"/drills/live/{run_id}/start", leader, {"csrf_token": leader.csrf}
         )
         start_time = time.perf_counter()
         if started.status_code != 302:
@@ -240,9 +272,7 @@ async def run_drill(port: int, leader: Participant, people: list[Participant], d
         async def state_of(person: Participant, phase: Phase) -> dict | None:
             response = await timed(
                 phase,
-                lambda: client.get(
-                    f"/drills/play/{person.pid}/state.json", headers=headers(person)
-                ),
+                lambda: request("GET", f"/drills/play/{person.pid}/state.json", person),
                 _status(200),
             )
             if response is None:
@@ -276,11 +306,7 @@ async def run_drill(port: int, leader: Participant, people: list[Participant], d
                     data["choice"] = rng.choice(state["choices"])
                 response = await timed(
                     answer,
-                    lambda: client.post(
-                        f"/drills/play/{person.pid}",
-                        headers={**headers(person), "X-Requested-With": "fetch"},
-                        data=data,
-                    ),
+                    lambda: request("POST", f"/drills/play/{person.pid}", person, data, FETCH),
                     _answered,
                 )
                 if response is not None and response.status_code == 409:
@@ -305,9 +331,7 @@ async def run_drill(port: int, leader: Participant, people: list[Participant], d
                 f"  round {rounds}: {len(on_step)} answered, all moved on in "
                 f"{time.perf_counter() - t0:.2f} s"
             )
-        board = (
-            await client.get(f"/drills/live/{run_id}/board.json", headers=headers(leader))
-        ).json()
+        board = (await request("GET", f"/drills/live/{run_id}/board.json", leader)).json()
     if "answer" in phases:
         phases["answer"].late = len(late)
     return phases, received, rounds, board
@@ -315,14 +339,16 @@ async def run_drill(port: int, leader: Participant, people: list[Participant], d
 
 async def bare_burst(port: int, count: int) -> Phase:
     phase = Phase("bare insert")
-    limits = httpx.Limits(max_connections=count + 10, max_keepalive_connections=0)
-    async with httpx.AsyncClient(
-        base_url=f"http://{HOST}:{port}", limits=limits, timeout=120
-    ) as client:
+    base = f"http://{HOST}:{port}"
+    async with session(count) as http:
         await burst(
             phase,
             [
-                timed(phase, lambda: client.post("/insert", data={"name": "x"}), _status(200))
+                timed(
+                    phase,
+                    lambda: fetch(http, base, "POST", "/insert", data={"name": "x"}),
+                    _status(200),
+                )
                 for _ in range(count)
             ],
         )
@@ -344,6 +370,30 @@ def parse_args(argv):
     return args
 
 
+def private_schema(env: dict[str, str], database: str):
+    """A new schema of PostgreSQL ``database`` for this run: env points trainer at it.
+
+    Returns (engine, schema) for drop_schema at the end.
+    """
+    from sqlalchemy import create_engine, text
+
+    schema = f"drill_bench_{uuid.uuid4().hex[:10]}"
+    engine = create_engine("postgresql+psycopg://" + database.split("://", 1)[1])
+    with engine.begin() as conn:
+        conn.execute(text(f"CREATE SCHEMA {schema}"))
+    joiner = "&" if "?" in database else "?"
+    env["TRAINER_DATABASE_URL"] = f"{database}{joiner}options=-csearch_path%3D{schema}"
+    return engine, schema
+
+
+def drop_schema(engine, schema: str) -> None:
+    from sqlalchemy import text
+
+    with engine.begin() as conn:
+        conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
+    engine.dispose()
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     tmp = Path(tempfile.mkdtemp(prefix="drill-start-"))
@@ -353,14 +403,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         env = ql.trainer_env(tmp / "instance", HERE.parent)
         if args.database != "sqlite":
-            from sqlalchemy import create_engine, text
-
-            schema = f"drill_bench_{uuid.uuid4().hex[:10]}"
-            admin_engine = create_engine("postgresql+psycopg://" + args.database.split("://", 1)[1])
-            with admin_engine.begin() as conn:
-                conn.execute(text(f"CREATE SCHEMA {schema}"))
-            joiner = "&" if "?" in args.database else "?"
-            env["TRAINER_DATABASE_URL"] = f"{args.database}{joiner}options=-csearch_path%3D{schema}"
+            admin_engine, schema = private_schema(env, args.database)
         trainer = str(ql.BIN / "trainer")
         ql.run_command([trainer, "db", "upgrade"], env)
         setup = time.perf_counter()
@@ -409,12 +452,8 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         for server in servers:
             server.stop()
-        if admin_engine is not None and schema is not None:
-            from sqlalchemy import text
-
-            with admin_engine.begin() as conn:
-                conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
-            admin_engine.dispose()
+        if admin_engine is not None:
+            drop_schema(admin_engine, schema)
         shutil.rmtree(tmp, ignore_errors=True)
 
 

@@ -534,6 +534,7 @@ def test_the_hot_live_requests_issue_a_fixed_number_of_statements(
     """A room of phones polls these: their statement counts do not grow with the room."""
     leader, run_id = _open_live(app, staff["supervisor"], stores["S1"].id)
     code = session.get(DrillRun, run_id).join_code
+    service._definitions.clear()  # as in a new server process
     clients = {}
     joins = []
     for who in ("cashier", "cashier3"):
@@ -545,8 +546,9 @@ def test_the_hot_live_requests_issue_a_fixed_number_of_statements(
         )
         joins.append(joined)
         clients[who] = (client, int(response.location.rsplit("/", 1)[1]))
-    # user; run with store membership and any earlier joining; insert.
-    assert joins == [3, 3]
+    # user; run with store membership and any earlier joining; insert. The first request of a
+    # process also reads the run's definition (a deferred column), then parsed and kept by hash.
+    assert joins == [4, 3]
 
     def counts() -> tuple[int, int]:
         client, pid = clients["cashier"]

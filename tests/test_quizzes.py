@@ -1003,3 +1003,23 @@ def test_the_page_counts_the_questions_answered(client, session, people, content
     session.commit()
     html = client.get(f"/attempts/{attempt_id}").get_data(as_text=True)
     assert f"已作答：2 / {asked} 题" in html
+
+
+def test_manual_link_titles_are_kept_until_the_next_import(app, session, content):
+    """The app keeps looked-up link titles per content revision, which every import bumps."""
+    from trainer.courses.service import manual_links
+    from trainer.models import Counter, Lesson, Section
+    from trainer.models.content import CONTENT_REVISION
+
+    section = session.scalar(
+        select(Section).join(Lesson).where(Lesson.slug == "01-void-or-refund").limit(1)
+    )
+    link = f"basics/01-void-or-refund#{section.anchor}"
+    with app.test_request_context():
+        before = manual_links(session, [link], "en")[link].title
+        section.title_en = "Renamed by hand"
+        session.commit()
+        assert manual_links(session, [link], "en")[link].title == before
+        Counter.increment(session, CONTENT_REVISION)
+        session.commit()
+        assert manual_links(session, [link], "en")[link].title == "Renamed by hand"

@@ -12,7 +12,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, func, select, update
+from sqlalchemy import and_, bindparam, func, select, update
 from sqlalchemy.orm import Session
 
 from trainer.drills import service
@@ -89,25 +89,35 @@ def create_live(session: Session, leader: User, drill: Drill, store: Store) -> D
     return run
 
 
+# One query, built once (a room joins at the same moment): the run with that code, only if it
+# is of one of the user's stores, and the user's earlier joining if any.
+_JOINABLE = (
+    select(DrillRun, DrillParticipant)
+    .join(
+        user_stores,
+        and_(
+            user_stores.c.store_id == DrillRun.store_id,
+            user_stores.c.user_id == bindparam("user_id"),
+        ),
+    )
+    .outerjoin(
+        DrillParticipant,
+        and_(
+            DrillParticipant.run_id == DrillRun.id,
+            DrillParticipant.user_id == bindparam("user_id"),
+        ),
+    )
+    .where(DrillRun.join_code == bindparam("code"), DrillRun.mode == "live")
+)
+
+
 def join(session: Session, user: User, code: str) -> DrillParticipant:
     """Join the live drill with ``code``; only in the user's own store, and before it starts.
 
     A drill of another store answers exactly like a wrong code: nothing to probe.
     """
     code = (code or "").strip().upper().replace(" ", "")
-    # One query: the run, only if it is of one of the user's stores, and any earlier joining.
-    found = session.execute(
-        select(DrillRun, DrillParticipant)
-        .join(
-            user_stores,
-            and_(user_stores.c.store_id == DrillRun.store_id, user_stores.c.user_id == user.id),
-        )
-        .outerjoin(
-            DrillParticipant,
-            and_(DrillParticipant.run_id == DrillRun.id, DrillParticipant.user_id == user.id),
-        )
-        .where(DrillRun.join_code == code, DrillRun.mode == "live")
-    ).first()
+    found = session.execute(_JOINABLE, {"user_id": user.id, "code": code}).first()
     if found is None:
         raise JoinRefused("unknown")
     run, participant = found

@@ -22,6 +22,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import undefer
 from sqlalchemy.orm.exc import StaleDataError
 
 from trainer.db import get_session
@@ -37,7 +38,8 @@ LEADERS = (Role.SUPERVISOR, Role.ADMIN)
 
 
 def _run_or_404(run_id: int) -> DrillRun:
-    run = get_session().get(DrillRun, run_id)
+    # The board lists the absentees: read the roster with the run rather than a query later.
+    run = get_session().get(DrillRun, run_id, options=[undefer(DrillRun.roster)])
     # Another store's drill answers 404, like one that does not exist.
     if run is None or not live.can_manage(current_user, run):
         abort(404)

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import Session, aliased, undefer
 
 from trainer.drills.service import definition
 from trainer.models import Drill, DrillParticipant, DrillRun, Store, User
@@ -77,6 +77,7 @@ def entries(
         .join(Drill, Drill.id == DrillRun.drill_id)
         .outerjoin(leader, leader.id == DrillRun.supervisor_id)
         .where(DrillRun.mode == "live", DrillRun.status == "finished")
+        .options(undefer(DrillRun.record))  # the absentees (a deferred column)
     )
     if store_ids is not None:
         query = query.where(DrillRun.store_id.in_(store_ids))

@@ -15,7 +15,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from trainer.db import utcnow
@@ -332,14 +332,17 @@ def debrief(run: DrillRun, participant: DrillParticipant) -> list[DebriefStep]:
     return steps
 
 
+# One query for both rows, built once: every poll and answer of a live drill runs it.
+_PARTICIPANT_WITH_RUN = (
+    select(DrillParticipant, DrillRun)
+    .join(DrillRun, DrillRun.id == DrillParticipant.run_id)
+    .where(DrillParticipant.id == bindparam("participant_id"))
+)
+
+
 def own_participant(session: Session, participant_id: int, user: User):
     """(run, participant) when ``participant_id`` is the user's own, else None."""
-    # One query for both rows: every poll of a live drill comes through here.
-    found = session.execute(
-        select(DrillParticipant, DrillRun)
-        .join(DrillRun, DrillRun.id == DrillParticipant.run_id)
-        .where(DrillParticipant.id == participant_id)
-    ).first()
+    found = session.execute(_PARTICIPANT_WITH_RUN, {"participant_id": participant_id}).first()
     if found is None or found[0].user_id != user.id:
         return None
     return found[1], found[0]

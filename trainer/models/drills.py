@@ -36,13 +36,17 @@ class DrillRun(Base):
     A live run goes lobby -> running -> finished. While running, everyone is in the same
     round (the n-th step of their own path) and the round ends when all have answered or its
     deadline passes. The definition is a copy, so a re-import never changes a run under way.
+
+    The JSON columns are deferred (read when first used): every poll and answer of a live drill
+    loads its run, and parsing the definition (about 20 KB) took a third of a poll's own work.
+    The parsed definition is cached per process by ``definition_hash`` (drills.service).
     """
 
     __tablename__ = "drill_run"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     drill_id: Mapped[int] = mapped_column(ForeignKey("drill.id"), index=True)
-    definition: Mapped[dict]
+    definition: Mapped[dict] = mapped_column(deferred=True)
     definition_hash: Mapped[str] = mapped_column(String(64))
     mode: Mapped[str] = mapped_column(String(10))  # solo | live
     status: Mapped[str] = mapped_column(String(12))  # lobby | running | finished
@@ -56,9 +60,9 @@ class DrillRun(Base):
     round_started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     round_deadline_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Staff expected at a live drill (taken when it is created), to list absentees.
-    roster: Mapped[list | None]
+    roster: Mapped[list | None] = mapped_column(deferred=True)
     # The board as it stood at the end: the drill record.
-    record: Mapped[dict | None]
+    record: Mapped[dict | None] = mapped_column(deferred=True)
 
     drill: Mapped[Drill] = relationship()
     store: Mapped[Store | None] = relationship()

@@ -113,7 +113,15 @@ class Labels:
     read_manual: str
 
     @classmethod
-    def translated(cls) -> Labels:
+    def translated(cls, lang: str) -> Labels:
+        """The labels in ``lang``, translated once per process (11 gettext calls a page)."""
+        labels = _LABELS.get(lang)
+        if labels is None:
+            labels = _LABELS[lang] = cls._translate()
+        return labels
+
+    @classmethod
+    def _translate(cls) -> Labels:
         # gettext without variables gives the translated pattern, filled in below.
         return cls(
             badges={
@@ -129,6 +137,9 @@ class Labels:
             in_manual=_("In the manual: %(title)s"),
             read_manual=_("Read the manual section"),
         )
+
+
+_LABELS: dict[str, Labels] = {}
 
 
 def topic_label(tag: str | None) -> str:
@@ -153,7 +164,7 @@ def present(session: Session, attempt: service.AttemptState) -> tuple[list[Revie
     wanted += [link for grade in grades for link in grade.manual]
     found = manual_links(session, wanted, lang)
     hrefs = {link: _href(m) for link, m in found.items()}
-    labels = Labels.translated()
+    labels = Labels.translated(lang)
     reviewed = [
         _question(item.question, grade, number, lang, labels, found, hrefs)
         for number, (item, grade) in enumerate(zip(attempt.items, grades, strict=True), start=1)

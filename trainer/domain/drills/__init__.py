@@ -1,7 +1,7 @@
 """Emergency drills: timed, branching procedure drills (pure logic, no Flask).
 
-- ``model``: the drill definition as dataclasses (what ``quizzes/drills/*.yaml`` holds);
-- ``loader``: reading and checking drill files, every problem as file:line;
+- ``model``: the drill definition as dataclasses (what ``quizzes/drills/*.yaml`` holds; read
+  and checked by trainer.domain.content.drills, like every other content file);
 - ``engine``: running a drill: opaque per-attempt option tokens, timing and scoring.
 """
 
@@ -20,7 +20,6 @@ from trainer.domain.drills.engine import (
     step_outcome,
     time_factor,
 )
-from trainer.domain.drills.loader import load_drills
 from trainer.domain.drills.model import Drill, DrillOption, DrillStep, OrderItem
 
 __all__ = [
@@ -33,7 +32,6 @@ __all__ = [
     "OrderItem",
     "StepOutcome",
     "best_points",
-    "load_drills",
     "next_after",
     "option_tokens",
     "order_tokens",
