@@ -53,16 +53,17 @@ def weak_topics(session: Session, scope: Scope, *, days: int = 365) -> WeakTopic
     )
     if scope.store_ids is not None:
         query = query.where(TopicSum.store_id.in_(scope.store_ids))
-    rows = session.execute(query).all()
-    question_ids = {row[1] for row in rows}
+    # Every question's tags (content: hundreds of rows) first, so that the sums (tens of
+    # thousands of rows at 200 stores) stream into tabulate instead of being held as a list:
+    # short-lived rows keep the garbage collector's full passes away (75 ms -> 155 ms at
+    # random otherwise).
     questions = {
         question_id: (tags or [], manual)
         for question_id, tags, manual in session.execute(
-            select(Question.id, Question.tags, Question.data["manual"]).where(
-                Question.id.in_(question_ids)
-            )
+            select(Question.id, Question.tags, Question.data["manual"])
         )
     }
+    rows = session.execute(query)
     table = weakspots.tabulate(
         ((store, question, int(n), int(w or 0)) for store, question, n, w in rows), questions
     )

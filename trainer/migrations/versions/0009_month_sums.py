@@ -32,7 +32,14 @@ def upgrade() -> None:
             ["store_id"], ["store.id"], name=op.f("fk_topic_sum_store_id_store")
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_topic_sum")),
-        sa.UniqueConstraint("month", "store_id", "question_id", name=op.f("uq_topic_sum_month")),
+        sa.UniqueConstraint(
+            "store_id", "question_id", "month", name=op.f("uq_topic_sum_store_id")
+        ),
+    )
+    op.create_index(
+        "ix_topic_sum_report",
+        "topic_sum",
+        ["store_id", "question_id", "month", "answered", "wrong"],
     )
     op.create_table(
         "month_sum",
@@ -58,5 +65,6 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_index("ix_topic_sum_report", table_name="topic_sum")
     op.drop_table("month_sum")
     op.drop_table("topic_sum")
