@@ -209,3 +209,25 @@ def _rows(session) -> set:
         .where(MonthSum.attempts > 0)
     )
     return {tuple(r) for r in topics} | {(*r[:4], round(r[4], 6)) for r in months}
+
+
+def test_rebuild_sums_moves_attempts_to_the_new_zones_months(app, session, people, content):
+    """After TRAINER_TIMEZONE changes, `trainer db rebuild-sums` files attempts by new months."""
+    from tests.test_cli import _run
+
+    quiz = session.scalar(select(Quiz).where(Quiz.slug == "all-types"))
+    cashier = session.get(User, people["cashier"].user.id)
+    # 1 March, 00:30 in Shanghai: still February in UTC.
+    moment = datetime(2026, 3, 1, 0, 30, tzinfo=ZONE)
+    with app.app_context():
+        record_attempt(
+            session, cashier, quiz, [("b-void-single", 1.0, 1.0, None)], submitted_at=moment
+        )
+        session.commit()
+    months = select(MonthSum.month, MonthSum.attempts)
+    assert session.execute(months).all() == [("2026-03", 1)]
+    app.config["TIMEZONE"] = "UTC"
+    result = _run(app, "db", "rebuild-sums")
+    assert result.exit_code == 0, result.output
+    session.expire_all()
+    assert session.execute(months).all() == [("2026-02", 1)]
