@@ -96,6 +96,13 @@ def test_bench_data_is_reproducible_and_refuses_a_second_run(
     assert session.scalar(select(func.count(Store.id)).where(Store.code.like("BENCH-%"))) == 2
     items = session.scalar(select(func.count(AttemptItem.id)))
     assert items > 120 * 5
+    # Every store is assigned the certificate courses, so the team matrix has a row each.
+    from trainer.models import Assignment
+
+    assigned = session.execute(select(Assignment.store_id, Assignment.kind, Assignment.ref)).all()
+    assert len({store for store, _kind, _ref in assigned}) == 2
+    assert {kind for _store, kind, _ref in assigned} == {"course"}
+    assert len(assigned) == 2 * len({ref for _store, _kind, ref in assigned}) > 0
     again = _run(app, "bench-data", "--staff", "30", "--attempts", "120", "--seed", "7")
     assert again.exit_code != 0 and "already in this database" in again.output
     bad = _run(app, "bench-data", "--quiz", "nope", "--staff", "3", "--attempts", "3")

@@ -41,6 +41,19 @@ def db_upgrade(no_content: bool) -> None:
         click.echo(_run_import(lambda: import_shipped_content(current_app)))
 
 
+@db.command("rebuild-sums")
+@with_appcontext
+def db_rebuild_sums() -> None:
+    """Recompute the report sums from the graded attempts (after changing TRAINER_TIMEZONE)."""
+    from trainer.db import get_session
+    from trainer.reports import itemsums
+
+    session = get_session()
+    itemsums.rebuild(session)
+    session.commit()
+    click.echo("Report sums rebuilt.")
+
+
 def _run_import(do_import) -> str:
     """Run an import; on content problems print each as file:line and exit 1."""
     from trainer.domain.content import ContentError

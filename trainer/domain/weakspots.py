@@ -9,7 +9,6 @@ a question tagged C14 and card-data-security counts for both.
 from __future__ import annotations
 
 import re
-from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
@@ -82,15 +81,24 @@ def tabulate(
     """
     table = TopicTable()
     worst: dict[str, tuple[int, str]] = {}
-    per_question: dict[int, Tally] = defaultdict(Tally)
+    # Tens of thousands of rows at a large organisation: add into plain lists keyed by
+    # tuples, with each question's tags deduplicated once, and make Tally objects at the end.
+    tags_of = {qid: tuple(dict.fromkeys(tags or [])) for qid, (tags, _manual) in questions.items()}
+    sums: dict[tuple[int, str], list[int]] = {}
+    question_sums: dict[int, list[int]] = {}
     for store_id, question_id, answered, wrong in counts:
-        tags, _manual = questions.get(question_id, ([], None))
-        per_question[question_id].answered += answered
-        per_question[question_id].wrong += wrong
-        for tag in dict.fromkeys(tags or []):
-            cell = table.cells.setdefault((store_id, tag), Tally())
-            cell.answered += answered
-            cell.wrong += wrong
+        acc = question_sums.setdefault(question_id, [0, 0])
+        acc[0] += answered
+        acc[1] += wrong
+        for tag in tags_of.get(question_id, ()):
+            acc = sums.get((store_id, tag))
+            if acc is None:
+                sums[(store_id, tag)] = [answered, wrong]
+            else:
+                acc[0] += answered
+                acc[1] += wrong
+    table.cells = {key: Tally(answered, wrong) for key, (answered, wrong) in sums.items()}
+    per_question = {qid: Tally(answered, wrong) for qid, (answered, wrong) in question_sums.items()}
     for question_id, tally in per_question.items():
         tags, manual = questions.get(question_id, ([], None))
         link = _first_link(manual)

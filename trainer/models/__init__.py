@@ -1,6 +1,14 @@
 """Typed SQLAlchemy models, one module per area; import them from here."""
 
-from trainer.models.attempts import Attempt, AttemptItem, AttemptStatus, ItemSum, QuizSum
+from trainer.models.attempts import (
+    Attempt,
+    AttemptItem,
+    AttemptStatus,
+    ItemSum,
+    MonthSum,
+    QuizSum,
+    TopicSum,
+)
 from trainer.models.audit import AuditEvent, Job
 from trainer.models.certificates import ApiClient, Certificate, Counter, RevocationReason
 from trainer.models.content import (
@@ -48,6 +56,7 @@ __all__ = [
     "Job",
     "Lesson",
     "LessonRead",
+    "MonthSum",
     "NoticeKind",
     "Notification",
     "OnboardingRule",
@@ -64,6 +73,7 @@ __all__ = [
     "SimRun",
     "Store",
     "TargetKind",
+    "TopicSum",
     "User",
     "user_stores",
 ]

@@ -5,7 +5,8 @@ the imported quizzes. Whether an answer is right depends on the person (ability)
 store, the question's topics (each case and skill has its own difficulty, and each store a
 couple of topics it is weak in) and practice (later attempts do better), so the reports show
 the patterns a real organisation would. Passing a course's quiz earns its certificate, which
-expires after the course's validity; a few are revoked.
+expires after the course's validity; a few are revoked. Every store is assigned every active
+course with a certificate (so the team matrix has a cell per cashier and course).
 
 The same seed gives the same people, answers and scores (dates count back from the day it
 runs). Rows go in with Core executemany in batches, not ORM objects: 200,000 attempts are
@@ -32,6 +33,7 @@ from trainer.certificates.service import add_months
 from trainer.db import utcnow
 from trainer.domain.questions import make_layout, max_points
 from trainer.models import (
+    Assignment,
     Attempt,
     AttemptItem,
     AttemptStatus,
@@ -120,6 +122,34 @@ def _answer(question: dict, right: bool, layout: dict, rng: random.Random) -> di
     else:
         chosen.add(rng.choice(wrong))
     return {"choices": sorted(chosen)}
+
+
+def assign_courses(session: Session) -> int:
+    """Assign every store each active course that leads to a certificate; how many were made.
+
+    Store-wide, due a month after the first attempt of the year, as a compliance officer would
+    at roll-out. Also run on its own to add them to bench data built before.
+    """
+    codes = [
+        code
+        for code, required in session.execute(
+            select(Course.code, CourseVersion.required_quizzes)
+            .join(CourseVersion, CourseVersion.course_id == Course.id)
+            .where(CourseVersion.current, Course.active)
+            .order_by(Course.code)
+        )
+        if required
+    ]
+    start = session.scalar(select(func.min(Attempt.started_at))) or utcnow()
+    due = (start + timedelta(days=30)).date()
+    rows = [
+        {"kind": "course", "ref": code, "store_id": store_id, "due_on": due, "created_at": start}
+        for store_id in session.scalars(select(Store.id).order_by(Store.id))
+        for code in codes
+    ]
+    if rows:
+        session.connection().execute(insert(Assignment), rows)
+    return len(rows)
 
 
 def build(
@@ -366,6 +396,7 @@ def build(
             certificate_id += 1
     for start in range(0, len(certificate_rows), BATCH):
         session.connection().execute(insert(Certificate), certificate_rows[start : start + BATCH])
+    assign_courses(session)
     _bump_sequences(session, Store, User, Attempt, AttemptItem, Certificate)
     # The attempts went in with bulk INSERTs, past the grading code that keeps these sums.
     itemsums.rebuild(session)

@@ -24,7 +24,18 @@ When the sums change:
   change, :func:`add_attempt` after (trainer.quizzes.review does both);
 * a learner's stores change: their attempts move to the new store key (a ``before_flush``
   listener, :func:`_follow_store_changes`);
-* bulk loads (the migration 0008, ``trainer bench-data``): :func:`rebuild`.
+* bulk loads (the migrations 0008 and 0009, ``trainer bench-data``): :func:`rebuild`.
+
+The same moments keep two smaller tables for the weak-topics and trends pages (migration
+0009), keyed by single store and local month ('YYYY-MM' in TRAINER_TIMEZONE) because those
+reports count a learner in each of their stores and show whole months:
+
+* TopicSum: first-attempt answers worth marks and how many were wrong (less than full
+  marks), per store, month and question;
+* MonthSum: graded attempts, passes and the percent total per store and month.
+
+Months are those of TRAINER_TIMEZONE when the attempt was graded: after changing it, run
+``trainer db rebuild-sums``.
 
 Attempts are never deleted in this application; if that is ever added, call remove_attempt
 first.
@@ -34,17 +45,23 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
+from typing import NamedTuple
+from zoneinfo import ZoneInfo
 
+from flask import current_app, has_app_context
 from sqlalchemy import case, delete, event, func, inspect, select
 from sqlalchemy.orm import Session
 
+from trainer.db import utcnow
 from trainer.models import (
     Attempt,
     AttemptItem,
     AttemptStatus,
     ItemSum,
+    MonthSum,
     Question,
     QuizSum,
+    TopicSum,
     User,
     user_stores,
 )
@@ -53,8 +70,51 @@ ITEM_KEY = ("quiz_id", "question_id", "stores", "first", "option", "max_score")
 ITEM_SUMS = ("n", "sum_x", "sum_xx", "sum_y", "sum_yy", "sum_xy")
 QUIZ_KEY = ("quiz_id", "stores", "first")
 QUIZ_SUMS = ("n", "n_percent", "sum_percent")
+TOPIC_KEY = ("month", "store_id", "question_id")
+TOPIC_SUMS = ("answered", "wrong")
+MONTH_KEY = ("month", "store_id")
+MONTH_SUMS = ("attempts", "passed", "sum_percent")
 NO_STORE = ","
 EVERYONE = "*"
+
+
+class Sums(NamedTuple):
+    """Contributions to each table, by key (a tuple in the order of its *_KEY)."""
+
+    items: dict[tuple, list[float]]
+    quizzes: dict[tuple, list[float]]
+    topics: dict[tuple, list[float]]
+    months: dict[tuple, list[float]]
+
+
+def sums_zone() -> ZoneInfo:
+    """The stores' time zone, which decides an attempt's month."""
+    name = current_app.config.get("TIMEZONE", "UTC") if has_app_context() else "UTC"
+    return ZoneInfo(name)
+
+
+def month_of(column, dialect: str, zone_name: str, offset_minutes: int):
+    """'YYYY-MM' of a stored UTC moment in the stores' time zone, in SQL.
+
+    PostgreSQL converts with the zone itself. SQLite knows no zones, so there the zone's
+    offset now is added as minutes: exact for zones without daylight saving time such as
+    Asia/Shanghai, and at most an hour out near a change elsewhere.
+    """
+    if dialect == "postgresql":
+        return func.to_char(func.timezone(zone_name, column), "YYYY-MM")
+    return func.strftime("%Y-%m", column, f"{offset_minutes:+d} minutes")
+
+
+def local_month(session: Session, column):
+    """'YYYY-MM' of a stored UTC moment in the stores' time zone, in SQL (see month_of)."""
+    zone = sums_zone()
+    offset = int(utcnow().astimezone(zone).utcoffset().total_seconds() // 60)
+    return month_of(column, session.connection().dialect.name, str(zone), offset)
+
+
+def key_stores(key: str) -> list[int]:
+    """The store ids of a store key (",3,7," -> [3, 7])."""
+    return [int(part) for part in key.strip(",").split(",") if part]
 
 
 def store_key(store_ids: Iterable[int]) -> str:
@@ -84,17 +144,17 @@ def _store_keys(session: Session, user_ids: set[int] | None) -> dict[int, str]:
     return {user_id: store_key(ids) for user_id, ids in stores.items()}
 
 
-def _contributions(
-    session: Session, conditions: list, keys: dict[int, str] | None = None
-) -> tuple[dict[tuple, list[float]], dict[tuple, list[float]]]:
-    """The item and quiz sums of the graded attempts matching ``conditions``, by key.
+def _contributions(session: Session, conditions: list, keys: dict[int, str] | None = None) -> Sums:
+    """The sums of the graded attempts matching ``conditions``, by key (two queries).
 
     ``keys`` maps a learner to the store key to file their attempts under (default: their
-    stores now).
+    stores now). Both queries group by the local month too, so that the per-month tables
+    come from the same rows (grading an attempt costs no extra query for them).
     """
     conditions = [Attempt.status == AttemptStatus.GRADED, *conditions]
     first = (Attempt.number == 1).label("first")
     option = option_key().label("option")
+    month = local_month(session, Attempt.submitted_at).label("month")
     x, y = AttemptItem.score, Attempt.score
     item_key = (
         Attempt.user_id,
@@ -103,6 +163,7 @@ def _contributions(
         first,
         option,
         AttemptItem.max_score,
+        month,
     )
     item_rows = session.execute(
         select(
@@ -113,6 +174,7 @@ def _contributions(
             func.sum(y),
             func.sum(y * y),
             func.sum(x * y),
+            func.sum(case((x < AttemptItem.max_score, 1), else_=0)),
         )
         .select_from(Attempt)
         .join(AttemptItem, AttemptItem.attempt_id == Attempt.id)
@@ -120,45 +182,55 @@ def _contributions(
         .where(*conditions, AttemptItem.score.is_not(None))
         .group_by(*item_key)
     ).all()
+    quiz_key = (Attempt.user_id, Attempt.quiz_id, first, month)
     quiz_rows = session.execute(
         select(
-            Attempt.user_id,
-            Attempt.quiz_id,
-            first,
+            *quiz_key,
             func.count(),
             func.count(Attempt.percent),
             func.sum(Attempt.percent),
+            func.sum(case((Attempt.passed, 1), else_=0)),
         )
         .where(*conditions)
-        .group_by(Attempt.user_id, Attempt.quiz_id, first)
+        .group_by(*quiz_key)
     ).all()
     if keys is None:
         users = {row[0] for row in quiz_rows}
         keys = _store_keys(session, users if len(users) < 500 else None)
     items: dict[tuple, list[float]] = defaultdict(lambda: [0, 0.0, 0.0, 0.0, 0.0, 0.0])
-    for user_id, quiz_id, question_id, is_first, chosen, maximum, *sums in item_rows:
+    # Weak topics: first-attempt answers worth marks, per store (a learner counts in each).
+    topics: dict[tuple, list[float]] = defaultdict(lambda: [0, 0])
+    for row in item_rows:
+        user_id, quiz_id, question_id, is_first, chosen, maximum, in_month, *sums, wrong = row
         # SQLite hands a true/false choice over as 1/0, PostgreSQL as 'true'/'false';
         # itemstats.option_counts reads both, as it did when the report scanned the answers.
         chosen = "" if chosen is None else str(chosen)
-        key = (
-            quiz_id,
-            question_id,
-            keys.get(user_id, NO_STORE),
-            bool(is_first),
-            chosen,
-            float(maximum),
-        )
+        stores = keys.get(user_id, NO_STORE)
+        key = (quiz_id, question_id, stores, bool(is_first), chosen, float(maximum))
         for acc in (items[key], items[(*key[:2], EVERYONE, *key[3:])]):
             for i, value in enumerate(sums):
                 acc[i] += value or 0
+        if is_first and maximum > 0:
+            for store_id in key_stores(stores):
+                acc = topics[(in_month, store_id, question_id)]
+                acc[0] += sums[0]
+                acc[1] += wrong or 0
     quizzes: dict[tuple, list[float]] = defaultdict(lambda: [0, 0, 0.0])
-    for user_id, quiz_id, is_first, *sums in quiz_rows:
+    # Trends: graded attempts, passes and percent total per store (a learner counts in each).
+    months: dict[tuple, list[float]] = defaultdict(lambda: [0, 0, 0.0])
+    for user_id, quiz_id, is_first, in_month, count, n_percent, sum_percent, passed in quiz_rows:
         stores = keys.get(user_id, NO_STORE)
         for key in ((quiz_id, stores, bool(is_first)), (quiz_id, EVERYONE, bool(is_first))):
             acc = quizzes[key]
-            for i, value in enumerate(sums):
-                acc[i] += value or 0
-    return items, quizzes
+            acc[0] += count
+            acc[1] += n_percent
+            acc[2] += sum_percent or 0
+        for store_id in key_stores(stores):
+            acc = months[(in_month, store_id)]
+            acc[0] += count
+            acc[1] += passed or 0
+            acc[2] += sum_percent or 0
+    return Sums(items, quizzes, topics, months)
 
 
 def _upsert_statement(session: Session, model, key: tuple[str, ...], sums: tuple[str, ...]):
@@ -174,28 +246,37 @@ def _upsert_statement(session: Session, model, key: tuple[str, ...], sums: tuple
     )
 
 
-def _store(session: Session, items: dict, quizzes: dict, sign: int) -> None:
-    """Add (sign 1) or take away (sign -1) the sums: one INSERT … ON CONFLICT per table."""
+#: Each table with its key and summed columns, in the order of Sums.
+TABLES = (
+    (ItemSum, ITEM_KEY, ITEM_SUMS),
+    (QuizSum, QUIZ_KEY, QUIZ_SUMS),
+    (TopicSum, TOPIC_KEY, TOPIC_SUMS),
+    (MonthSum, MONTH_KEY, MONTH_SUMS),
+)
+
+
+def _store(session: Session, sums: Sums, sign: int, models: tuple = ()) -> None:
+    """Add (sign 1) or take away (sign -1) the sums: one INSERT … ON CONFLICT per table.
+
+    ``models``: only these tables (default: all).
+    """
     conn = session.connection()
-    if items:
-        conn.execute(
-            _upsert_statement(session, ItemSum, ITEM_KEY, ITEM_SUMS),
-            [
-                {**dict(zip(ITEM_KEY, key, strict=True)), **_signed(ITEM_SUMS, acc, sign)}
-                for key, acc in items.items()
-            ],
-        )
-    if quizzes:
-        conn.execute(
-            _upsert_statement(session, QuizSum, QUIZ_KEY, QUIZ_SUMS),
-            [
-                {**dict(zip(QUIZ_KEY, key, strict=True)), **_signed(QUIZ_SUMS, acc, sign)}
-                for key, acc in quizzes.items()
-            ],
-        )
-    if sign < 0:  # rows nobody counts any more would only slow the reports down
-        conn.execute(delete(ItemSum).where(ItemSum.n <= 0))
-        conn.execute(delete(QuizSum).where(QuizSum.n <= 0))
+    for (model, key_names, sum_names), by_key in zip(TABLES, sums, strict=True):
+        if models and model not in models:
+            continue
+        if by_key:
+            conn.execute(
+                _upsert_statement(session, model, key_names, sum_names),
+                [
+                    {
+                        **dict(zip(key_names, key, strict=True)),
+                        **_signed(sum_names, acc, sign),
+                    }
+                    for key, acc in by_key.items()
+                ],
+            )
+        if sign < 0:  # rows nobody counts any more would only slow the reports down
+            conn.execute(delete(model).where(getattr(model, sum_names[0]) <= 0))
 
 
 def _signed(names: tuple[str, ...], values: list[float], sign: int) -> dict:
@@ -205,21 +286,26 @@ def _signed(names: tuple[str, ...], values: list[float], sign: int) -> dict:
 def add_attempt(session: Session, attempt_id: int) -> None:
     """Count a graded attempt in the sums (call once, when it becomes graded)."""
     session.flush()
-    _store(session, *_contributions(session, [Attempt.id == attempt_id]), 1)
+    _store(session, _contributions(session, [Attempt.id == attempt_id]), 1)
 
 
 def remove_attempt(session: Session, attempt_id: int) -> None:
     """Take a graded attempt out of the sums (before its grades change); no-op otherwise."""
-    _store(session, *_contributions(session, [Attempt.id == attempt_id]), -1)
+    _store(session, _contributions(session, [Attempt.id == attempt_id]), -1)
 
 
-def rebuild(session: Session) -> None:
-    """Compute every sum again from the graded attempts (bulk loads and the migration)."""
-    session.execute(delete(ItemSum))
-    session.execute(delete(QuizSum))
+def rebuild(session: Session, models: tuple = ()) -> None:
+    """Compute the sums again from the graded attempts (bulk loads and the migrations).
+
+    ``models``: only these tables (default: all). A migration names the tables of its own
+    revision, since later tables do not exist yet when it runs.
+    """
+    models = models or tuple(model for model, _key, _sums in TABLES)
+    for model in models:
+        session.execute(delete(model))
     keys = _store_keys(session, None)
     for quiz_id in session.scalars(select(Attempt.quiz_id).distinct()).all():
-        _store(session, *_contributions(session, [Attempt.quiz_id == quiz_id], keys), 1)
+        _store(session, _contributions(session, [Attempt.quiz_id == quiz_id], keys), 1, models)
 
 
 @event.listens_for(Session, "before_flush")
@@ -237,5 +323,5 @@ def _follow_store_changes(session: Session, _context, _instances) -> None:
             continue
         with session.no_autoflush:
             condition = [Attempt.user_id == user.id]
-            _store(session, *_contributions(session, condition, {user.id: before}), -1)
-            _store(session, *_contributions(session, condition, {user.id: after}), 1)
+            _store(session, _contributions(session, condition, {user.id: before}), -1)
+            _store(session, _contributions(session, condition, {user.id: after}), 1)

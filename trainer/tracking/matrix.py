@@ -108,7 +108,11 @@ def build(
 
     columns: dict[str, Column] = {}
     covering: dict[tuple[int, str], list[Assignment]] = defaultdict(list)
+    # Each assignment's local day once, not once per person it covers (5,000 staff × 10
+    # columns made 50,000 time-zone conversions: 0.6 s of the compliance page).
+    created_on: dict[int, date] = {}
     for assignment in session.scalars(assignments.order_by(Assignment.id)):
+        created_on[assignment.id] = local_day(assignment.created_at)
         items = [(assignment.kind, assignment.ref)]
         if assignment.kind == TargetKind.COURSE and assignment.ref in known.courses:
             required = known.courses[assignment.ref].required_drills or []
@@ -128,9 +132,7 @@ def build(
     for (uid, key), found in covering.items():
         column = columns[key]
         due = min(
-            effective_due(a.due_on, local_day(a.created_at), joined[uid])
-            if a.store_id
-            else a.due_on
+            effective_due(a.due_on, created_on[a.id], joined[uid]) if a.store_id else a.due_on
             for a in found
         )
         kind, ref = column.item.kind, column.item.ref

@@ -63,10 +63,11 @@ def upgrade() -> None:
     op.create_index("ix_user_store_store_id", "user_store", ["store_id", "user_id"])
     # Backfill from the attempts graded so far. This uses the application's code (the same
     # sums the grading code keeps), so it must run against the schema of this revision.
+    from trainer.models import ItemSum, QuizSum
     from trainer.reports import itemsums
 
     session = Session(bind=op.get_bind())
-    itemsums.rebuild(session)
+    itemsums.rebuild(session, (ItemSum, QuizSum))
     session.flush()
 
 
