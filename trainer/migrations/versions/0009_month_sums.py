@@ -32,9 +32,7 @@ def upgrade() -> None:
             ["store_id"], ["store.id"], name=op.f("fk_topic_sum_store_id_store")
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_topic_sum")),
-        sa.UniqueConstraint(
-            "store_id", "question_id", "month", name=op.f("uq_topic_sum_store_id")
-        ),
+        sa.UniqueConstraint("store_id", "question_id", "month", name=op.f("uq_topic_sum_store_id")),
     )
     op.create_index(
         "ix_topic_sum_report",
