@@ -11,12 +11,12 @@ acknowledgements; attempt totals; drills passed), each one query over everyone i
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, tzinfo
 
 from sqlalchemy import Select, case, func, select
 from sqlalchemy.orm import Session, aliased
 
-from trainer.certificates.service import local_day, status_of
+from trainer.certificates.service import local_day, local_zone, status_of
 from trainer.db import utcnow
 from trainer.domain.tracking import (
     Cell,
@@ -254,6 +254,7 @@ class Gathered:
     tries: dict[tuple[int, int], Tries]
     drills_passed: dict[tuple[int, str], datetime]
     now: datetime
+    zone: tzinfo  # the stores' time zone, resolved once for every certificate's day
 
     def title(self, kind: str, ref: str) -> dict:
         """An item's title (its reference when it is no longer imported)."""
@@ -312,10 +313,12 @@ class Gathered:
             ),
             in_progress=any(t.open for t in done),
             certificate_valid=cert is not None,
-            certificate_expires=local_day(cert.expires_at) if cert else None,
+            certificate_expires=local_day(cert.expires_at, self.zone) if cert else None,
             certificate_score=cert.score_percent if cert else None,
             lapsed=lapsed,
-            lapsed_on=local_day(latest.revoked_at if lapsed == "revoked" else latest.expires_at)
+            lapsed_on=local_day(
+                latest.revoked_at if lapsed == "revoked" else latest.expires_at, self.zone
+            )
             if lapsed
             else None,
         )
@@ -346,6 +349,7 @@ def gather(session: Session, people: Select) -> Gathered:
         tries=_attempts(session, people),
         drills_passed=_drills(session, people),
         now=utcnow(),
+        zone=local_zone(),
     )
 
 
