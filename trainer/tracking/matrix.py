@@ -11,6 +11,8 @@ show the best run's score, or its critical error.
 
 from __future__ import annotations
 
+import functools
+import gc
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field, replace
 from datetime import date
@@ -61,6 +63,29 @@ class Matrix:
     assignments: dict[tuple[int, str], list[Assignment]]
 
 
+def _cycle_collector_paused(function):
+    """Run ``function`` with Python's cycle collector paused, as it was before afterwards.
+
+    At the compliance scope a build makes some 200,000 short-lived, acyclic objects (rows,
+    facts, cells); each time that many allocations pile up the collector walks every live
+    object again, a third of the build's time (0.6 s of 1.7 s measured). They are freed by
+    reference counting as usual; a cycle made meanwhile waits for the next collection.
+    """
+
+    @functools.wraps(function)
+    def paused(*args, **kwargs):
+        was_enabled = gc.isenabled()
+        gc.disable()
+        try:
+            return function(*args, **kwargs)
+        finally:
+            if was_enabled:
+                gc.enable()
+
+    return paused
+
+
+@_cycle_collector_paused
 def build(
     session: Session,
     viewer: User | None,
