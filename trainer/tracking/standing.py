@@ -10,13 +10,13 @@ acknowledgements; attempt totals; drills passed), each one query over everyone i
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, tzinfo
 
 from sqlalchemy import Select, case, func, select
 from sqlalchemy.orm import Session, aliased
 
-from trainer.certificates.service import local_day, status_of
+from trainer.certificates.service import local_day, local_zone, status_of
 from trainer.db import utcnow
 from trainer.domain.tracking import (
     Cell,
@@ -86,6 +86,10 @@ class Tries:
         if self.last_passed is None or (since is not None and self.last_passed <= since):
             return False
         return grading != "latest" or self.last_passed >= self.last_graded
+
+
+#: No attempts at all (shared: it is only read).
+_NO_TRIES = Tries()
 
 
 @dataclass(frozen=True)
@@ -254,6 +258,8 @@ class Gathered:
     tries: dict[tuple[int, int], Tries]
     drills_passed: dict[tuple[int, str], datetime]
     now: datetime
+    zone: tzinfo  # the stores' time zone, resolved once for every certificate's day
+    _required_quizzes: dict[int, list[tuple[int, str]]] = field(default_factory=dict)
 
     def title(self, kind: str, ref: str) -> dict:
         """An item's title (its reference when it is no longer imported)."""
@@ -292,9 +298,19 @@ class Gathered:
             return Facts(passed=_is_after(self.drills_passed.get((uid, ref)), since))
         return Facts()  # an item no longer imported: nothing to go on
 
+    def _required(self, course: CourseInfo) -> list[tuple[int, str]]:
+        """A course's required quizzes still imported, as (id, grading policy); looked up once
+        per course, not once per person (the team matrix asks for thousands of people)."""
+        if course.id not in self._required_quizzes:
+            self._required_quizzes[course.id] = [
+                (q.id, q.definition.get("grading", "highest"))
+                for q in (self.quizzes[s] for s in course.required_quizzes if s in self.quizzes)
+            ]
+        return self._required_quizzes[course.id]
+
     def _course_facts(self, course: CourseInfo, uid: int) -> Facts:
-        quizzes = [self.quizzes[s] for s in course.required_quizzes if s in self.quizzes]
-        done = [self.tries.get((uid, q.id), Tries()) for q in quizzes]
+        required = self._required(course)
+        done = [self.tries.get((uid, qid)) or _NO_TRIES for qid, _grading in required]
         held = self.certificates.get((uid, course.id), Held())
         cert, latest = held.valid, held.latest
         bests = [t.best for t in done if t.best is not None]
@@ -307,15 +323,17 @@ class Gathered:
             best=max(bests) if bests else None,
             passed=bool(done)
             and all(
-                t.passed_since(None, q.definition.get("grading", "highest"))
-                for t, q in zip(done, quizzes, strict=True)
+                t.passed_since(None, grading)
+                for t, (_qid, grading) in zip(done, required, strict=True)
             ),
             in_progress=any(t.open for t in done),
             certificate_valid=cert is not None,
-            certificate_expires=local_day(cert.expires_at) if cert else None,
+            certificate_expires=local_day(cert.expires_at, self.zone) if cert else None,
             certificate_score=cert.score_percent if cert else None,
             lapsed=lapsed,
-            lapsed_on=local_day(latest.revoked_at if lapsed == "revoked" else latest.expires_at)
+            lapsed_on=local_day(
+                latest.revoked_at if lapsed == "revoked" else latest.expires_at, self.zone
+            )
             if lapsed
             else None,
         )
@@ -346,6 +364,7 @@ def gather(session: Session, people: Select) -> Gathered:
         tries=_attempts(session, people),
         drills_passed=_drills(session, people),
         now=utcnow(),
+        zone=local_zone(),
     )
 
 
