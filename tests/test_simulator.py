@@ -359,6 +359,13 @@ def test_a_terminal_question_keeps_its_log_with_the_attempt_and_grades_it(
     [run] = session.scalars(select(SimRun).where(SimRun.attempt_id == attempt_id)).all()
     assert run.context == "quiz" and run.finished_at is not None and run.passed
     assert f"{PRACTICE}runs/{run.id}/replay" in result
+    # Its outcome was kept at the submit; an older attempt (none kept) replays the log again
+    # and shows the same.
+    session.refresh(item)
+    assert item.outcome is not None and item.status == "correct"
+    item.outcome = None
+    session.commit()
+    assert client.get(f"/attempts/{attempt_id}/result").get_data(as_text=True) == result
     # After the submit, no more keys.
     late = client.post(key_url, data={"key": "1"}, headers={"X-CSRFToken": token})
     assert late.status_code == 409

@@ -1,7 +1,8 @@
 """Essay answers graded by a supervisor: the queue, who may grade what, and the new total.
 
 The rest of the attempt engine is in service.py; a reviewer's grade is stored the same way
-(``stored_grade``) and the result page derives its feedback with ``item_grade``.
+(``stored_grade``), and the outcome kept at submit (the feedback parts) stays as it is: a
+reviewer changes the score, status and comment, which are stored on their own.
 """
 
 from __future__ import annotations
