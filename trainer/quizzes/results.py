@@ -111,6 +111,10 @@ class Labels:
     correct: str
     in_manual: str
     read_manual: str
+    # Shown by the template (a scenario's steps, the correct answer, the reviewer's comment).
+    you_chose: str
+    critical_error: str
+    reviewer: str
 
     @classmethod
     def translated(cls, lang: str) -> Labels:
@@ -136,10 +140,18 @@ class Labels:
             correct=_("Correct answer"),
             in_manual=_("In the manual: %(title)s"),
             read_manual=_("Read the manual section"),
+            you_chose=_("You chose"),
+            critical_error=_("Critical error"),
+            reviewer=_("Reviewer"),
         )
 
 
 _LABELS: dict[str, Labels] = {}
+
+
+def page_labels() -> Labels:
+    """The labels of the page in the reader's language, for the template."""
+    return Labels.translated(current_language())
 
 
 def topic_label(tag: str | None) -> str:
