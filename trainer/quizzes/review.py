@@ -21,7 +21,7 @@ from trainer.reports import itemsums
 
 def regrade_attempt(attempt: Attempt) -> None:
     """Total an attempt again after a supervisor graded an essay."""
-    grades = [item_grade(item) for item in attempt.items]
+    grades = [item_grade(item, texts=False) for item in attempt.items]  # totals only
     maximum = sum(g.max_score for g in grades)
     score = sum(g.score for g in grades)
     needs_review = any(g.status == questions.NEEDS_REVIEW for g in grades)

@@ -625,22 +625,22 @@ def stored_grade(grade: questions.Grade, *, late: bool = False) -> dict | None:
     return stored or None
 
 
-def item_grade(item: ItemState | AttemptItem) -> questions.Grade:
+def item_grade(item: ItemState | AttemptItem, *, texts: bool = True) -> questions.Grade:
     """A submitted item's grade with all its feedback, from what is stored.
 
     The score and status are the ones recorded when it was graded (or by a reviewer), so a
     result never changes afterwards; the feedback is the outcome kept at submit, or for an
     attempt submitted before outcomes were kept, derived again from the version, layout and
-    response.
+    response. ``texts`` as for questions.grade().
     """
     stored = item.grade or {}
     if item.outcome is not None and item.score is not None and item.status is not None:
         derived = questions.regraded(
-            item.question, item.outcome, score=item.score, status=item.status
+            item.question, item.outcome, score=item.score, status=item.status, texts=texts
         )
     else:
         response = None if stored.get("late") else item.response
-        derived = questions.grade(item.question, response, item.layout)
+        derived = questions.grade(item.question, response, item.layout, texts=texts)
     return dataclasses.replace(
         derived,
         score=derived.score if item.score is None else item.score,

@@ -153,8 +153,13 @@ def kept_outcome(grade: Grade) -> dict[str, Any]:
     return {"feedback": grade.feedback, "path": grade.path, "critical": grade.critical}
 
 
-def regraded(question: Question, kept: Mapping[str, Any], *, score: float, status: str) -> Grade:
-    """The grade with all its texts, rebuilt from a kept_outcome() and the stored score/status."""
+def regraded(
+    question: Question, kept: Mapping[str, Any], *, score: float, status: str, texts: bool = True
+) -> Grade:
+    """The grade rebuilt from a kept_outcome() and the stored score and status.
+
+    ``texts`` as for grade().
+    """
     return _grade(
         question,
         score=score,
@@ -164,7 +169,7 @@ def regraded(question: Question, kept: Mapping[str, Any], *, score: float, statu
         path=kept.get("path") or [],
         critical=kept.get("critical") or [],
         note=None,
-        texts=True,
+        texts=texts,
     )
 
 
