@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from tests.helpers import csrf_token, login_as, post
 from trainer.courses.importer import import_tree
@@ -873,6 +873,86 @@ def test_result_page_says_each_thing_once_in_the_readers_language(client, sessio
     # Named in Chinese: a skill in words (凭证与记录), a case by its situation, never its code.
     assert "<li><strong>凭证与记录</strong>" in page
     assert "<li><strong>结算前发现多收</strong>" in page and "C1" not in page
+
+
+def _forget_outcomes(session, attempt_id: int) -> None:
+    """Make the attempt look submitted before outcomes were kept (migration 0010)."""
+    from trainer.models import AttemptItem
+
+    session.execute(
+        update(AttemptItem).where(AttemptItem.attempt_id == attempt_id).values(outcome=None)
+    )
+    session.commit()
+    session.expire_all()
+
+
+@pytest.mark.parametrize("right", [True, False])
+def test_the_result_page_shows_the_outcome_kept_at_submit_or_grades_an_older_attempt_again(
+    client, session, people, content, right
+):
+    login_as(client, people["cashier"])
+    attempt_id = _start(client, "no-essay")
+    _answer(client, attempt_id, right=right)
+    _submit(client, attempt_id)
+    items = _attempt(session, attempt_id).items
+    assert all(item.outcome is not None for item in items)
+    kept = client.get(f"/attempts/{attempt_id}/result").get_data(as_text=True)
+    # An older attempt (no outcome) is graded again and looks the same.
+    _forget_outcomes(session, attempt_id)
+    assert all(item.outcome is None for item in _attempt(session, attempt_id).items)
+    again = client.get(f"/attempts/{attempt_id}/result").get_data(as_text=True)
+    assert _question_sections(again) == _question_sections(kept)
+    assert again.split("<h2>", 2)[1] == kept.split("<h2>", 2)[1]  # what to review
+    if not right:
+        assert "A refund is for after settlement." in kept
+        assert "The customer is charged twice." in kept
+
+
+def test_the_result_page_reads_the_kept_outcome_rather_than_grading_again(
+    client, session, people, content
+):
+    login_as(client, people["cashier"])
+    attempt_id = _start(client, "no-essay")
+    _answer(client, attempt_id, right=False)
+    _submit(client, attempt_id)
+    item = next(
+        i for i in _attempt(session, attempt_id).items if i.outcome and i.outcome["feedback"]
+    )
+    part = item.outcome["feedback"][0]
+    item.outcome = {**item.outcome, "feedback": [{**part, "feedback": "Kept at the submit."}]}
+    session.commit()
+    page = client.get(f"/attempts/{attempt_id}/result").get_data(as_text=True)
+    assert "Kept at the submit." in page
+
+
+def test_an_essay_graded_and_re_marked_keeps_its_outcome(app, client, session, people, content):
+    """Grading and re-marking an essay, with and without an outcome kept (older attempts)."""
+    supervisor = app.test_client()
+    login_as(supervisor, people["supervisor"])
+    login_as(client, people["cashier"])
+    for older in (False, True):
+        attempt_id = _start(client, "all-types")
+        _answer(client, attempt_id, right=True)
+        _submit(client, attempt_id)
+        if older:
+            _forget_outcomes(session, attempt_id)
+        essay = next(
+            i for i in _attempt(session, attempt_id).items if i.question["type"] == "essay"
+        )
+        token = csrf_token(supervisor, "/grading")
+        for score, comment in (("3", "Clear and complete."), ("1", "Re-marked: too short.")):
+            saved = supervisor.post(
+                f"/grading/{essay.id}",
+                data={"csrf_token": token, "score": score, "comment": comment},
+            )
+            assert saved.status_code == 302
+            session.expire_all()
+            result = client.get(f"/attempts/{attempt_id}/result").get_data(as_text=True)
+            section = next(s for s in _question_sections(result) if comment in s)
+            assert f"{score} / 3" in section
+        essay = session.get(type(essay), essay.id)
+        assert (essay.outcome is None) is older
+        assert _attempt(session, attempt_id).score == 10.0
 
 
 def test_topic_labels(app):

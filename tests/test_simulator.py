@@ -359,6 +359,13 @@ def test_a_terminal_question_keeps_its_log_with_the_attempt_and_grades_it(
     [run] = session.scalars(select(SimRun).where(SimRun.attempt_id == attempt_id)).all()
     assert run.context == "quiz" and run.finished_at is not None and run.passed
     assert f"{PRACTICE}runs/{run.id}/replay" in result
+    # Its outcome was kept at the submit; an older attempt (none kept) replays the log again
+    # and shows the same.
+    session.refresh(item)
+    assert item.outcome is not None and item.status == "correct"
+    item.outcome = None
+    session.commit()
+    assert client.get(f"/attempts/{attempt_id}/result").get_data(as_text=True) == result
     # After the submit, no more keys.
     late = client.post(key_url, data={"key": "1"}, headers={"X-CSRFToken": token})
     assert late.status_code == 409
@@ -366,6 +373,27 @@ def test_a_terminal_question_keeps_its_log_with_the_attempt_and_grades_it(
     supervisor = app.test_client()
     login_as(supervisor, people["supervisor"])
     assert supervisor.get(f"{PRACTICE}runs/{run.id}/replay").status_code == 200
+
+
+def test_a_failed_terminal_run_keeps_its_mistakes_for_the_result_page(
+    app, client, people, session, terminal_content
+):
+    """The kept outcome of a run with mistakes shows as the replay of its log would."""
+    login_as(client, people["cashier"])
+    response = post(client, "/quizzes/terminal-quiz/start", token_from="/quizzes/terminal-quiz")
+    attempt_id = int(re.search(r"/attempts/(\d+)", response.location).group(1))
+    page = client.get(f"/attempts/{attempt_id}").get_data(as_text=True)
+    key_url = re.search(r'data-key-url="([^"]+)"', page).group(1)
+    token = csrf_from(page)
+    for key in VOID_THEN_SALE[:2]:  # starts, then stops short of the goal
+        assert client.post(key_url, data={"key": key}, headers={"X-CSRFToken": token}).get_json()
+    client.post(f"/attempts/{attempt_id}/submit", data={"csrf_token": token})
+    item = session.scalars(select(AttemptItem).where(AttemptItem.attempt_id == attempt_id)).one()
+    assert item.status == "incorrect" and item.outcome["feedback"]
+    result = client.get(f"/attempts/{attempt_id}/result").get_data(as_text=True)
+    item.outcome = None
+    session.commit()
+    assert client.get(f"/attempts/{attempt_id}/result").get_data(as_text=True) == result
 
 
 def test_a_drill_terminal_step_is_worked_on_the_terminal_and_scored(

@@ -80,6 +80,9 @@ class AttemptItem(Base):
     max_score: Mapped[float]
     status: Mapped[str | None] = mapped_column(String(20))
     grade: Mapped[dict | None]
+    # What grading found at submit (feedback parts; grading.kept_outcome), so that the result
+    # page need not grade the answer again. None before the submit and for older attempts.
+    outcome: Mapped[dict | None]
     reviewed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -25,6 +25,7 @@ from trainer.domain.questions import (
     PARTIAL,
     UNANSWERED,
     Grade,
+    get_type,
     in_lang,
     weak_topics,
 )
@@ -111,6 +112,10 @@ class Labels:
     correct: str
     in_manual: str
     read_manual: str
+    # Shown by the template (a scenario's steps, the correct answer, the reviewer's comment).
+    you_chose: str
+    critical_error: str
+    reviewer: str
 
     @classmethod
     def translated(cls, lang: str) -> Labels:
@@ -136,10 +141,18 @@ class Labels:
             correct=_("Correct answer"),
             in_manual=_("In the manual: %(title)s"),
             read_manual=_("Read the manual section"),
+            you_chose=_("You chose"),
+            critical_error=_("Critical error"),
+            reviewer=_("Reviewer"),
         )
 
 
 _LABELS: dict[str, Labels] = {}
+
+
+def page_labels() -> Labels:
+    """The labels of the page in the reader's language, for the template."""
+    return Labels.translated(current_language())
 
 
 def topic_label(tag: str | None) -> str:
@@ -156,7 +169,9 @@ def _href(link: ManualLink) -> str:
 def present(session: Session, attempt: service.AttemptState) -> tuple[list[Reviewed], list[Topic]]:
     """Each question with its feedback, and the topics to review, in the reader's language."""
     lang = current_language()
-    grades = [service.item_grade(item) for item in attempt.items]
+    # Without texts: the page reads the explanation and general feedback from the question,
+    # and works out the correct answer only where it shows it (about 10 µs a question).
+    grades = [service.item_grade(item, texts=False) for item in attempt.items]
     # Derived from the grades rather than read from the attempt: one row per topic also for
     # attempts submitted before topics were grouped that way.
     weak = weak_topics(grades)
@@ -234,7 +249,9 @@ def _question(
         )
         for step in grade.path
     ]
-    shows_answer = grade.correct_answer and grade.status != CORRECT and not choice
+    # Shown for a question that lost points, unless its options already mark the right ones.
+    shows_answer = grade.status != CORRECT and not choice
+    correct_answer = get_type(grade.type).correct_answer(question) if shows_answer else None
     return Reviewed(
         heading=labels.question % {"n": number},
         badge=labels.badges.get(grade.status, labels.incorrect),
@@ -242,10 +259,10 @@ def _question(
         stem_html=rich(in_lang(question.get("stem"), lang), fmt),
         parts=parts,
         steps=steps,
-        correct_answer=in_lang(grade.correct_answer, lang) if shows_answer else "",
+        correct_answer=in_lang(correct_answer, lang),
         reviewer_comment=grade.reviewer_comment,
-        explanation_html=rich(in_lang(grade.explanation, lang), fmt),
-        general_feedback_html=rich(in_lang(grade.general_feedback, lang), fmt),
+        explanation_html=rich(in_lang(question.get("explanation"), lang), fmt),
+        general_feedback_html=rich(in_lang(question.get("general_feedback"), lang), fmt),
         links=[
             Link(
                 hrefs[link],

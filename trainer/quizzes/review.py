@@ -1,7 +1,8 @@
 """Essay answers graded by a supervisor: the queue, who may grade what, and the new total.
 
 The rest of the attempt engine is in service.py; a reviewer's grade is stored the same way
-(``stored_grade``) and the result page derives its feedback with ``item_grade``.
+(``stored_grade``), and the outcome kept at submit (the feedback parts) stays as it is: a
+reviewer changes the score, status and comment, which are stored on their own.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from trainer.reports import itemsums
 
 def regrade_attempt(attempt: Attempt) -> None:
     """Total an attempt again after a supervisor graded an essay."""
-    grades = [item_grade(item) for item in attempt.items]
+    grades = [item_grade(item, texts=False) for item in attempt.items]  # totals only
     maximum = sum(g.max_score for g in grades)
     score = sum(g.score for g in grades)
     needs_review = any(g.status == questions.NEEDS_REVIEW for g in grades)

@@ -8,8 +8,10 @@ these requests together (benchmarks/QUIZ_LOAD.md). Everything else (lists, the g
 certificates, exports) uses the ORM models, which map the same tables.
 
 A submitted item stores its score and status, and in ``grade`` only what cannot be derived:
-a reviewer's comment, a note, whether the answer came too late. The feedback a result page
-shows is derived again from the item's question version (immutable), layout and response.
+a reviewer's comment, a note, whether the answer came too late. In ``outcome`` it keeps what
+grading found (the feedback parts), so that the result page need not grade every answer again
+on every view; the texts around them come from the item's question version (immutable).
+Attempts submitted before outcomes were kept have none: their answers are graded again.
 """
 
 from __future__ import annotations
@@ -64,6 +66,7 @@ class ItemState:
     max_score: float
     status: str | None
     grade: dict | None
+    outcome: dict | None
     # The version's data, from the per-process version cache: shared, never change it.
     question: dict
 
@@ -177,7 +180,7 @@ _STORE_RESULT = (
     .where(_THIS_ATTEMPT)
     .values(**{name: bindparam(f"new_{name}", type_=_A.c[name].type) for name in _RESULT_NAMES})
 )
-_GRADE_NAMES = ("response", "saved_at", "score", "max_score", "status", "grade")
+_GRADE_NAMES = ("response", "saved_at", "score", "max_score", "status", "grade", "outcome")
 _STORE_GRADE = (
     update(_I)
     .where(_THIS_ITEM)
@@ -359,6 +362,7 @@ def start_attempt(
             max_score=questions.max_points(versions[digest]),
             status=None,
             grade=None,
+            outcome=None,
             question=versions[digest],
         )
         for position, (question_id, digest) in enumerate(drawn)
@@ -546,6 +550,7 @@ def submit(
     for item, grade in zip(attempt.items, result.grades, strict=True):
         item.score, item.max_score, item.status = grade.score, grade.max_score, grade.status
         item.grade = stored_grade(grade, late=item.position in late)
+        item.outcome = questions.kept_outcome(grade)
         params.append(
             {
                 "item_attempt": attempt.id,
@@ -589,7 +594,8 @@ def _grade(
             late.add(item.position)
             response = None
         graded.append((item.question, response, item.layout))
-    # Only scores and statuses are stored: the texts are derived again for the result page.
+    # The question's texts (explanation, correct answer …) are not stored: the result page
+    # reads them from the question version.
     return questions.grade_attempt(graded, attempt.pass_mark, texts=False), late
 
 
@@ -619,15 +625,22 @@ def stored_grade(grade: questions.Grade, *, late: bool = False) -> dict | None:
     return stored or None
 
 
-def item_grade(item: ItemState | AttemptItem) -> questions.Grade:
-    """A submitted item's grade with all its feedback, derived again from what is stored.
+def item_grade(item: ItemState | AttemptItem, *, texts: bool = True) -> questions.Grade:
+    """A submitted item's grade with all its feedback, from what is stored.
 
-    The version, layout and response give the feedback; the score and status are the ones
-    recorded when it was graded (or by a reviewer), so a result never changes afterwards.
+    The score and status are the ones recorded when it was graded (or by a reviewer), so a
+    result never changes afterwards; the feedback is the outcome kept at submit, or for an
+    attempt submitted before outcomes were kept, derived again from the version, layout and
+    response. ``texts`` as for questions.grade().
     """
     stored = item.grade or {}
-    response = None if stored.get("late") else item.response
-    derived = questions.grade(item.question, response, item.layout)
+    if item.outcome is not None and item.score is not None and item.status is not None:
+        derived = questions.regraded(
+            item.question, item.outcome, score=item.score, status=item.status, texts=texts
+        )
+    else:
+        response = None if stored.get("late") else item.response
+        derived = questions.grade(item.question, response, item.layout, texts=texts)
     return dataclasses.replace(
         derived,
         score=derived.score if item.score is None else item.score,

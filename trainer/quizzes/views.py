@@ -495,6 +495,7 @@ def result(attempt_id: int):
         questions=questions,
         review=to_review,
         show_feedback=show_feedback,
+        labels=results.page_labels(),
         learner=learner,
     )
 

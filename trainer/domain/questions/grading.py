@@ -131,23 +131,62 @@ def grade(
     pending = outcome.status in (UNANSWERED, NEEDS_REVIEW)
     score = 0.0 if pending else _round(points * fraction)
     status = outcome.status or _status(score, points, fraction)
-    tags = question.get("tags")
-    return Grade(
-        question_id=question.get("id"),
-        type=qtype.name,
+    return _grade(
+        question,
         score=score,
         max_score=points,
         status=status,
         feedback=outcome.feedback,
+        path=outcome.path,
+        critical=outcome.critical,
+        note=outcome.note,
+        texts=texts,
+    )
+
+
+def kept_outcome(grade: Grade) -> dict[str, Any]:
+    """What grading found beyond the score and status, JSON-shaped: kept with the answer.
+
+    The result page shows these parts; rebuilding the grade from them (regraded) costs a
+    fraction of grading the answer again. The score and status are stored on their own.
+    """
+    return {"feedback": grade.feedback, "path": grade.path, "critical": grade.critical}
+
+
+def regraded(
+    question: Question, kept: Mapping[str, Any], *, score: float, status: str, texts: bool = True
+) -> Grade:
+    """The grade rebuilt from a kept_outcome() and the stored score and status.
+
+    ``texts`` as for grade().
+    """
+    return _grade(
+        question,
+        score=score,
+        max_score=max_points(question),
+        status=status,
+        feedback=kept.get("feedback") or [],
+        path=kept.get("path") or [],
+        critical=kept.get("critical") or [],
+        note=None,
+        texts=texts,
+    )
+
+
+def _grade(question: Question, *, texts: bool, **found: Any) -> Grade:
+    """A Grade of ``question`` with what grading found and, with ``texts``, the question's texts."""
+    qtype = get_type(question.get("type"))
+    tags = question.get("tags")
+    return Grade(
+        question_id=question.get("id"),
+        type=qtype.name,
+        **found,
         correct_answer=qtype.correct_answer(question) if texts else None,
         explanation=localised(question.get("explanation")) if texts else None,
         general_feedback=localised(question.get("general_feedback")) if texts else None,
-        path=outcome.path,
-        critical=outcome.critical,
         tags=[t for t in tags if isinstance(t, str)] if isinstance(tags, list) else [],
         manual=_manual_links(question),
         rubric=localised(question.get("rubric")) if texts and qtype.graded_by_hand else None,
-        note=outcome.note,
     )
 
 
