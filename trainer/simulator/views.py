@@ -6,6 +6,9 @@ the owner's supervisors, compliance and admins may replay it.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import datetime
+
 from flask import (
     Blueprint,
     abort,
@@ -27,6 +30,7 @@ from trainer.drills import service as drills
 from trainer.extensions import limiter
 from trainer.forms import EmptyForm
 from trainer.i18n import current_language
+from trainer.models import SimRun
 from trainer.quizzes import service as quizzes
 from trainer.security import signed_in
 from trainer.simulator import service
@@ -110,25 +114,48 @@ def run(run_id: int):
 @limiter.limit(_key_limit, key_func=_per_user)
 def key(run_id: int):
     """One key press: the screen after it, the lines it printed, and whether the run is over."""
-    session = get_session()
     sim_run = _own_run_or_404(run_id)
     pressed = request.form.get("key", "")
     if not pressed:
         return jsonify(ok=False, error="no key"), 400
     done_url = url_for("simulator.debrief", run_id=sim_run.id)
+    return _press(sim_run, pressed, service.clock(), done_url, leave_when_done=True)
+
+
+def _press(
+    sim_run: SimRun,
+    pressed: str,
+    now: datetime,
+    done_url: str,
+    *,
+    leave_when_done: bool,
+    keep: Callable[[], None] | None = None,
+):
+    """Apply one key press and answer the page's script: the screen and the lines printed, or
+    409 with where to go when the run (or the quiz around it) takes no more keys.
+
+    ``keep`` saves the log where the run belongs (a quiz attempt's answer). A practice run that
+    the press closes sends the page to its debrief at once (``leave_when_done``); a quiz's or a
+    drill's terminal stays on its page until the next press is refused.
+    """
+    session = get_session()
     try:
-        result = service.press(sim_run, pressed, current_language(), service.clock())
+        result = service.press(sim_run, pressed, current_language(), now)
+        if keep is not None:
+            keep()
         session.commit()
     except service.RunClosed:
-        session.commit()  # the grade of a run the time limit closed
+        session.commit()  # the grade of a run its time or action budget closed
+        return jsonify(ok=False, done=True, next=done_url), 409
+    except quizzes.QuizError:
+        session.rollback()  # submitted or past its deadline: the attempt page says so
         return jsonify(ok=False, done=True, next=done_url), 409
     except StaleDataError:
         # Another press of the same run won the race: the learner's next press continues.
         session.rollback()
         return jsonify(ok=False, error="busy"), 409
-    return jsonify(
-        ok=True, screen=result.screen, printed=result.printed, done=result.done, next=done_url
-    )
+    done = result.done and leave_when_done
+    return jsonify(ok=True, screen=result.screen, printed=result.printed, done=done, next=done_url)
 
 
 @bp.post("/attempts/<int:attempt_id>/<int:position>/key")
@@ -149,20 +176,14 @@ def quiz_key(attempt_id: int, position: int):
     now = service.clock()
     done_url = url_for("quizzes.attempt", attempt_id=attempt.id)
     sim_run = service.quiz_run(session, current_user, attempt.id, item.question)
-    try:
-        result = service.press(sim_run, pressed, current_language(), now)
-        quizzes.save_terminal(session, attempt, position, sim_run.actions, now)
-        session.commit()
-    except service.RunClosed:
-        session.commit()
-        return jsonify(ok=False, done=True, next=done_url), 409
-    except quizzes.QuizError:
-        session.rollback()  # submitted or past its deadline: the attempt page says so
-        return jsonify(ok=False, done=True, next=done_url), 409
-    except StaleDataError:
-        session.rollback()
-        return jsonify(ok=False, error="busy"), 409
-    return jsonify(ok=True, screen=result.screen, printed=result.printed, done=False)
+    return _press(
+        sim_run,
+        pressed,
+        now,
+        done_url,
+        leave_when_done=False,
+        keep=lambda: quizzes.save_terminal(session, attempt, position, sim_run.actions, now),
+    )
 
 
 @bp.post("/drills/<int:participant_id>/<step_id>/key")
@@ -187,16 +208,7 @@ def drill_key(participant_id: int, step_id: str):
     if not pressed:
         return jsonify(ok=False, error="no key"), 400
     sim_run = service.drill_run(session, current_user, participant.id, step, create=True)
-    try:
-        result = service.press(sim_run, pressed, current_language(), now)
-        session.commit()
-    except service.RunClosed:
-        session.commit()
-        return jsonify(ok=False, done=True, next=done_url), 409
-    except StaleDataError:
-        session.rollback()
-        return jsonify(ok=False, error="busy"), 409
-    return jsonify(ok=True, screen=result.screen, printed=result.printed, done=False)
+    return _press(sim_run, pressed, now, done_url, leave_when_done=False)
 
 
 @bp.post("/runs/<int:run_id>/finish")
