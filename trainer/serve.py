@@ -33,9 +33,11 @@ def close_connection(sock: socket.socket) -> None:
     """
     try:
         sock.setblocking(False)
-        unread = sock.recv(1, socket.MSG_PEEK)
-    except OSError:  # BlockingIOError: nothing unread; any other: reset or gone already
+        unread = sock.recv(1, socket.MSG_PEEK)  # b"": the client has closed already
+    except BlockingIOError:
         unread = b""
+    except (OSError, ValueError):  # reset, or a TLS socket (no peeking): gunicorn's way
+        unread = b"?"
     if unread:
         sock.setblocking(True)
         _close_graceful(sock)
