@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import socket
+import threading
+import time
+
 from click.testing import CliRunner
 from sqlalchemy import func, select
 
@@ -169,6 +173,53 @@ def test_serve_names_the_address_it_binds_and_warns_when_phones_cannot_reach_it(
         "https://training.example.com",
         None,
     )
+
+
+def _served_connection():
+    """A TCP connection on 127.0.0.1: (the client's end, the server's accepted end)."""
+    with socket.create_server(("127.0.0.1", 0)) as listener:
+        client = socket.create_connection(listener.getsockname())
+        served, _ = listener.accept()
+    client.settimeout(5)
+    return client, served
+
+
+def test_a_served_connection_closes_without_waiting_for_the_client():
+    """A request read to its end: the worker is free at once, the client gets all and EOF."""
+    from trainer.serve import close_connection
+
+    client, served = _served_connection()
+    request = b"GET / HTTP/1.1\r\nHost: x\r\n\r\n"
+    client.sendall(request)
+    assert served.recv(len(request)) == request
+    served.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+    started = time.monotonic()
+    close_connection(served)  # the client has not closed its side: gunicorn waited up to 2 s
+    assert time.monotonic() - started < 0.5
+    answer = b""
+    while chunk := client.recv(100):
+        answer += chunk
+    assert answer.endswith(b"\r\n\r\nok")
+    client.close()
+
+
+def test_a_served_connection_with_unread_bytes_waits_for_the_client():
+    """Bytes the app did not read: gunicorn's graceful close, so the answer is not reset."""
+    from trainer.serve import close_connection
+
+    client, served = _served_connection()
+    client.sendall(b"POST / HTTP/1.1\r\nContent-Length: 5\r\n\r\nhello")
+    served.recv(5)  # the app answers without reading the rest
+    time.sleep(0.05)  # the rest has arrived (loopback)
+    served.sendall(b"HTTP/1.1 403 FORBIDDEN\r\nContent-Length: 0\r\n\r\n")
+    closing = threading.Thread(target=close_connection, args=(served,))
+    closing.start()
+    closing.join(0.3)
+    assert closing.is_alive()  # waiting for the client
+    assert client.recv(100).startswith(b"HTTP/1.1 403")
+    client.close()
+    closing.join(5)
+    assert not closing.is_alive()
 
 
 def test_serve_workers_get_the_served_address(app, tmp_path):
