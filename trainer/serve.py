@@ -33,16 +33,17 @@ def close_connection(sock: socket.socket) -> None:
     """
     try:
         sock.setblocking(False)
-        unread = sock.recv(1, socket.MSG_PEEK)  # b"": the client has closed already
-    except BlockingIOError:
-        unread = b""
+        # b"": the client has closed already; any byte: the app left some of the request.
+        nothing_unread = sock.recv(1, socket.MSG_PEEK) == b""
+    except BlockingIOError:  # nothing has arrived and nothing waits: the usual case
+        nothing_unread = True
     except (OSError, ValueError):  # reset, or a TLS socket (no peeking): gunicorn's way
-        unread = b"?"
-    if unread:
+        nothing_unread = False
+    if nothing_unread:
+        util.close(sock)
+    else:
         sock.setblocking(True)
         _close_graceful(sock)
-    else:
-        util.close(sock)
 
 
 class NoLingerSyncWorker(SyncWorker):
