@@ -16,30 +16,39 @@ from __future__ import annotations
 
 import random
 from collections import Counter, defaultdict
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from sqlalchemy import select
 
+from tests.report_data import question_ids, record_attempt
 from tests.test_cli import _run
-from trainer.certificates.service import local_day
+from trainer.admin.service import create_user
+from trainer.certificates.service import issue, local_day, revoke
 from trainer.db import utcnow
 from trainer.domain.tracking import State, decide, effective_due
 from trainer.drills.service import best_results
 from trainer.models import (
+    Acknowledgement,
     Assignment,
+    Course,
+    CourseVersion,
     Drill,
     DrillParticipant,
     DrillRun,
+    LessonRead,
+    MatrixCell,
     Quiz,
+    RevocationReason,
     Role,
     Store,
     TargetKind,
     User,
     user_stores,
 )
-from trainer.tracking import matrix
-from trainer.tracking.service import today
+from trainer.quizzes.service import start_attempt, submit
+from trainer.tracking import kept, matrix
+from trainer.tracking.service import Item, assign, cancel, change_due, today
 from trainer.tracking.standing import gather
 
 
@@ -47,6 +56,13 @@ from trainer.tracking.standing import gather
 def app_config():
     # Far from UTC, so a moment's local day differs from its UTC day for some of them.
     return {"TIMEZONE": "Asia/Shanghai"}
+
+
+@pytest.fixture(autouse=True)
+def _in_app_context(app):
+    # Days are taken in the stores' zone (the app's setting), as in a request or a command.
+    with app.app_context():
+        yield
 
 
 def _random_extras(session, rng: random.Random) -> None:
@@ -101,10 +117,13 @@ def _random_extras(session, rng: random.Random) -> None:
     session.commit()
 
 
-def _reference(session, state: str | None, sort: str):
-    """Every cell decided one by one from the gathered facts; rows filtered, counted, sorted."""
+def _reference(session, state: str | None, sort: str, at: datetime | None = None):
+    """Every cell decided one by one from the gathered facts (judged at ``at``, by default
+    now); rows filtered, counted, sorted."""
     people = select(User.id).where(User.active, User.role == Role.CASHIER)
     known = gather(session, people)
+    if at is not None:
+        known = known.at(at)
     rows: dict[int, dict] = {}
     joined, members = {}, defaultdict(list)
     for uid, name, created, code, sid in session.execute(
@@ -130,7 +149,7 @@ def _reference(session, state: str | None, sort: str):
             if uid in rows:
                 for key in keys:
                     covering[(uid, key)].append(a)
-    on = today()
+    on = today() if at is None else local_day(at)
     for (uid, key), found in covering.items():
         due = min(
             effective_due(a.due_on, local_day(a.created_at), joined[uid])
@@ -183,3 +202,197 @@ def test_matrix_equals_a_cell_by_cell_recomputation(app, session, people):
             }
     # The random data reaches the states that matter for counts and the overdue order.
     assert {State.OVERDUE, State.FAILED, State.PASSED, State.NOT_STARTED} <= seen_states
+
+    # The team page: counts, filter and order from the kept cells, its rows decided.
+    assert kept.refresh(session)
+    for state in (None, "overdue", "failed", "passed"):
+        for sort in matrix.SORTS:
+            rows, counts = _reference(session, state, sort)
+            shown, number, total = [], 1, None
+            while number == 1 or len(shown) < total:
+                page, total = kept.page(
+                    session, compliance, number=number, size=7, state=state, sort=sort
+                )
+                assert {c.item.key: dict(c.counts) for c in page.columns if c.counts} == {
+                    key: dict(found) for key, found in counts.items()
+                }
+                shown += page.rows
+                number += 1
+            assert total == len(rows)
+            assert [r.id for r in shown] == [r["id"] for r in rows]
+            assert [r.cells for r in shown] == [r["cells"] for r in rows]
+    # One store, one column, and a supervisor's scope.
+    store = session.scalar(select(Store).where(Store.code.like("BENCH-%")).order_by(Store.id))
+    page, _total = kept.page(session, compliance, number=1, size=1000, store_id=store.id)
+    assert page.rows == matrix.build(session, compliance, store_id=store.id).rows
+    page, _total = kept.page(session, compliance, number=1, size=1000, item_key="course:emergency")
+    assert page.rows == matrix.build(session, compliance, item_key="course:emergency").rows
+
+
+def _kept(session) -> dict:
+    return {
+        (c.user_id, c.item): (c.state, c.at1, c.state1, c.at2, c.state2, c.at3, c.state3)
+        for c in session.scalars(select(MatrixCell))
+    }
+
+
+def _states_at(session, moment: datetime) -> dict:
+    """Each kept cell of an active cashier judged at ``moment`` in SQL."""
+    return {
+        (uid, item): cell
+        for uid, item, cell in session.execute(
+            select(MatrixCell.user_id, MatrixCell.item, kept.state_at(moment))
+            .join(User, User.id == MatrixCell.user_id)
+            .where(User.active, User.role == Role.CASHIER)
+        )
+    }
+
+
+def test_kept_cells_change_with_time_as_the_rules_say(app, session, people):
+    """Judged at any later moment (each moment a kept cell changes, just before it, and
+    others), the kept cells equal every cell decided at that moment."""
+    _run(app, "content", "import")
+    result = _run(app, "bench-data", "--staff", "60", "--attempts", "600", "--seed", "4")
+    assert result.exit_code == 0, result.output
+    _random_extras(session, random.Random(6))
+    kept.rebuild(session)
+    session.commit()
+    moments = sorted(
+        {m for c in session.scalars(select(MatrixCell)) for m in (c.at1, c.at2, c.at3) if m}
+    )
+    assert len(moments) > 20  # due days passing, renewals opening, certificates expiring
+    rng = random.Random(7)
+    now = utcnow()
+    chosen = rng.sample(moments, 12) + [now + timedelta(days=d) for d in (0.5, 40, 400, 900)]
+    for moment in chosen + [m - timedelta(microseconds=1) for m in chosen[:12]]:
+        rows, _counts = _reference(session, None, "name", at=moment)
+        want = {(r["id"], key): cell.state for r in rows for key, cell in r["cells"].items()}
+        assert _states_at(session, moment) == want, moment
+
+
+def _assert_kept_fresh(session, before: dict | None = None) -> dict:
+    """What the marks made the next page decide again equals deciding everyone again; with
+    ``before``, the change also changed some kept cell (else the check proves nothing)."""
+    kept.refresh(session)
+    session.commit()
+    refreshed = _kept(session)
+    kept.rebuild(session)
+    session.commit()
+    assert refreshed == _kept(session)
+    if before is not None:
+        assert refreshed != before
+    return refreshed
+
+
+def test_kept_cells_follow_every_kind_of_change(app, session, people):
+    """Each way a cell's facts change marks its people, whatever code writes it."""
+    _run(app, "content", "import")
+    result = _run(app, "bench-data", "--staff", "40", "--attempts", "300", "--seed", "8")
+    assert result.exit_code == 0, result.output
+    _random_extras(session, random.Random(9))
+    stores = list(
+        session.scalars(select(Store).where(Store.code.like("BENCH-%")).order_by(Store.id))
+    )
+    compliance = session.get(User, people["compliance"].user.id)
+    newcomers = [
+        create_user(
+            session, username=f"new{i}", name=f"New {i}", role=Role.CASHIER, stores=[stores[0]]
+        ).user
+        for i in range(7)
+    ]
+    snapshot = _assert_kept_fresh(session)
+    quiz = session.scalar(select(Quiz).where(Quiz.slug == "emergency-quiz"))
+    course = session.scalar(select(Course).where(Course.code == "emergency"))
+    version = session.scalar(
+        select(CourseVersion).where(CourseVersion.course_id == course.id, CourseVersion.current)
+    )
+    soon = today() + timedelta(days=3)
+    for kind, ref in (("quiz", quiz.slug), ("course", course.code)):
+        assign(session, compliance, Item(kind, ref, {}), soon, people=newcomers)
+    session.commit()
+    snapshot = _assert_kept_fresh(session, snapshot)
+    # An attempt started (in progress), then submitted and graded (failed: no answers).
+    attempt = start_attempt(session, newcomers[0], quiz)
+    session.commit()
+    snapshot = _assert_kept_fresh(session, snapshot)
+    submit(session, attempt, responses={})
+    session.commit()
+    snapshot = _assert_kept_fresh(session, snapshot)
+    # A graded attempt stored by a bulk insert, as bench data and mass starts write them.
+    qid = next(iter(question_ids(session)))
+    record_attempt(session, newcomers[1], quiz, [(qid, 0.0, 1.0, None)])
+    session.commit()
+    snapshot = _assert_kept_fresh(session, snapshot)
+    # A drill run finished (the course requires it).
+    drill = session.scalar(select(Drill).where(Drill.slug == version.required_drills[0]))
+    run = DrillRun(drill_id=drill.id, definition={}, definition_hash="x", mode="solo")
+    run.status = "finished"
+    session.add(run)
+    session.flush()
+    session.add(
+        DrillParticipant(
+            run_id=run.id,
+            user_id=newcomers[1].id,
+            nonce="kept",
+            answers=[],
+            finished_at=utcnow(),
+            percent=100.0,
+            passed=True,
+            critical_count=0,
+        )
+    )
+    session.commit()
+    snapshot = _assert_kept_fresh(session, snapshot)
+    # A certificate issued, then revoked.
+    issued = issue(session, newcomers[2], course, version, score=95.0)
+    session.commit()
+    snapshot = _assert_kept_fresh(session, snapshot)
+    revoke(session, issued, reason=RevocationReason.ISSUED_IN_ERROR, note="t", actor=compliance)
+    session.commit()
+    snapshot = _assert_kept_fresh(session, snapshot)
+    # Assignments to a person and to a store, their due day changed, then cancelled.
+    item = Item("quiz", "card-security-quiz", {})
+    made = assign(session, compliance, item, soon, people=[newcomers[3]], stores=[stores[-1]])
+    personal, store_wide = sorted(made, key=lambda a: a.user_id is None)
+    session.commit()
+    snapshot = _assert_kept_fresh(session, snapshot)
+    change_due(session, compliance, personal, today() + timedelta(days=10))
+    session.commit()
+    snapshot = _assert_kept_fresh(session, snapshot)
+    # A cashier moving into the assigned store; its due day passing (the form refuses a past
+    # day); one who joined later than recorded.
+    newcomers[5].stores = [stores[-1]]
+    session.commit()
+    snapshot = _assert_kept_fresh(session, snapshot)
+    store_wide.due_on = today() - timedelta(days=2)
+    session.commit()
+    snapshot = _assert_kept_fresh(session)  # may change nothing: the random extras overlap
+    newcomers[6].created_at = utcnow() + timedelta(days=30)
+    session.commit()
+    snapshot = _assert_kept_fresh(session, snapshot)
+    cancel(session, compliance, personal)
+    cancel(session, compliance, store_wide)
+    session.commit()
+    snapshot = _assert_kept_fresh(session, snapshot)
+    # Reading and acknowledging a course.
+    session.add(
+        LessonRead(user_id=newcomers[4].id, course_id=course.id, lesson_slug="01-network-outage")
+    )
+    session.commit()
+    snapshot = _assert_kept_fresh(session, snapshot)
+    session.add(
+        Acknowledgement(
+            user_id=newcomers[4].id,
+            course_id=course.id,
+            version=version.version,
+            major=version.major,
+        )
+    )
+    session.commit()
+    snapshot = _assert_kept_fresh(session, snapshot)
+    # Content imported again (marks everyone), the demo organisation added.
+    _run(app, "content", "import")
+    snapshot = _assert_kept_fresh(session)
+    result = _run(app, "demo", "--staff", "3")
+    assert result.exit_code == 0, result.output
+    _assert_kept_fresh(session, snapshot)

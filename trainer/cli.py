@@ -44,12 +44,15 @@ def db_upgrade(no_content: bool) -> None:
 @db.command("rebuild-sums")
 @with_appcontext
 def db_rebuild_sums() -> None:
-    """Recompute the report sums from the graded attempts (after changing TRAINER_TIMEZONE)."""
+    """Recompute the report sums and the team matrix's kept cells (after changing
+    TRAINER_TIMEZONE)."""
     from trainer.db import get_session
     from trainer.reports import itemsums
+    from trainer.tracking import kept
 
     session = get_session()
     itemsums.rebuild(session)
+    kept.rebuild(session)
     session.commit()
     click.echo("Report sums rebuilt.")
 

@@ -30,6 +30,8 @@ from trainer.models.simulator import SimRun
 from trainer.models.tracking import (
     Assignment,
     AssignmentSource,
+    MatrixCell,
+    MatrixStale,
     NoticeKind,
     Notification,
     OnboardingRule,
@@ -56,6 +58,8 @@ __all__ = [
     "Job",
     "Lesson",
     "LessonRead",
+    "MatrixCell",
+    "MatrixStale",
     "MonthSum",
     "NoticeKind",
     "Notification",

@@ -104,3 +104,37 @@ class Notification(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     emailed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class MatrixCell(Base):
+    """One person × one assigned item of the team matrix, decided ahead for the page's counts
+    and order (trainer.tracking.kept).
+
+    A cell's state changes with time alone at up to three moments (a due day passing, a
+    certificate coming up for renewal, then expiring): ``state`` holds from when the cell was
+    decided, ``state1`` from ``at1`` and so on; a missing moment never comes.
+    """
+
+    __tablename__ = "matrix_cell"
+
+    user_id: Mapped[int] = mapped_column(primary_key=True)
+    item: Mapped[str] = mapped_column(String(140), primary_key=True)  # "kind:ref"
+    state: Mapped[str] = mapped_column(String(20))
+    at1: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    state1: Mapped[str | None] = mapped_column(String(20))
+    at2: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    state2: Mapped[str | None] = mapped_column(String(20))
+    at3: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    state3: Mapped[str | None] = mapped_column(String(20))
+
+
+class MatrixStale(Base):
+    """People whose matrix cells must be decided again; user id 0 stands for everyone.
+
+    Written by database triggers (trainer.tracking.kept.TRIGGERS) wherever a cell's facts
+    change, whichever code path writes them (bulk inserts included).
+    """
+
+    __tablename__ = "matrix_stale"
+
+    user_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)

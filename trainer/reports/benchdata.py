@@ -49,6 +49,7 @@ from trainer.models import (
 from trainer.models.content import question_snapshots
 from trainer.quizzes.service import draw_questions
 from trainer.reports import itemsums
+from trainer.tracking import kept
 
 STAFF_PER_STORE = 25
 STORES_PER_SUPERVISOR = 3
@@ -400,6 +401,7 @@ def build(
     _bump_sequences(session, Store, User, Attempt, AttemptItem, Certificate)
     # The attempts went in with bulk INSERTs, past the grading code that keeps these sums.
     itemsums.rebuild(session)
+    kept.rebuild(session)
     session.commit()
     if session.bind.dialect.name == "postgresql":
         # Fresh statistics, as autovacuum would gather after a while: without them the planner

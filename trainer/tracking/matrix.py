@@ -4,6 +4,10 @@ Built with a fixed number of statements whatever the number of people, items or 
 (people; assignments; the facts trainer.tracking.standing gathers; best drill runs): each is one
 query over everyone in scope, grouped in SQL where rows would multiply.
 
+The team page reads its counts, state filter and order from the cells kept ahead by
+trainer.tracking.kept (decided by ``collect`` and ``Decided.cell`` below) and builds only the
+rows it shows; the export, the reminders and a person's page build every cell of theirs.
+
 Drills get a column when they are assigned, and when a course assigned to someone requires
 them (its current version's ``required_drills``): those cells share the course's due day and
 show the best run's score, or its critical error.
@@ -17,7 +21,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field, replace
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from trainer.certificates.service import local_day, local_zone
@@ -25,7 +29,7 @@ from trainer.domain.tracking import Cell, Facts, State, decide, effective_due
 from trainer.drills.service import PersonResult, best_results
 from trainer.models import Assignment, Store, TargetKind, User, user_stores
 from trainer.tracking.service import Item, assignments_query, staff_query, today
-from trainer.tracking.standing import gather
+from trainer.tracking.standing import Gathered, gather
 
 SORTS = ("name", "store", "overdue")
 
@@ -85,34 +89,35 @@ def _cycle_collector_paused(function):
     return paused
 
 
-@_cycle_collector_paused
-def build(
-    session: Session,
-    viewer: User | None,
-    *,
-    store_id: int | None = None,
-    item_key: str | None = None,
-    state: str | None = None,
-    sort: str = "name",
-    person_id: int | None = None,
-    on: date | None = None,
-) -> Matrix:
-    """The matrix for ``viewer``'s scope with the page's filters (or one person's row).
+@dataclass
+class Decided:
+    """Everyone's due day per (person, item key), and what deciding their cells needs."""
 
-    Without a viewer (the daily reminder run) every store is in scope.
-    """
-    if person_id is not None:
-        people = select(User.id).where(User.id == person_id)
-        assignments = select(Assignment).where(
-            Assignment.cancelled_at.is_(None),
-            (Assignment.user_id == person_id)
-            | Assignment.store_id.in_(
-                select(user_stores.c.store_id).where(user_stores.c.user_id == person_id)
-            ),
+    rows: dict[int, Row]
+    columns: dict[str, Column]
+    covering: dict[tuple[int, str], list[Assignment]]
+    dues: dict[tuple[int, str], date]
+    known: Gathered
+    runs: dict[int, dict[str, PersonResult]]
+
+    def cell(self, uid: int, key: str, now_day: date, known: Gathered | None = None) -> Cell:
+        """The cell of ``uid`` and ``key`` on ``now_day`` (facts judged at ``known.now``)."""
+        known = known or self.known
+        column = self.columns[key]
+        kind, ref = column.item.kind, column.item.ref
+        due = self.dues[(uid, key)]
+        if kind == TargetKind.DRILL:
+            return _drill_cell(self.runs.get(uid, {}).get(ref), due, now_day)
+        return decide(
+            kind, known.facts(kind, ref, uid), due, now_day, known.recertify_days(kind, ref)
         )
-    else:
-        people = staff_query(viewer, store_id)
-        assignments = assignments_query(viewer, store_id)
+
+
+def collect(
+    session: Session, people: Select, assignments: Select, item_key: str | None = None
+) -> Decided:
+    """The people ``people`` selects, the facts about them, and the due day of each of their
+    cells under the open ``assignments`` (a fixed number of statements)."""
     zone = local_zone()  # resolved once: thousands of days are taken below
     rows: dict[int, Row] = {}
     joined: dict[int, date] = {}
@@ -163,37 +168,85 @@ def build(
                 )
                 if (uid, key) not in dues or due < dues[(uid, key)]:
                     dues[(uid, key)] = due
+    return Decided(rows, columns, covering, dues, known, runs)
 
+
+def _scope(
+    viewer: User | None, store_id: int | None, person_id: int | None, only: list[int] | None
+) -> tuple[Select, Select]:
+    """The people and the open assignments of the page's scope (or of one person)."""
+    if person_id is None:
+        people = staff_query(viewer, store_id)
+        if only is not None:
+            people = people.where(User.id.in_(only))
+        return people, assignments_query(viewer, store_id)
+    people = select(User.id).where(User.id == person_id)
+    assignments = select(Assignment).where(
+        Assignment.cancelled_at.is_(None),
+        (Assignment.user_id == person_id)
+        | Assignment.store_id.in_(
+            select(user_stores.c.store_id).where(user_stores.c.user_id == person_id)
+        ),
+    )
+    return people, assignments
+
+
+@_cycle_collector_paused
+def build(
+    session: Session,
+    viewer: User | None,
+    *,
+    store_id: int | None = None,
+    item_key: str | None = None,
+    state: str | None = None,
+    sort: str = "name",
+    person_id: int | None = None,
+    people: list[int] | None = None,
+    on: date | None = None,
+) -> Matrix:
+    """The matrix for ``viewer``'s scope with the page's filters (or one person's row, or the
+    rows of ``people`` in scope), every cell decided here.
+
+    Without a viewer (the daily reminder run) every store is in scope.
+    """
+    chosen_people, assignments = _scope(viewer, store_id, person_id, people)
+    found = collect(session, chosen_people, assignments, item_key)
+    rows, columns = found.rows, found.columns
     now_day = on or today()
     # Drill cells repeat (no run yet, or the same score) across thousands of people: each
     # distinct (best run, due day) is decided once.
     drill_cells: dict[tuple, Cell] = {}
-    for (uid, key), due in dues.items():
-        column = columns[key]
-        kind, ref = column.item.kind, column.item.ref
-        if kind == TargetKind.DRILL:
-            best = runs.get(uid, {}).get(ref)
+    for (uid, key), due in found.dues.items():
+        item = columns[key].item
+        if item.kind == TargetKind.DRILL:
+            best = found.runs.get(uid, {}).get(item.ref)
             memo = (due, best and (best.percent, best.passed, best.critical_count))
             if memo not in drill_cells:
                 drill_cells[memo] = _drill_cell(best, due, now_day)
             rows[uid].cells[key] = drill_cells[memo]
             continue
-        rows[uid].cells[key] = decide(
-            kind, known.facts(kind, ref, uid), due, now_day, known.recertify_days(kind, ref)
-        )
+        rows[uid].cells[key] = found.cell(uid, key, now_day)
 
-    chosen = [r for r in rows.values() if r.cells or person_id is not None]
+    chosen = [r for r in rows.values() if r.cells or person_id is not None or people is not None]
     if state:
         chosen = [r for r in chosen if any(c.state == state for c in r.cells.values())]
     for row in chosen:
         for key, cell in row.cells.items():
             columns[key].counts[cell.state] += 1
+    sort_rows(chosen, sort, lambda row, wanted: row.count(wanted))
+    return Matrix(_ordered(columns), chosen, dict(found.covering))
+
+
+def sort_rows(rows: list, sort: str, count) -> None:
+    """Sort ``rows`` (in name order) by store or by overdue, then failed cells, in place."""
     if sort == "store":
-        chosen.sort(key=lambda r: (r.store_code, r.name))
+        rows.sort(key=lambda r: (r.store_code, r.name))
     elif sort == "overdue":
-        chosen.sort(key=lambda r: (-r.count(State.OVERDUE), -r.count(State.FAILED), r.name))
-    ordered = sorted(columns.values(), key=lambda c: (c.item.kind != TargetKind.COURSE, c.item.ref))
-    return Matrix(ordered, chosen, dict(covering))
+        rows.sort(key=lambda r: (-count(r, State.OVERDUE), -count(r, State.FAILED), r.name))
+
+
+def _ordered(columns: dict[str, Column]) -> list[Column]:
+    return sorted(columns.values(), key=lambda c: (c.item.kind != TargetKind.COURSE, c.item.ref))
 
 
 def _drill_cell(best: PersonResult | None, due: date, today: date) -> Cell:

@@ -10,7 +10,7 @@ acknowledgements; attempt totals; drills passed), each one query over everyone i
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, tzinfo
 
 from sqlalchemy import Select, case, func, select
@@ -200,10 +200,10 @@ def _attempts(session: Session, people: Select) -> dict[tuple[int, int], Tries]:
     }
 
 
-def _certificates(session: Session, people: Select) -> dict[tuple[int, int], Held]:
-    """Per person and course: the valid certificate that lasts longest, and the latest one."""
-    now = utcnow()
-    held: dict[tuple[int, int], Held] = {}
+def _certificates(session: Session, people: Select) -> dict[tuple[int, int], list[HeldCertificate]]:
+    """Per person and course: their certificates, oldest first (which is valid depends on when:
+    ``Gathered.held`` decides at its ``now``)."""
+    held: dict[tuple[int, int], list[HeldCertificate]] = {}
     for user_id, course_id, *columns in session.execute(
         select(
             Certificate.user_id,
@@ -215,17 +215,22 @@ def _certificates(session: Session, people: Select) -> dict[tuple[int, int], Hel
         .where(Certificate.user_id.in_(people))
         .order_by(Certificate.issued_at, Certificate.id)
     ):
-        cert = HeldCertificate(*columns)
-        mine = held.setdefault((user_id, course_id), Held())
-        mine.latest = cert
+        held.setdefault((user_id, course_id), []).append(HeldCertificate(*columns))
+    return held
+
+
+def held_at(certificates: list[HeldCertificate], now: datetime) -> Held:
+    """The valid certificate that lasts longest at ``now``, and the latest one."""
+    held = Held(latest=certificates[-1] if certificates else None)
+    for cert in certificates:
         if status_of(cert, now) != "valid":
             continue
-        best = mine.valid
+        best = held.valid
         if best is None or (
             best.expires_at is not None
             and (cert.expires_at is None or cert.expires_at > best.expires_at)
         ):
-            mine.valid = cert
+            held.valid = cert
     return held
 
 
@@ -252,7 +257,7 @@ class Gathered:
     courses: dict[str, CourseInfo]
     quizzes: dict[str, QuizInfo]
     drills: dict[str, dict]  # slug -> title
-    certificates: dict[tuple[int, int], Held]
+    certificates: dict[tuple[int, int], list[HeldCertificate]]
     reads: dict[tuple[int, int], int]
     acks: set[tuple[int, int]]
     tries: dict[tuple[int, int], Tries]
@@ -260,6 +265,14 @@ class Gathered:
     now: datetime
     zone: tzinfo  # the stores' time zone, resolved once for every certificate's day
     _required_quizzes: dict[int, list[tuple[int, str]]] = field(default_factory=dict)
+
+    def at(self, moment: datetime) -> Gathered:
+        """The same facts judged at another moment (which certificates are still valid)."""
+        return replace(self, now=moment)
+
+    def held(self, uid: int, course_id: int) -> Held:
+        """``uid``'s valid and latest certificate for a course, at ``now``."""
+        return held_at(self.certificates.get((uid, course_id), []), self.now)
 
     def title(self, kind: str, ref: str) -> dict:
         """An item's title (its reference when it is no longer imported)."""
@@ -311,7 +324,7 @@ class Gathered:
     def _course_facts(self, course: CourseInfo, uid: int) -> Facts:
         required = self._required(course)
         done = [self.tries.get((uid, qid)) or _NO_TRIES for qid, _grading in required]
-        held = self.certificates.get((uid, course.id), Held())
+        held = self.held(uid, course.id)
         cert, latest = held.valid, held.latest
         bests = [t.best for t in done if t.best is not None]
         lapsed = status_of(latest, self.now) if latest is not None and cert is None else None
@@ -433,7 +446,7 @@ def learner(session: Session, user: User) -> Standing:
         # no longer counts towards the next one.
         since = None
         if cell.state in (State.EXPIRED, State.REVOKED, State.EXPIRING):
-            since = _renewal_since(found.certificates[(user.id, course.id)], course, found.now)
+            since = _renewal_since(found.held(user.id, course.id), course, found.now)
         requirements = [
             Requirement(
                 kind,

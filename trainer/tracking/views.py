@@ -15,7 +15,7 @@ from trainer.forms import EmptyForm, choices
 from trainer.i18n import localised
 from trainer.models import Assignment, OnboardingRule, Role, Store, User
 from trainer.security import roles, signed_in
-from trainer.tracking import export, matrix, notices, service
+from trainer.tracking import export, kept, matrix, notices, service
 from trainer.tracking.forms import AssignForm, DueForm, RuleForm
 from trainer.tracking.labels import (
     SORT_LABELS,
@@ -82,17 +82,27 @@ def team():
     """The supervisor's main page: staff × assigned items, filtered, sorted, counted."""
     session = get_session()
     f = _filters(session)
-    built = _matrix(session, f)
+    if kept.refresh(session):
+        session.commit()
     page = max(request.args.get("page", 1, type=int), 1)
-    pages = max(1, -(-len(built.rows) // PAGE_SIZE))
+    built, total = kept.page(
+        session,
+        current_user,
+        number=page,
+        size=PAGE_SIZE,
+        store_id=f["store_id"],
+        item_key=f["item"] or None,
+        state=f["status"] or None,
+        sort=f["sort"],
+    )
     items = service.assignable_items(session)
     return render_template(
         "tracking/team.html",
         matrix=built,
-        rows=built.rows[(page - 1) * PAGE_SIZE : page * PAGE_SIZE],
-        total=len(built.rows),
+        rows=built.rows,
+        total=total,
         page=page,
-        pages=pages,
+        pages=max(1, -(-total // PAGE_SIZE)),
         filters=f,
         args=_query_args(f),
         items=items,
