@@ -38,6 +38,7 @@ from trainer.models import (
     DrillRun,
     LessonRead,
     MatrixCell,
+    MatrixStale,
     Quiz,
     RevocationReason,
     Role,
@@ -46,7 +47,7 @@ from trainer.models import (
     User,
     user_stores,
 )
-from trainer.quizzes.service import start_attempt, submit
+from trainer.quizzes.service import load_attempt, save_responses, start_attempt, submit
 from trainer.tracking import kept, matrix
 from trainer.tracking.service import Item, assign, cancel, change_due, today
 from trainer.tracking.standing import gather
@@ -315,6 +316,11 @@ def test_kept_cells_follow_every_kind_of_change(app, session, people):
     attempt = start_attempt(session, newcomers[0], quiz)
     session.commit()
     snapshot = _assert_kept_fresh(session, snapshot)
+    # An autosave changes no cell, and its no-op UPDATE of the attempt (which holds the row
+    # against a concurrent submit) marks nobody: the commonest request writes no mark.
+    save_responses(session, load_attempt(session, attempt.id), {1: None})
+    session.commit()
+    assert session.scalars(select(MatrixStale.user_id)).all() == []
     submit(session, attempt, responses={})
     session.commit()
     snapshot = _assert_kept_fresh(session, snapshot)

@@ -20,7 +20,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
-from sqlalchemy import Select, case, delete, func, insert, select
+from sqlalchemy import Connection, Select, case, delete, func, insert, inspect, select
 from sqlalchemy.orm import Session
 
 from trainer.certificates.service import local_day, local_zone
@@ -71,13 +71,24 @@ def _rows(operation: str) -> tuple[str, ...]:
     return {"INSERT": ("NEW",), "DELETE": ("OLD",)}.get(operation.split()[0], ("NEW", "OLD"))
 
 
-def trigger_ddl(dialect: str) -> list[str]:
-    """The statements that create the triggers on ``dialect`` (sqlite | postgresql)."""
+def trigger_ddl(bind: Connection) -> list[str]:
+    """The statements that create the triggers on ``bind``'s database (SQLite or PostgreSQL).
+
+    An UPDATE that changes nothing marks nobody: every quiz autosave runs one on its attempt
+    (``quizzes.service._HOLD_OPEN`` holds the row against a concurrent submit), and marking
+    there would add a write, and on PostgreSQL a wait behind a team page deciding that person
+    again, to the commonest request of all.
+    """
+    dialect = bind.dialect.name
     statements = []
     for table, operations, who in TRIGGERS:
         name = f"matrix_stale_{table}"
         if dialect == "postgresql":
-            body = "".join(
+            # json has no equality operator; jsonb does, so the row is compared as jsonb.
+            unchanged = (
+                " IF TG_OP = 'UPDATE' AND to_jsonb(NEW) = to_jsonb(OLD) THEN RETURN NULL; END IF;"
+            )
+            body = unchanged + "".join(
                 f" IF TG_OP = '{operation.split()[0]}' THEN"
                 + "".join(
                     f" INSERT INTO matrix_stale (user_id) {who.format(row=row)}"
@@ -102,9 +113,16 @@ def trigger_ddl(dialect: str) -> list[str]:
                 for row in _rows(operation)
             )
             suffix = operation.split()[0].lower()
+            when = ""
+            if suffix == "update":
+                columns = [f'"{column["name"]}"' for column in inspect(bind).get_columns(table)]
+                when = (
+                    f" WHEN ({', '.join(f'OLD.{c}' for c in columns)})"
+                    f" IS NOT ({', '.join(f'NEW.{c}' for c in columns)})"
+                )
             statements.append(
                 f'CREATE TRIGGER {name}_{suffix} AFTER {operation} ON "{table}"'
-                f" FOR EACH ROW BEGIN{inserts} END"
+                f" FOR EACH ROW{when} BEGIN{inserts} END"
             )
     return statements
 

@@ -42,7 +42,7 @@ def upgrade() -> None:
         sa.Column("user_id", sa.Integer(), autoincrement=False, nullable=False),
         sa.PrimaryKeyConstraint("user_id"),
     )
-    for statement in trigger_ddl(op.get_bind().dialect.name):
+    for statement in trigger_ddl(op.get_bind()):
         op.execute(statement)
     op.execute("INSERT INTO matrix_stale (user_id) VALUES (0)")
 
