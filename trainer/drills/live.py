@@ -206,6 +206,16 @@ def advance(session: Session, run: DrillRun, now: datetime | None = None) -> boo
     return True
 
 
+# Built once, like the other hot statements: every answer of the room runs it.
+_SOMEONE_STILL_OWES = select(
+    exists().where(
+        DrillParticipant.run_id == bindparam("run_id"),
+        DrillParticipant.finished_at.is_(None),
+        DrillParticipant.answered < bindparam("round"),
+    )
+)
+
+
 def advance_if_everyone_answered(session: Session, run: DrillRun) -> bool:
     """After an answer: when nobody still owes this round an answer, the next one begins.
 
@@ -217,15 +227,7 @@ def advance_if_everyone_answered(session: Session, run: DrillRun) -> bool:
     """
     if run.status != "running":
         return False
-    waiting = session.scalar(
-        select(
-            exists().where(
-                DrillParticipant.run_id == run.id,
-                DrillParticipant.finished_at.is_(None),
-                DrillParticipant.answered < run.round,
-            )
-        )
-    )
+    waiting = session.scalar(_SOMEONE_STILL_OWES, {"run_id": run.id, "round": run.round})
     return False if waiting else advance(session, run)
 
 
