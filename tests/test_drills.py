@@ -9,11 +9,13 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from tests.helpers import Actor, csrf_token, login_as
 from tests.test_attempt_versions import _counting, count_statements  # noqa: F401 (fixture)
@@ -424,6 +426,54 @@ def test_a_live_drill_from_lobby_to_record(app, session, staff, stores, drill_co
     assert "Debrief" in _page(ann, pids["ann"])
     finished = leader.get(f"/drills/live/{run_id}").get_data(as_text=True)
     assert "the board below is its record" in finished
+
+
+def test_two_last_answers_committed_at_the_same_moment_still_end_the_round(
+    app, session, backend, staff, stores, drill_content
+):
+    """Both answers commit before either checks who still owes the round: it moves on at once.
+
+    Were the check inside each answer's transaction, each would still see the other's answer
+    uncommitted (READ COMMITTED) and the round would wait for its deadline.
+    """
+    if backend == "sqlite":
+        pytest.skip("SQLite lets one writer in at a time: two answers cannot commit together")
+    leader, run_id = _open_live(app, staff["supervisor"], stores["S1"].id)
+    code = session.get(DrillRun, run_id).join_code
+    phones = {who: _client(app, staff[who]) for who in ("cashier", "cashier3")}
+    pids = {who: int(_join(p, code).location.rsplit("/", 1)[1]) for who, p in phones.items()}
+    _control(leader, run_id, "start")
+    posts = {}
+    for who, phone in phones.items():
+        html = _page(phone, pids[who])
+        tokens = {label: token for token, label in _CHOICE.findall(html)}
+        posts[who] = {
+            "number": "1",
+            "choice": tokens["Check the last transaction"],
+            "csrf_token": csrf_token(phone, f"/drills/play/{pids[who]}"),
+        }
+    # Hold each answer's commit until the other's answer is written too (rows locked, not
+    # committed), then let both commit together.
+    both_written = threading.Barrier(2, timeout=10)
+    held = threading.local()
+
+    def hold_the_answers_commit(_connection):
+        if not getattr(held, "done", False):
+            held.done = True
+            both_written.wait()
+
+    def answer(who):
+        return phones[who].post(f"/drills/play/{pids[who]}", data=posts[who], headers=FETCH)
+
+    event.listen(app.extensions["engine"], "commit", hold_the_answers_commit)
+    try:
+        with ThreadPoolExecutor(2) as pool:
+            responses = list(pool.map(answer, phones))
+    finally:
+        event.remove(app.extensions["engine"], "commit", hold_the_answers_commit)
+    assert [r.status_code for r in responses] == [200, 200]
+    session.expire_all()
+    assert session.get(DrillRun, run_id).round == 2
 
 
 def test_joining_is_for_ones_own_store_and_before_the_start(

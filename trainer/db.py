@@ -121,20 +121,31 @@ def init_app(app: Flask) -> None:
 
 
 def get_session() -> Session:
-    """The session of the current request (or app context), created on first use."""
+    """The session of the current request (or app context), created on first use.
+
+    It is bound to one connection, checked out here and returned to the pool at teardown: a
+    request that commits and then reads or writes again (an answer, then its round check) goes
+    on on the same connection. A session bound to the engine would return the connection at
+    each commit and check one out again, with another pre-ping round trip on PostgreSQL.
+    """
     if "db_session" not in g:
         from flask import current_app
 
-        g.db_session = current_app.extensions["sessionmaker"]()
+        connection = current_app.extensions["engine"].connect()
+        g.db_session = current_app.extensions["sessionmaker"](bind=connection)
     return g.db_session
 
 
 def _close_session(exc: BaseException | None) -> None:
     session = g.pop("db_session", None)
     if session is not None:
-        if exc is not None:
-            session.rollback()
-        session.close()
+        connection = session.bind
+        try:
+            if exc is not None:
+                session.rollback()
+            session.close()
+        finally:
+            connection.close()
 
 
 def alembic_config(url: str) -> AlembicConfig:

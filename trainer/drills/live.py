@@ -12,7 +12,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, bindparam, func, select, update
+from sqlalchemy import and_, bindparam, exists, func, select, update
 from sqlalchemy.orm import Session
 
 from trainer.drills import service
@@ -206,18 +206,29 @@ def advance(session: Session, run: DrillRun, now: datetime | None = None) -> boo
     return True
 
 
+# Built once, like the other hot statements: every answer of the room runs it.
+_SOMEONE_STILL_OWES = select(
+    exists().where(
+        DrillParticipant.run_id == bindparam("run_id"),
+        DrillParticipant.finished_at.is_(None),
+        DrillParticipant.answered < bindparam("round"),
+    )
+)
+
+
 def advance_if_everyone_answered(session: Session, run: DrillRun) -> bool:
-    """After an answer: when nobody still owes this round an answer, the next one begins."""
+    """After an answer: when nobody still owes this round an answer, the next one begins.
+
+    Called after the answer is committed, in a transaction of its own: of two last answers
+    committed at the same moment, each then sees the other's (under READ COMMITTED a check
+    inside the answer's own transaction could miss it, and the round would wait for its
+    deadline). EXISTS, not a count: it stops at the first person still owing an answer,
+    where a count reads every participant of the run, for every answer of the round.
+    """
     if run.status != "running":
         return False
-    waiting = session.scalar(
-        select(func.count()).where(
-            DrillParticipant.run_id == run.id,
-            DrillParticipant.finished_at.is_(None),
-            DrillParticipant.answered < run.round,
-        )
-    )
-    return advance(session, run) if not waiting else False
+    waiting = session.scalar(_SOMEONE_STILL_OWES, {"run_id": run.id, "round": run.round})
+    return False if waiting else advance(session, run)
 
 
 def finish(session: Session, run: DrillRun, now: datetime | None = None) -> None:

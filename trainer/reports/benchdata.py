@@ -406,7 +406,8 @@ def build(
     if session.bind.dialect.name == "postgresql":
         # Fresh statistics, as autovacuum would gather after a while: without them the planner
         # takes the new tables for empty and joins millions of rows in nested loops.
-        with session.bind.connect() as conn:
+        # A connection of its own: the command's session is bound to one (trainer.db).
+        with session.bind.engine.connect() as conn:
             conn.execution_options(isolation_level="AUTOCOMMIT").execute(text("ANALYZE"))
     return BenchSummary(
         n_stores, n_supervisors, staff, written_attempts, written_items, len(certificate_rows)

@@ -14,7 +14,6 @@ from zoneinfo import ZoneInfo
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from trainer.i18n import localised, percent
 from trainer.models import Attempt, AttemptStatus, Quiz, Store, TargetKind, User, user_stores
@@ -54,7 +53,7 @@ _STATUS = {
 
 
 def attempt_rows(
-    session: Session, viewer: User, store_id: int | None, item_key: str | None
+    viewer: User, store_id: int | None, item_key: str | None
 ) -> tuple[list[str], Iterator[list]]:
     """Every attempt of the staff in view, oldest person first; for one quiz or course's quizzes."""
     query = (
@@ -119,13 +118,13 @@ def attempt_rows(
                 "" if passed is None else (yes if passed else no),
             ]
 
+    maker = current_app.extensions["sessionmaker"]
+
     def rows():
-        # Runs while the response is sent, after the request's teardown has closed ``session``:
-        # reading reopens it, so it is closed here again (also when the download is cut off),
-        # or its connection would stay checked out, idle in a transaction.
-        try:
+        # Runs while the response is sent, after the request's teardown has closed its session
+        # and returned its connection: a session of its own, closed at the end (also when the
+        # download is cut off), or its connection would stay checked out.
+        with maker() as session:
             yield from lines(session.execute(query.execution_options(yield_per=BATCH)))
-        finally:
-            session.close()
 
     return headers, rows()

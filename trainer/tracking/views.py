@@ -127,7 +127,7 @@ def export_attempts(fmt: str):
     """Every attempt of the staff in view (store and item filters), as CSV or XLSX, streamed."""
     session = get_session()
     f = _filters(session)
-    headers, rows = export.attempt_rows(session, current_user, f["store_id"], f["item"] or None)
+    headers, rows = export.attempt_rows(current_user, f["store_id"], f["item"] or None)
     return spreadsheets.download(fmt, "attempts", headers, rows)
 
 
