@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import event, select
 
+from tests.conftest import BACKENDS
 from tests.helpers import Actor, csrf_token, login_as
 from tests.test_attempt_versions import _counting, count_statements  # noqa: F401 (fixture)
 from trainer.courses.importer import import_tree
@@ -428,6 +429,8 @@ def test_a_live_drill_from_lobby_to_record(app, session, staff, stores, drill_co
     assert "the board below is its record" in finished
 
 
+# PostgreSQL only: SQLite lets one writer in at a time, so two answers cannot commit together.
+@pytest.mark.parametrize("backend", [b for b in BACKENDS if b == "postgresql"], indirect=True)
 def test_two_last_answers_committed_at_the_same_moment_still_end_the_round(
     app, session, backend, staff, stores, drill_content
 ):
@@ -436,8 +439,6 @@ def test_two_last_answers_committed_at_the_same_moment_still_end_the_round(
     Were the check inside each answer's transaction, each would still see the other's answer
     uncommitted (READ COMMITTED) and the round would wait for its deadline.
     """
-    if backend == "sqlite":
-        pytest.skip("SQLite lets one writer in at a time: two answers cannot commit together")
     leader, run_id = _open_live(app, staff["supervisor"], stores["S1"].id)
     code = session.get(DrillRun, run_id).join_code
     phones = {who: _client(app, staff[who]) for who in ("cashier", "cashier3")}
