@@ -329,24 +329,22 @@ def test_kept_cells_follow_every_kind_of_change(app, session, people):
     record_attempt(session, newcomers[1], quiz, [(qid, 0.0, 1.0, None)])
     session.commit()
     snapshot = _assert_kept_fresh(session, snapshot)
-    # A drill run finished (the course requires it).
+    # A drill run under way: joining and answering change no cell and mark nobody.
     drill = session.scalar(select(Drill).where(Drill.slug == version.required_drills[0]))
     run = DrillRun(drill_id=drill.id, definition={}, definition_hash="x", mode="solo")
-    run.status = "finished"
+    run.status = "running"
     session.add(run)
     session.flush()
-    session.add(
-        DrillParticipant(
-            run_id=run.id,
-            user_id=newcomers[1].id,
-            nonce="kept",
-            answers=[],
-            finished_at=utcnow(),
-            percent=100.0,
-            passed=True,
-            critical_count=0,
-        )
-    )
+    participant = DrillParticipant(run_id=run.id, user_id=newcomers[1].id, nonce="kept", answers=[])
+    session.add(participant)
+    session.commit()
+    participant.answers = [{"step": "s1"}]
+    session.commit()
+    assert session.scalars(select(MatrixStale.user_id)).all() == []
+    # ... then finished (the course requires it).
+    run.status = "finished"
+    participant.finished_at, participant.percent = utcnow(), 100.0
+    participant.passed, participant.critical_count = True, 0
     session.commit()
     snapshot = _assert_kept_fresh(session, snapshot)
     # A certificate issued, then revoked.

@@ -48,9 +48,15 @@ TRIGGERS: list[tuple[str, tuple[str, ...], str]] = [
             "certificate",
             "lesson_read",
             "acknowledgement",
-            "drill_participant",
             "user_store",
         )
+    ),
+    # Only a finished run counts (drills.service.best_results): a live drill rewrites each
+    # participant's row at every answer, and those answers change no cell until the last.
+    (
+        "drill_participant",
+        ("INSERT", "UPDATE", "DELETE"),
+        "SELECT {row}.user_id WHERE {row}.finished_at IS NOT NULL",
     ),
     (
         "assignment",
