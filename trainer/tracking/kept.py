@@ -84,6 +84,10 @@ def trigger_ddl(bind: Connection) -> list[str]:
     (``quizzes.service._HOLD_OPEN`` holds the row against a concurrent submit), and marking
     there would add a write, and on PostgreSQL a wait behind a team page deciding that person
     again, to the commonest request of all.
+
+    SQLite compares the columns the table has when the trigger is created (PostgreSQL compares
+    whole rows): a migration that adds a column to one of these tables must drop and create
+    the triggers again, or a change to that column alone marks nobody on SQLite.
     """
     dialect = bind.dialect.name
     statements = []
