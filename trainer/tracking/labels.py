@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from flask import g
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from markupsafe import Markup
 
 from trainer.domain.tracking import Cell, State
-from trainer.i18n import date_filter, datetime_filter, percent
+from trainer.i18n import current_language, date_filter, datetime_filter, percent
 
 STATE_LABELS = {
     State.NOT_STARTED: _l("Not started"),
@@ -85,3 +87,23 @@ def cell_detail(cell: Cell) -> str:
     if not cell.done and cell.due:
         parts.append(_("due %(day)s", day=date_filter(cell.due)))
     return " · ".join(parts)
+
+
+def cell_badge(cell: Cell) -> Markup:
+    """A cell as every page shows it: its state's badge and, beside it, the detail.
+
+    Made once per distinct cell and language in a request (kept in ``g``): the team page shows
+    1,000 cells at compliance scope, most of them repeats (not started and due the same day,
+    the same drill score), and each detail translates and formats dates in the reader's
+    language (45 ms of the page's 130 ms went to rendering before).
+    """
+    made = g.setdefault("cell_badges", {})
+    key = (current_language(), cell)
+    if key not in made:
+        detail = cell_detail(cell)
+        made[key] = Markup('<span class="cell"><span class="badge {}">{}</span>{}</span>').format(
+            STATE_BADGES[cell.state],
+            state_label(cell.state),
+            Markup(' <span class="cell-detail">{}</span>').format(detail) if detail else "",
+        )
+    return made[key]

@@ -22,7 +22,7 @@ from trainer.tracking.labels import (
     SOURCE_LABELS,
     STATE_BADGES,
     STATE_LABELS,
-    cell_detail,
+    cell_badge,
     state_label,
 )
 from trainer.tracking.person import drill_run, overview, version_titles
@@ -36,7 +36,7 @@ PAGE_SIZE = 100
 for _name, _helper in {
     "state_label": state_label,
     "state_badge": STATE_BADGES.get,
-    "cell_detail": cell_detail,
+    "cell_badge": cell_badge,
     "notice_text": notices.text_of,
 }.items():
     bp.add_app_template_global(_helper, _name)
