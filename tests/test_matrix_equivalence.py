@@ -39,6 +39,7 @@ from trainer.models import (
     LessonRead,
     MatrixCell,
     MatrixStale,
+    OnTimeOutcome,
     Quiz,
     RevocationReason,
     Role,
@@ -231,10 +232,16 @@ def test_matrix_equals_a_cell_by_cell_recomputation(app, session, people):
 
 
 def _kept(session) -> dict:
-    return {
+    """The kept cells, and the trends report's kept on-time outcomes (the same marks)."""
+    cells = {
         (c.user_id, c.item): (c.state, c.at1, c.state1, c.at2, c.state2, c.at3, c.state3)
         for c in session.scalars(select(MatrixCell))
     }
+    outcomes = {
+        ("on time", o.assignment_id, o.user_id): (o.due_on, o.met)
+        for o in session.scalars(select(OnTimeOutcome))
+    }
+    return cells | outcomes
 
 
 def _states_at(session, moment: datetime) -> dict:

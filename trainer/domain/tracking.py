@@ -180,24 +180,6 @@ class OnTime:
         return 100.0 * self.on_time / self.due if self.due else None
 
 
-def on_time_by_month(
-    obligations: list[tuple[int, date, list[Span]]], today: date
-) -> dict[int, dict[str, OnTime]]:
-    """Per store and month ('YYYY-MM' of the due day): how many fell due, how many on time.
-
-    ``obligations`` holds one (store id, due day, spans) per person and assignment. Only due
-    days already over count: whether one due today or later is met on time is not known yet.
-    """
-    out: dict[int, dict[str, OnTime]] = {}
-    for store_id, due, spans in obligations:
-        if due >= today:
-            continue
-        tally = out.setdefault(store_id, {}).setdefault(f"{due.year:04d}-{due.month:02d}", OnTime())
-        tally.due += 1
-        tally.on_time += met_on(due, spans)
-    return out
-
-
 @dataclass(frozen=True)
 class Requirement:
     """One thing a course's certificate asks for: a quiz or a drill, and where the learner is."""

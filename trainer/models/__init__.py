@@ -35,6 +35,7 @@ from trainer.models.tracking import (
     NoticeKind,
     Notification,
     OnboardingRule,
+    OnTimeOutcome,
     TargetKind,
 )
 
@@ -63,6 +64,7 @@ __all__ = [
     "MonthSum",
     "NoticeKind",
     "Notification",
+    "OnTimeOutcome",
     "OnboardingRule",
     "Organisation",
     "Question",

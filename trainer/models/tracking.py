@@ -132,6 +132,24 @@ class MatrixCell(Base):
     state3: Mapped[str | None] = mapped_column(String(20))
 
 
+class OnTimeOutcome(Base):
+    """Whether a person met an assignment by their due day (a store assignment gives a later
+    joiner their own), decided ahead for the trends report (trainer.tracking.ontime).
+
+    Kept for every open assignment of every person, due or not: the outcome depends on the
+    facts alone, and a change to them marks the person (``MatrixStale``).
+    """
+
+    __tablename__ = "on_time_outcome"
+    # In key order on SQLite, as matrix_cell: the report reads them all.
+    __table_args__ = {"sqlite_with_rowid": False}
+
+    assignment_id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(primary_key=True)
+    due_on: Mapped[date] = mapped_column(Date)
+    met: Mapped[bool]
+
+
 class MatrixStale(Base):
     """People whose matrix cells must be decided again; user id 0 stands for everyone.
 

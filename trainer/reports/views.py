@@ -36,6 +36,7 @@ from trainer.reports.cache import cached
 from trainer.reports.items import item_analysis
 from trainer.reports.scope import OutOfScope, Scope, report_scope
 from trainer.security import roles
+from trainer.tracking import kept
 from trainer.tracking.ontime import OnTimeReport
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
@@ -234,6 +235,8 @@ def trends():
 
 def _trend_figures(scope: Scope, zone) -> tuple[service.Trends, OnTimeReport]:
     session = get_session()
+    if kept.refresh(session):  # the on-time outcomes of people whose facts changed
+        session.commit()
     figures = service.trends(session, scope, zone=zone)
     return figures, service.on_time_completion(session, scope, figures.months)
 

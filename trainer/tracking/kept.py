@@ -27,7 +27,7 @@ from trainer.certificates.service import local_day, local_zone
 from trainer.db import utcnow
 from trainer.domain.tracking import State
 from trainer.models import MatrixCell, MatrixStale, Store, TargetKind, User, user_stores
-from trainer.tracking import matrix
+from trainer.tracking import matrix, ontime
 from trainer.tracking.service import assignments_query, staff_query
 
 #: Moments a cell's state may change by time alone, at most: a certificate comes up for renewal,
@@ -194,7 +194,8 @@ def _kept_row(uid: int, key: str, states: list[tuple[datetime | None, str]]) -> 
 
 
 def refresh(session: Session, everyone: bool = False) -> bool:
-    """Decide again the cells of everyone marked stale (or everyone's); whether any were.
+    """Decide again the cells and on-time outcomes of everyone marked stale (or everyone's);
+    whether any were.
 
     The marks are taken away first: a change committed while this runs marks its person
     again, so it is seen by the next page rather than lost.
@@ -203,7 +204,8 @@ def refresh(session: Session, everyone: bool = False) -> bool:
     if not stale and not everyone:
         return False
     session.execute(delete(MatrixStale).where(MatrixStale.user_id.in_(stale)))
-    if everyone or 0 in stale or len(stale) >= EVERYONE_FROM:
+    whole = everyone or 0 in stale or len(stale) >= EVERYONE_FROM
+    if whole:
         people = select(User.id)
         session.execute(delete(MatrixCell))
     else:
@@ -214,11 +216,14 @@ def refresh(session: Session, everyone: bool = False) -> bool:
     rows = [_kept_row(uid, key, timeline(found, uid, key, zone)) for uid, key in found.dues]
     for start in range(0, len(rows), _BATCH):
         session.execute(insert(MatrixCell), rows[start : start + _BATCH])
+    # The trends report's outcomes follow the same facts, so the same marks.
+    ontime.keep(session, people, everyone=whole)
     return True
 
 
 def rebuild(session: Session) -> None:
-    """Decide every cell again (after bulk changes, or a change of TRAINER_TIMEZONE)."""
+    """Decide every cell and outcome again (after bulk changes, or a change of
+    TRAINER_TIMEZONE)."""
     refresh(session, everyone=True)
 
 
