@@ -27,7 +27,7 @@ run: system-run $(VENV)/.installed compile-translations
 
 test: system-run system-test $(VENV)/.installed-test node_modules/.installed compile-translations
 	$(BIN)/ruff check .
-	$(BIN)/pytest
+	$(BIN)/pytest -n auto
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .
