@@ -314,7 +314,9 @@ async def run_drill(port: int, leader: Participant, people: list[Participant], d
 
             on_step = [p for p in people if p.state.get("status") == "step"]
             t0 = time.perf_counter()
+            before = len(answer.latencies)
             await burst(answer, [answer_one(p) for p in on_step])
+            this_round = Phase("round", answer.latencies[before:])
 
             async def wait_next(person: Participant, before: str, moved: Phase = moved):
                 # As the page does: a poll every 1.5-2.5 s (app.js), the first one after a pause.
@@ -328,7 +330,8 @@ async def run_drill(port: int, leader: Participant, people: list[Participant], d
             keys = {p.username: p.state["key"] for p in on_step}
             await asyncio.gather(*(wait_next(p, keys[p.username]) for p in on_step))
             print(
-                f"  round {rounds}: {len(on_step)} answered, all moved on in "
+                f"  round {rounds}: {len(on_step)} answered (p50 / p99 "
+                f"{this_round.pct(50):.0f} / {this_round.pct(99):.0f} ms), all moved on in "
                 f"{time.perf_counter() - t0:.2f} s"
             )
         board = (await request("GET", f"/drills/live/{run_id}/board.json", leader)).json()

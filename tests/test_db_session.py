@@ -2,14 +2,16 @@
 
 A request that commits and then goes on (an answer, then its round check) must not check out
 a second connection (on PostgreSQL each checkout costs a pre-ping round trip); a request that
-fails must leave nothing behind, neither its writes nor a connection out of the pool.
+fails must leave nothing behind, neither its writes nor a connection out of the pool. A pooled
+connection that the database closed meanwhile (a restart) is replaced before a request uses it.
 """
 
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import create_engine, event, select, text
 
+from tests.conftest import BACKENDS
 from trainer.db import get_session
 from trainer.models import Store
 from trainer.security import public
@@ -35,8 +37,13 @@ def routes(app):
         session.flush()
         raise RuntimeError("a bug after the write")
 
+    @public
+    def backend_pid():
+        return str(get_session().scalar(text("SELECT pg_backend_pid()")))
+
     app.add_url_rule("/test/commit-twice", "commit_twice", commit_twice)
     app.add_url_rule("/test/fail", "fail_after_a_write", fail_after_a_write)
+    app.add_url_rule("/test/backend-pid", "backend_pid", backend_pid)
     return app
 
 
@@ -63,3 +70,21 @@ def test_a_failed_request_is_rolled_back_and_returns_its_connection(routes, sess
     assert session.scalar(select(Store).where(Store.code == "LOST")) is None
     # The pool hands the same connection out again, clean.
     assert routes.test_client().get("/test/commit-twice").get_data(as_text=True) == "2"
+
+
+@pytest.mark.parametrize("backend", [b for b in BACKENDS if b == "postgresql"], indirect=True)
+def test_a_pooled_connection_the_database_closed_is_replaced_before_use(
+    routes, backend, database_url
+):
+    """As after a database restart: the pooled connection's server process is gone."""
+    client = routes.test_client()
+    pid = int(client.get("/test/backend-pid").get_data(as_text=True))
+    admin = create_engine(database_url)
+    with admin.begin() as conn:
+        assert conn.scalar(text("SELECT pg_terminate_backend(:pid, 5000)"), {"pid": pid})
+    admin.dispose()
+    # The checkout's pre-ping finds it closed; the pool connects afresh.
+    response = client.get("/test/backend-pid")
+    assert response.status_code == 200
+    assert int(response.get_data(as_text=True)) != pid
+    assert client.get("/test/commit-twice").get_data(as_text=True) == "2"
