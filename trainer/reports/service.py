@@ -142,7 +142,8 @@ def trends(session: Session, scope: Scope, *, zone, months: int = 12) -> Trends:
 
 
 def on_time_completion(session: Session, scope: Scope, months: list[str]) -> OnTimeReport:
-    """Assignments completed on time per month, for the scope and each store (five queries).
+    """Assignments completed on time per month, for the scope and each store (two queries over
+    the outcomes kept ahead: call trainer.tracking.kept.refresh first).
 
     The rules are the team matrix's (see trainer.tracking.ontime).
     """

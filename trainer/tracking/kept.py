@@ -12,6 +12,9 @@ marks them in ``matrix_stale``; a content change or a store assignment marks eve
 (user id 0: everyone). Triggers rather than calls in the services, because attempts and
 certificates are also written by bulk statements (mass starts, bench data) that no ORM event
 sees. The next team page decides the marked people again before it reads (``refresh``).
+
+The same marks keep the trends report's on-time outcomes (trainer.tracking.ontime), which
+follow the same facts: ``refresh`` decides both, and the trends page calls it too.
 """
 
 from __future__ import annotations
