@@ -231,3 +231,37 @@ def test_graded_by_the_engine_and_after_an_essay(session, people, content):
     report = item_analysis(session, quiz, scope, first_only=False)
     assert report.attempts == 1
     _assert_same(session, quiz, admin)
+
+
+def test_sum_rows_are_written_in_key_order(app, session, people, content):
+    """Two submits of a quiz update the same sum rows: both lock them in key order (else, on
+    PostgreSQL, each could hold a row the other waits for, and one submit would fail)."""
+    from sqlalchemy import event
+
+    from trainer.quizzes.service import save_responses, start_attempt, submit
+
+    written: dict[str, list[tuple]] = {}
+
+    def keep(_conn, statement, multiparams, _params, _options):
+        table = getattr(statement, "table", None)
+        for model, key_names, _sums in itemsums.TABLES:
+            if table is model.__table__ and multiparams:
+                rows = multiparams[0] if isinstance(multiparams[0], list) else multiparams
+                written[model.__tablename__] = [tuple(row[k] for k in key_names) for row in rows]
+
+    quiz = session.scalar(select(Quiz).where(Quiz.slug == "no-essay"))
+    cashier = session.get(User, people["cashier"].user.id)
+    event.listen(app.extensions["engine"], "before_execute", keep)
+    try:
+        attempt = start_attempt(session, cashier, quiz)
+        save_responses(session, attempt, {item.position: None for item in attempt.items})
+        assert submit(session, attempt)
+        session.commit()
+    finally:
+        event.remove(app.extensions["engine"], "before_execute", keep)
+    assert {"item_sum", "topic_sum"} <= set(written)
+    for rows in written.values():
+        order = [tuple((v is None, "" if v is None else v) for v in row) for row in rows]
+        assert order == sorted(order)
+    # More than one row each, so the order means something.
+    assert len(written["item_sum"]) > 1 and len(written["topic_sum"]) > 1

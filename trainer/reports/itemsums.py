@@ -272,11 +272,20 @@ def _store(session: Session, sums: Sums, sign: int, models: tuple = ()) -> None:
                         **dict(zip(key_names, key, strict=True)),
                         **_signed(sum_names, acc, sign),
                     }
-                    for key, acc in by_key.items()
+                    # In key order: submits of the same quiz at the same store update the
+                    # same rows, each in its own question order; on PostgreSQL two of them
+                    # could each lock a row the other then waits for (a deadlock, one submit
+                    # failing). In one order, the second simply waits for the first.
+                    for key, acc in sorted(by_key.items(), key=_lock_order)
                 ],
             )
         if sign < 0:  # rows nobody counts any more would only slow the reports down
             conn.execute(delete(model).where(getattr(model, sum_names[0]) <= 0))
+
+
+def _lock_order(entry: tuple[tuple, list[float]]) -> tuple:
+    """A sum row's key as a sort key (a missing option, None, after every other)."""
+    return tuple((value is None, "" if value is None else value) for value in entry[0])
 
 
 def _signed(names: tuple[str, ...], values: list[float], sign: int) -> dict:
