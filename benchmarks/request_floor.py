@@ -1,6 +1,7 @@
 """Where a quiz request's time goes: the bare insert, trainer's fixed costs, and the quiz flow.
 
     .venv/bin/python benchmarks/request_floor.py [--requests 200] [--rounds 3]
+        [--clock wall|cpu] [--database sqlite|postgresql]
 
 One process, no network, no concurrency: each row is the mean time of one request through the
 app's WSGI test client (so the same for both apps), measured in alternating rounds so that a
@@ -17,6 +18,10 @@ busy machine slows every row alike. Rows:
 - ``start``, ``view``, ``save``, ``submit``: the quiz flow of quiz_load.py on ``placement``;
 - ``result``: the result page after the submit (not in quiz_load.py; issue #17 asks it to cost
   at most 5.5x the bare insert; it reads the feedback the submit kept with each answer).
+
+With ``--database postgresql`` trainer's rows use a private schema on the local PostgreSQL
+server (dropped at the end), so they show what the driver and the round trips add; the bare
+app stays on SQLite, as in every benchmark's baseline.
 
 The app is built as ``trainer serve`` builds it, rate limiter included; sign-in happens once,
 well under the limit.
@@ -43,6 +48,7 @@ from werkzeug.datastructures import MultiDict
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))  # the checkout, not an installed copy
 
+from capacity import PG_URL, drop_schema, postgres_schema  # noqa: E402 (after the path)
 from quiz_load import (  # noqa: E402 (after the path)
     ATTEMPT_RE,
     BIN,
@@ -149,6 +155,47 @@ def quiz_flow(client, timer: Timer, user: User) -> None:
     timer.time("result", lambda: client.get(f"/attempts/{attempt}/result"))
 
 
+def measure(tmp: Path, env: dict[str, str], timer: Timer, args: argparse.Namespace) -> None:
+    """Set up both apps in ``tmp`` and time every row into ``timer``."""
+    instance = tmp / "instance"
+    run_command([str(BIN / "trainer"), "db", "upgrade"], env)
+    run_command([str(BIN / "trainer"), "demo", "--staff", "1", "--keep-demo-passwords"], env)
+    os.environ["BARE_DATABASE_PATH"] = str(tmp / "bare.db")
+    import bare_app
+
+    bare_app.init_db(os.environ["BARE_DATABASE_PATH"])
+    bare = bare_app.create_app().test_client()
+    app, client, event = trainer_client(instance, env)
+
+    def _count(*_args):
+        timer.sql += 1
+
+    event.listen(app.extensions["engine"], "before_cursor_execute", _count)
+    user = User("cashier01", demo_password("cashier01"), rng=random.Random(7))
+    user.csrf = CSRF_RE.search(client.get(f"/quizzes/{QUIZ}").get_data(as_text=True))[1]
+    fixed = {
+        "bare insert": lambda: bare.post("/insert", data={"name": "x"}),
+        "bare page": lambda: bare.get("/page"),
+        "healthz": lambda: client.get("/healthz"),
+        "signed-in no-op": lambda: client.get("/_probe/noop"),
+        "signed-in empty page": lambda: client.get("/_probe/page"),
+        # The answers of the latest attempt's page (quiz_flow reads them), as a submit posts.
+        "signed-in form post": lambda: client.post("/_probe/post", data=MultiDict(user.answers())),
+    }
+    warm = Timer()
+    quiz_flow(client, warm, user)  # first: the form post needs an attempt's questions
+    for call in fixed.values():  # imports, compiled templates and statement caches
+        for _ in range(20):
+            call()
+    for _round in range(args.rounds):
+        for row, call in fixed.items():
+            for _ in range(args.requests):
+                timer.time(row, call)
+        for _ in range(max(1, args.requests // 10)):
+            quiz_flow(client, timer, user)
+    app.extensions["engine"].dispose()  # before the PostgreSQL schema is dropped
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--requests", type=int, default=200, help="per fixed-cost row per round")
@@ -160,51 +207,23 @@ def main(argv: list[str] | None = None) -> int:
         help="wall time (default), or this process's CPU time: steadier when other processes "
         "compete for the cores, since time spent waiting for a core is not counted",
     )
+    parser.add_argument("--database", choices=("sqlite", "postgresql"), default="sqlite")
+    parser.add_argument("--pg-url", default=PG_URL, help=f"PostgreSQL server ({PG_URL})")
     args = parser.parse_args(argv)
     if args.clock == "cpu":
         Timer.clock = staticmethod(time.process_time)
 
+    timer = Timer()
     with tempfile.TemporaryDirectory(prefix="request-floor-") as tmp:
-        instance = Path(tmp) / "instance"
-        env = trainer_env(instance, HERE.parent)  # the CLI runs this checkout too
-        run_command([str(BIN / "trainer"), "db", "upgrade"], env)
-        run_command([str(BIN / "trainer"), "demo", "--staff", "1", "--keep-demo-passwords"], env)
-        os.environ["BARE_DATABASE_PATH"] = str(Path(tmp) / "bare.db")
-        import bare_app
-
-        bare_app.init_db(os.environ["BARE_DATABASE_PATH"])
-        bare = bare_app.create_app().test_client()
-        app, client, event = trainer_client(instance, env)
-        timer = Timer()
-
-        def _count(*_args):
-            timer.sql += 1
-
-        event.listen(app.extensions["engine"], "before_cursor_execute", _count)
-        user = User("cashier01", demo_password("cashier01"), rng=random.Random(7))
-        user.csrf = CSRF_RE.search(client.get(f"/quizzes/{QUIZ}").get_data(as_text=True))[1]
-        fixed = {
-            "bare insert": lambda: bare.post("/insert", data={"name": "x"}),
-            "bare page": lambda: bare.get("/page"),
-            "healthz": lambda: client.get("/healthz"),
-            "signed-in no-op": lambda: client.get("/_probe/noop"),
-            "signed-in empty page": lambda: client.get("/_probe/page"),
-            # The answers of the latest attempt's page (quiz_flow reads them), as a submit posts.
-            "signed-in form post": lambda: client.post(
-                "/_probe/post", data=MultiDict(user.answers())
-            ),
-        }
-        warm = Timer()
-        quiz_flow(client, warm, user)  # first: the form post needs an attempt's questions
-        for call in fixed.values():  # imports, compiled templates and statement caches
-            for _ in range(20):
-                call()
-        for _round in range(args.rounds):
-            for row, call in fixed.items():
-                for _ in range(args.requests):
-                    timer.time(row, call)
-            for _ in range(max(1, args.requests // 10)):
-                quiz_flow(client, timer, user)
+        env = trainer_env(Path(tmp) / "instance", HERE.parent)  # the CLI runs this checkout too
+        schema = None
+        if args.database == "postgresql":
+            schema, env["TRAINER_DATABASE_URL"] = postgres_schema(args.pg_url)
+        try:
+            measure(Path(tmp), env, timer, args)
+        finally:
+            if schema:
+                drop_schema(args.pg_url, schema)
 
     base = timer.seconds["bare insert"] / timer.count["bare insert"]
     print(f"{'request':22} {'ms':>7} {'SQL':>5} {'x bare':>7}")

@@ -323,9 +323,8 @@ def test_kept_cells_follow_every_kind_of_change(app, session, people):
     attempt = start_attempt(session, newcomers[0], quiz)
     session.commit()
     snapshot = _assert_kept_fresh(session, snapshot)
-    # An autosave changes no cell, and its no-op UPDATE of the attempt (which holds the row
-    # against a concurrent submit) marks nobody: the commonest request writes no mark.
-    save_responses(session, load_attempt(session, attempt.id), {1: None})
+    # An autosave changes no cell and marks nobody: the commonest request writes no mark.
+    save_responses(session, load_attempt(session, attempt.id), {1: {"choice": "c0"}})
     session.commit()
     assert session.scalars(select(MatrixStale.user_id)).all() == []
     submit(session, attempt, responses={})

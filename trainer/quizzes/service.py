@@ -150,15 +150,27 @@ _UNDER_WAY = and_(
     _A.c.status == AttemptStatus.IN_PROGRESS,
     _A.c.submitted_at.is_(None),
 )
-# A no-op write that holds the attempt's row (see _hold_open).
-_HOLD_OPEN = update(_A).where(_UNDER_WAY).values(status=AttemptStatus.IN_PROGRESS)
-# (Bind names in an UPDATE's WHERE must differ from the columns it sets.)
+# (Bind names in an UPDATE's WHERE must differ from the columns of the table it updates.)
 _THIS_ITEM = and_(
     _I.c.attempt_id == bindparam("item_attempt"), _I.c.position == bindparam("item_position")
 )
+# An answer is written only while its attempt is under way, and the attempt's row is held
+# until the commit: FOR SHARE on PostgreSQL (SQLite, which ignores it, has one writer at a
+# time). So a submit running at the same time either waits for the answer and grades it, or
+# has graded already, and then nothing is written (see _write_responses).
+_STILL_UNDER_WAY = (
+    select(_A.c.id)
+    .where(
+        _A.c.id == bindparam("item_attempt"),
+        _A.c.status == AttemptStatus.IN_PROGRESS,
+        _A.c.submitted_at.is_(None),
+    )
+    .with_for_update(read=True)
+    .exists()
+)
 _SAVE_RESPONSE = (
     update(_I)
-    .where(_THIS_ITEM)
+    .where(_THIS_ITEM, _STILL_UNDER_WAY)
     .values(
         response=bindparam("new_response", type_=_I.c.response.type),
         saved_at=bindparam("new_saved_at", type_=_I.c.saved_at.type),
@@ -403,15 +415,12 @@ def check_responses(responses: dict[int, dict | None]) -> None:
             raise QuizError("too_long")
 
 
-def _hold_open(session: Session, attempt: AttemptState, now: datetime) -> None:
-    """Refuse writes to a closed attempt, also when another request closed it just now.
+def _refuse_closed(attempt: AttemptState, now: datetime) -> None:
+    """Refuse a write to an attempt that was closed when this request read it.
 
-    The no-op UPDATE holds the attempt's row until this transaction ends, so a submit running
-    at the same time either waits for these answers or has already graded (and we refuse).
+    One closed by another request since then is caught by the write itself (_write_responses).
     """
     if not is_open(attempt, now):
-        raise QuizError("closed")
-    if session.connection().execute(_HOLD_OPEN, {"attempt_id": attempt.id}).rowcount != 1:
         raise QuizError("closed")
 
 
@@ -433,19 +442,26 @@ def _apply_responses(
 
 
 def _write_responses(session: Session, attempt: AttemptState, items: list[ItemState]) -> None:
-    if items:
-        session.connection().execute(
-            _SAVE_RESPONSE,
-            [
-                {
-                    "item_attempt": attempt.id,
-                    "item_position": item.position,
-                    "new_response": item.response,
-                    "new_saved_at": item.saved_at,
-                }
-                for item in items
-            ],
-        )
+    """Store the items' answers, or refuse them all when a submit closed the attempt just now.
+
+    Each row's write checks the attempt (_STILL_UNDER_WAY) in the same statement: one check,
+    no separate write to hold the attempt's row, on the commonest request of all. The caller
+    rolls back on QuizError, so a refusal leaves none of the answers behind.
+    """
+    if not items:
+        return
+    rows = [
+        {
+            "item_attempt": attempt.id,
+            "item_position": item.position,
+            "new_response": item.response,
+            "new_saved_at": item.saved_at,
+        }
+        for item in items
+    ]
+    # (Both drivers report an executemany's rowcount as the sum over its rows.)
+    if session.connection().execute(_SAVE_RESPONSE, rows).rowcount != len(rows):
+        raise QuizError("closed")
 
 
 def save_responses(
@@ -457,7 +473,7 @@ def save_responses(
     """Store answers by item position; refused once submitted or past the deadline."""
     now = now or utcnow()
     check_responses(responses)
-    _hold_open(session, attempt, now)
+    _refuse_closed(attempt, now)
     _write_responses(session, attempt, _apply_responses(attempt, responses, now))
     return now
 
@@ -475,7 +491,7 @@ def advance_scenario(
     item = next((i for i in attempt.items if i.position == position), None)
     if item is None or item.question.get("type") != "scenario":
         raise QuizError("not_scenario")
-    _hold_open(session, attempt, now)
+    _refuse_closed(attempt, now)
     path = (item.response or {}).get("path", [])
     try:
         new_path = questions.scenario_advance(item.question, path, step_id, option_id)
@@ -498,7 +514,7 @@ def save_terminal(
     item = next((i for i in attempt.items if i.position == position), None)
     if item is None or item.question.get("type") != "terminal":
         raise QuizError("not_terminal")
-    _hold_open(session, attempt, now)
+    _refuse_closed(attempt, now)
     item.response, item.saved_at = {"actions": actions}, now
     _write_responses(session, attempt, [item])
     return item

@@ -83,10 +83,9 @@ def _rows(operation: str) -> tuple[str, ...]:
 def trigger_ddl(bind: Connection) -> list[str]:
     """The statements that create the triggers on ``bind``'s database (SQLite or PostgreSQL).
 
-    An UPDATE that changes nothing marks nobody: every quiz autosave runs one on its attempt
-    (``quizzes.service._HOLD_OPEN`` holds the row against a concurrent submit), and marking
-    there would add a write, and on PostgreSQL a wait behind a team page deciding that person
-    again, to the commonest request of all.
+    An UPDATE that changes nothing marks nobody: a row written again with the values it had
+    changes no cell, and marking it would add a write, and on PostgreSQL a wait behind a team
+    page deciding that person again, to the request that wrote it.
 
     SQLite compares the columns the table has when the trigger is created (PostgreSQL compares
     whole rows): a migration that adds a column to one of these tables must drop and create
