@@ -1,12 +1,14 @@
 """The request's database session: one connection for the whole request, returned at its end.
 
 A request that commits and then goes on (an answer, then its round check) must not check out
-a second connection (on PostgreSQL each checkout costs a pre-ping round trip); a request that
-fails must leave nothing behind, neither its writes nor a connection out of the pool. A pooled
-connection that the database closed meanwhile (a restart) is replaced before a request uses it.
+a second connection; a request that fails must leave nothing behind, neither its writes nor a
+connection out of the pool. A pooled connection that the database closed meanwhile (a
+restart) is replaced before a request uses it, and finding that out costs no round trip.
 """
 
 from __future__ import annotations
+
+import os
 
 import pytest
 from sqlalchemy import create_engine, event, select, text
@@ -83,8 +85,27 @@ def test_a_pooled_connection_the_database_closed_is_replaced_before_use(
     with admin.begin() as conn:
         assert conn.scalar(text("SELECT pg_terminate_backend(:pid, 5000)"), {"pid": pid})
     admin.dispose()
-    # The checkout's pre-ping finds it closed; the pool connects afresh.
+    # The checkout finds it closed; the pool connects afresh.
     response = client.get("/test/backend-pid")
     assert response.status_code == 200
     assert int(response.get_data(as_text=True)) != pid
     assert client.get("/test/commit-twice").get_data(as_text=True) == "2"
+
+
+@pytest.mark.parametrize("backend", [b for b in BACKENDS if b == "postgresql"], indirect=True)
+def test_a_checkout_sends_nothing_to_the_server(routes, backend, tmp_path):
+    """The request's first message is its BEGIN: no ping before it (one round trip fewer)."""
+    client = routes.test_client()
+    client.get("/test/backend-pid")  # the pool now holds a connection
+    trace = tmp_path / "libpq-trace"
+    with routes.extensions["engine"].connect() as conn:  # the same pooled connection
+        pgconn = conn.connection.dbapi_connection.pgconn
+        fd = os.open(trace, os.O_WRONLY | os.O_CREAT)
+        pgconn.trace(fd)
+    try:
+        assert client.get("/test/backend-pid").status_code == 200
+    finally:
+        pgconn.untrace()
+        os.close(fd)
+    sent = [line.split("\t")[3:5] for line in trace.read_text().splitlines() if "\tF\t" in line]
+    assert sent[0] == ["Query", ' "BEGIN"'], sent

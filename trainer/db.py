@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import select as select_module
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -10,6 +11,7 @@ from typing import TYPE_CHECKING
 from flask import Flask, g
 from sqlalchemy import JSON, DateTime, MetaData, Select, create_engine, event, func, select
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
@@ -109,7 +111,26 @@ def make_engine(url: str) -> Engine:
         return engine
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
-    return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10)
+    engine = create_engine(url, pool_size=5, max_overflow=10)
+    event.listen(engine, "checkout", _refuse_if_closed_by_server)
+    return engine
+
+
+def _refuse_if_closed_by_server(dbapi_connection, _record, _proxy) -> None:
+    """Keep a pooled PostgreSQL connection out of a request once the server has closed it.
+
+    A connection resting in the pool has nothing to read. When its socket is readable, the
+    server has said goodbye (it was restarted, or ended the session: an error message, then
+    end of file); DisconnectionError makes the pool drop it and connect afresh. This is what
+    SQLAlchemy's ``pool_pre_ping`` finds out too, with a round trip to the server at every
+    checkout: one of five on an autosave. What a poll cannot see is a server whose host
+    vanished without closing its connections; then the first statement fails, SQLAlchemy drops
+    every pooled connection, and the next request connects afresh.
+    """
+    poller = select_module.poll()
+    poller.register(dbapi_connection.fileno(), select_module.POLLIN)
+    if poller.poll(0):
+        raise DisconnectionError("the database server closed this pooled connection")
 
 
 def init_app(app: Flask) -> None:
@@ -126,7 +147,7 @@ def get_session() -> Session:
     It is bound to one connection, checked out here and returned to the pool at teardown: a
     request that commits and then reads or writes again (an answer, then its round check) goes
     on on the same connection. A session bound to the engine would return the connection at
-    each commit and check one out again, with another pre-ping round trip on PostgreSQL.
+    each commit and check one out again.
     """
     if "db_session" not in g:
         from flask import current_app
