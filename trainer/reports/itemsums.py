@@ -43,13 +43,14 @@ first.
 
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
 from collections.abc import Iterable
 from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from flask import current_app, has_app_context
-from sqlalchemy import case, delete, event, func, inspect, select
+from sqlalchemy import Select, bindparam, case, delete, event, func, inspect, select
 from sqlalchemy.orm import Session
 
 from trainer.db import utcnow
@@ -105,11 +106,11 @@ def month_of(column, dialect: str, zone_name: str, offset_minutes: int):
     return func.strftime("%Y-%m", column, f"{offset_minutes:+d} minutes")
 
 
-def local_month(session: Session, column):
-    """'YYYY-MM' of a stored UTC moment in the stores' time zone, in SQL (see month_of)."""
+def _month_setting(session: Session) -> tuple[str, str, int]:
+    """What month_of needs: the dialect, the stores' zone and its offset now in minutes."""
     zone = sums_zone()
     offset = int(utcnow().astimezone(zone).utcoffset().total_seconds() // 60)
-    return month_of(column, session.connection().dialect.name, str(zone), offset)
+    return session.connection().dialect.name, str(zone), offset
 
 
 def key_stores(key: str) -> list[int]:
@@ -144,17 +145,17 @@ def _store_keys(session: Session, user_ids: set[int] | None) -> dict[int, str]:
     return {user_id: store_key(ids) for user_id, ids in stores.items()}
 
 
-def _contributions(session: Session, conditions: list, keys: dict[int, str] | None = None) -> Sums:
-    """The sums of the graded attempts matching ``conditions``, by key (two queries).
+#: The attempts _contributions may select: by attempt, by quiz or by learner.
+_SELECT_BY = {"attempt": Attempt.id, "quiz": Attempt.quiz_id, "user": Attempt.user_id}
 
-    ``keys`` maps a learner to the store key to file their attempts under (default: their
-    stores now). Both queries group by the local month too, so that the per-month tables
-    come from the same rows (grading an attempt costs no extra query for them).
-    """
-    conditions = [Attempt.status == AttemptStatus.GRADED, *conditions]
+
+@functools.cache
+def _contribution_queries(by: str, dialect: str, zone: str, offset: int) -> tuple[Select, Select]:
+    """The two queries of _contributions, built once per setting (every submit runs them)."""
+    conditions = (Attempt.status == AttemptStatus.GRADED, _SELECT_BY[by] == bindparam("selected"))
     first = (Attempt.number == 1).label("first")
     option = option_key().label("option")
-    month = local_month(session, Attempt.submitted_at).label("month")
+    month = month_of(Attempt.submitted_at, dialect, zone, offset).label("month")
     x, y = AttemptItem.score, Attempt.score
     item_key = (
         Attempt.user_id,
@@ -165,7 +166,7 @@ def _contributions(session: Session, conditions: list, keys: dict[int, str] | No
         AttemptItem.max_score,
         month,
     )
-    item_rows = session.execute(
+    items = (
         select(
             *item_key,
             func.count(),
@@ -181,9 +182,9 @@ def _contributions(session: Session, conditions: list, keys: dict[int, str] | No
         .join(Question, Question.id == AttemptItem.question_id)
         .where(*conditions, AttemptItem.score.is_not(None))
         .group_by(*item_key)
-    ).all()
+    )
     quiz_key = (Attempt.user_id, Attempt.quiz_id, first, month)
-    quiz_rows = session.execute(
+    quizzes = (
         select(
             *quiz_key,
             func.count(),
@@ -193,7 +194,22 @@ def _contributions(session: Session, conditions: list, keys: dict[int, str] | No
         )
         .where(*conditions)
         .group_by(*quiz_key)
-    ).all()
+    )
+    return items, quizzes
+
+
+def _contributions(
+    session: Session, by: str, selected: int, keys: dict[int, str] | None = None
+) -> Sums:
+    """The sums of the graded attempts whose ``by`` (see _SELECT_BY) is ``selected``, by key.
+
+    ``keys`` maps a learner to the store key to file their attempts under (default: their
+    stores now). Both queries group by the local month too, so that the per-month tables
+    come from the same rows (grading an attempt costs no extra query for them).
+    """
+    item_query, quiz_query = _contribution_queries(by, *_month_setting(session))
+    item_rows = session.execute(item_query, {"selected": selected}).all()
+    quiz_rows = session.execute(quiz_query, {"selected": selected}).all()
     if keys is None:
         users = {row[0] for row in quiz_rows}
         keys = _store_keys(session, users if len(users) < 500 else None)
@@ -233,8 +249,10 @@ def _contributions(session: Session, conditions: list, keys: dict[int, str] | No
     return Sums(items, quizzes, topics, months)
 
 
-def _upsert_statement(session: Session, model, key: tuple[str, ...], sums: tuple[str, ...]):
-    if session.connection().dialect.name == "postgresql":
+@functools.cache
+def _upsert_statement(dialect: str, model, key: tuple[str, ...], sums: tuple[str, ...]):
+    """INSERT … ON CONFLICT DO UPDATE adding ``sums`` to the row of ``key`` (built once)."""
+    if dialect == "postgresql":
         from sqlalchemy.dialects.postgresql import insert
     else:
         from sqlalchemy.dialects.sqlite import insert
@@ -266,7 +284,7 @@ def _store(session: Session, sums: Sums, sign: int, models: tuple = ()) -> None:
             continue
         if by_key:
             conn.execute(
-                _upsert_statement(session, model, key_names, sum_names),
+                _upsert_statement(conn.dialect.name, model, key_names, sum_names),
                 [
                     {
                         **dict(zip(key_names, key, strict=True)),
@@ -295,12 +313,12 @@ def _signed(names: tuple[str, ...], values: list[float], sign: int) -> dict:
 def add_attempt(session: Session, attempt_id: int) -> None:
     """Count a graded attempt in the sums (call once, when it becomes graded)."""
     session.flush()
-    _store(session, _contributions(session, [Attempt.id == attempt_id]), 1)
+    _store(session, _contributions(session, "attempt", attempt_id), 1)
 
 
 def remove_attempt(session: Session, attempt_id: int) -> None:
     """Take a graded attempt out of the sums (before its grades change); no-op otherwise."""
-    _store(session, _contributions(session, [Attempt.id == attempt_id]), -1)
+    _store(session, _contributions(session, "attempt", attempt_id), -1)
 
 
 def rebuild(session: Session, models: tuple = ()) -> None:
@@ -314,7 +332,7 @@ def rebuild(session: Session, models: tuple = ()) -> None:
         session.execute(delete(model))
     keys = _store_keys(session, None)
     for quiz_id in session.scalars(select(Attempt.quiz_id).distinct()).all():
-        _store(session, _contributions(session, [Attempt.quiz_id == quiz_id], keys), 1, models)
+        _store(session, _contributions(session, "quiz", quiz_id, keys), 1, models)
 
 
 @event.listens_for(Session, "before_flush")
@@ -331,6 +349,5 @@ def _follow_store_changes(session: Session, _context, _instances) -> None:
         if before == after:
             continue
         with session.no_autoflush:
-            condition = [Attempt.user_id == user.id]
-            _store(session, _contributions(session, condition, {user.id: before}), -1)
-            _store(session, _contributions(session, condition, {user.id: after}), 1)
+            _store(session, _contributions(session, "user", user.id, {user.id: before}), -1)
+            _store(session, _contributions(session, "user", user.id, {user.id: after}), 1)
