@@ -33,6 +33,9 @@ Open loop: every request has an intended send time (an arrival, or the previous 
 the think time), and its latency is measured from that time, not from when it was sent. A slow
 server therefore builds a queue (gunicorn's listen backlog) and longer latencies, instead of
 slowing the load; a generator that falls behind shows as "send lag" and counts in the latency.
+A window's "requests" and percentiles are those meant to go in it; its "req/s answered" and
+"server CPU ms/req" count the responses that came back without error while it lasted, which
+over capacity are fewer.
 
 Client: aiohttp (``pip install -e '.[bench]'``) on one asyncio event loop, one connection per
 request (gunicorn's sync workers close each connection after the response, as quiz_load.py
@@ -208,6 +211,10 @@ class Window:
     gen_cpu: float
     other_cpu: float
     load: str
+    # Responses that came back without error while the window lasted (whenever they were
+    # meant to go): what the server got done. Over capacity it is fewer than the samples,
+    # which count every request meant to go in the window, answered or timed out.
+    answered: int = 0
 
     def ops(self, op: str) -> list[Sample]:
         return [s for s in self.samples if s.op == op]
@@ -434,7 +441,9 @@ async def spike(load: Load, learners: list[Learner], meter: Meter) -> Window:
     await asyncio.gather(
         *(load.start(learner, t0 + learner.rng.uniform(0, SPIKE_SECONDS)) for learner in learners)
     )
-    return meter.window(f"spike {len(learners)}", load.samples[first:])
+    window = meter.window(f"spike {len(learners)}", load.samples[first:])
+    window.answered = sum(s.ok for s in window.samples)
+    return window
 
 
 async def ramp(
@@ -467,6 +476,9 @@ async def ramp(
             window = meter.window(f"N={level}", [])
             await load.settle(ended, args.timeout + 1)  # their answers, while the load goes on
             window.samples = [s for s in load.samples if began <= s.intended < ended]
+            window.answered = sum(
+                s.ok and began <= s.intended + s.latency < ended for s in load.samples
+            )
             windows.append(window)
             print_window(window, level, flush=True)
             if not window.held():
@@ -483,11 +495,12 @@ async def ramp(
 def print_window(window: Window, level: int | None = None, *, flush: bool = False) -> None:
     samples = window.samples
     done = len(samples)
-    cpu = window.server_cpu * 1000 / done if done else float("nan")
+    answered = window.answered
+    cpu = window.server_cpu * 1000 / answered if answered else float("nan")
     lag = percentile([s.lag for s in samples], 99)
     print(
         f"\n{window.label}: {done} requests, {window.errors()} errors, "
-        f"{done / window.wall:.0f} req/s over {window.wall:.0f} s; "
+        f"{answered / window.wall:.0f} req/s answered over {window.wall:.0f} s; "
         f"server CPU {cpu:.2f} ms/req ({window.server_cpu * 100 / window.wall:.0f}%); "
         f"gen {window.gen_cpu * 100 / window.wall:.0f}% CPU, send lag p99 {lag:.0f} ms; "
         f"others {window.other_cpu * 100 / window.wall:.0f}% CPU; {window.load}"
