@@ -145,11 +145,8 @@ _LOAD_ATTEMPT_AND_ITEM = (
     )
     .where(_THIS_ATTEMPT)
 )
-_UNDER_WAY = and_(
-    _THIS_ATTEMPT,
-    _A.c.status == AttemptStatus.IN_PROGRESS,
-    _A.c.submitted_at.is_(None),
-)
+_IN_PROGRESS = and_(_A.c.status == AttemptStatus.IN_PROGRESS, _A.c.submitted_at.is_(None))
+_UNDER_WAY = and_(_THIS_ATTEMPT, _IN_PROGRESS)
 # (Bind names in an UPDATE's WHERE must differ from the columns of the table it updates.)
 _THIS_ITEM = and_(
     _I.c.attempt_id == bindparam("item_attempt"), _I.c.position == bindparam("item_position")
@@ -160,11 +157,7 @@ _THIS_ITEM = and_(
 # has graded already, and then nothing is written (see _write_responses).
 _STILL_UNDER_WAY = (
     select(_A.c.id)
-    .where(
-        _A.c.id == bindparam("item_attempt"),
-        _A.c.status == AttemptStatus.IN_PROGRESS,
-        _A.c.submitted_at.is_(None),
-    )
+    .where(_A.c.id == bindparam("item_attempt"), _IN_PROGRESS)
     .with_for_update(read=True)
     .exists()
 )
