@@ -176,3 +176,12 @@ def people(session, stores) -> dict[str, Actor]:
         out[username] = Actor(new.user, password)
     session.commit()
     return out
+
+
+@pytest.fixture
+def content(app, tmp_path, session, people):
+    """The quiz tests' content tree (tests/fixtures/content plus test_quizzes.QUIZZES),
+    imported; everyone reads in English. Shared here: eight modules test against it."""
+    from tests.test_quizzes import import_quiz_content
+
+    return import_quiz_content(app, tmp_path, session, people)

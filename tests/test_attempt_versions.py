@@ -25,18 +25,10 @@ from tests.test_quizzes import (
     _post,
     _start,
     _submit,
-    import_quiz_content,
 )
 from trainer.courses.importer import import_tree
 from trainer.models import AttemptStatus, Question, QuestionVersion, User
 from trainer.models import content as content_models
-
-
-@pytest.fixture
-def content(app, tmp_path, session, people):
-    """The quiz tests' content tree (one question of each type), imported."""
-    return import_quiz_content(app, tmp_path, session, people)
-
 
 OLD_STEM = "The batch is open and you overcharged. What do you do?"
 NEW_STEM = "The batch is still open and the amount was too high. What do you do?"

@@ -16,7 +16,6 @@ import pytest
 from sqlalchemy import func, select
 
 from tests.report_data import record_attempt
-from tests.test_quizzes import import_quiz_content
 from trainer.admin.service import create_user
 from trainer.domain import itemstats
 from trainer.models import Attempt, AttemptItem, AttemptStatus, ItemSum, Quiz, Role, Store, User
@@ -27,11 +26,6 @@ from trainer.reports.scope import report_scope
 
 QUESTIONS = ["b-void-single", "b-void-multiple", "b-rerun-truefalse", "b-void-short"]
 ESSAY = "b-timeout-essay"
-
-
-@pytest.fixture
-def content(app, tmp_path, session, people):
-    return import_quiz_content(app, tmp_path, session, people)
 
 
 def _random_response(rng: random.Random, qid: str) -> dict | None:

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import re
 
-import pytest
-
 from tests.helpers import login_as
 from tests.test_quizzes import (
     FETCH,
@@ -18,15 +16,9 @@ from tests.test_quizzes import (
     _post,
     _start,
     _submit,
-    import_quiz_content,
 )
 
 PER_PAGE = 3  # the "paged" quiz of tests/test_quizzes.py
-
-
-@pytest.fixture
-def content(app, tmp_path, session, people):
-    return import_quiz_content(app, tmp_path, session, people)
 
 
 def _navigator(html: str) -> list[tuple[str, str, bool]]:

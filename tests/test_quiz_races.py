@@ -12,16 +12,10 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 
-import pytest
 from sqlalchemy import event, text
 
 from tests.helpers import login_as
-from tests.test_quizzes import FETCH, _attempt, _fields, _page, _post, _start, import_quiz_content
-
-
-@pytest.fixture
-def content(app, tmp_path, session, people):
-    return import_quiz_content(app, tmp_path, session, people)
+from tests.test_quizzes import FETCH, _attempt, _fields, _page, _post, _start
 
 
 def _second_waits_for_first(app, first, second):

@@ -64,12 +64,6 @@ def _quiz_yaml(slug: str, questions: list[str], **settings) -> str:
     return yaml.safe_dump(definition, allow_unicode=True, sort_keys=False)
 
 
-@pytest.fixture
-def content(app, tmp_path, session, people):
-    """The fixture tree plus the quizzes above, imported; everyone reads in English."""
-    return import_quiz_content(app, tmp_path, session, people)
-
-
 def import_quiz_content(app, tmp_path, session, people) -> Path:
     """Build and import the content behind the ``content`` fixture (other modules reuse it)."""
     root = tmp_path / "content"

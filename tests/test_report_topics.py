@@ -4,21 +4,14 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import pytest
 from sqlalchemy import select
 
 from tests.helpers import login_as
 from tests.report_data import record_attempt
-from tests.test_quizzes import import_quiz_content
 from trainer.db import utcnow
 from trainer.models import Quiz, User
 from trainer.reports import service
 from trainer.reports.scope import report_scope
-
-
-@pytest.fixture
-def content(app, tmp_path, session, people):
-    return import_quiz_content(app, tmp_path, session, people)
 
 
 def _history(session, people):

@@ -61,14 +61,6 @@ def live_server(app):
     thread.join(timeout=5)
 
 
-@pytest.fixture
-def content(app, tmp_path, session, people):
-    """The quiz tests' content tree (its b-void-single question has a terminal panel)."""
-    from tests.test_quizzes import import_quiz_content
-
-    return import_quiz_content(app, tmp_path, session, people)
-
-
 def sign_in_and_start(page, live_server, actor, quiz: str = "scenario-first") -> int:
     """Sign ``actor`` in, start ``quiz`` and return the attempt's id (its page is open)."""
     page.goto(f"{live_server}/login")
