@@ -240,3 +240,40 @@ def test_sqlite_runs_in_wal_mode_with_busy_timeout(app, backend):
     with app.extensions["engine"].connect() as conn:
         assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
         assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() == 5000
+
+
+def test_content_import_decides_the_team_matrix_it_marked(app, session, people, content):
+    """A content change marks everyone's cells stale; the import decides them itself, so the
+    first supervisor's team page after it does not."""
+    from datetime import timedelta
+
+    from sqlalchemy import delete
+
+    from trainer.models import MatrixCell, MatrixStale, User
+    from trainer.tracking import kept
+    from trainer.tracking.service import Item, assign, today
+
+    cashier = session.get(User, people["cashier"].user.id)
+    assign(
+        session,
+        None,
+        Item("quiz", "basics-quiz", {}),
+        today() + timedelta(days=7),
+        people=[cashier],
+    )
+    kept.refresh(session)
+    session.execute(delete(MatrixCell))  # gone: only deciding everyone brings the cell back
+    session.commit()
+    lesson = content / "courses/basics/01-void-or-refund.en.md"
+    lesson.write_text(lesson.read_text().replace("Check the batch first", "Check the batch"))
+    course = content / "courses/basics/course.yaml"
+    course.write_text(course.read_text().replace('version: "1.2"', 'version: "1.3"'))
+
+    changed = _run(app, "content", "import", str(content))
+    assert changed.exit_code == 0, changed.output
+    assert "Team and trends pages brought up to date" in changed.output
+    assert session.scalars(select(MatrixStale.user_id)).all() == []
+    assert session.scalars(select(MatrixCell.item).where(MatrixCell.user_id == cashier.id)).all()
+    again = _run(app, "content", "import", str(content))  # nothing changed: nothing to decide
+    assert again.exit_code == 0, again.output
+    assert "brought up to date" not in again.output

@@ -39,6 +39,27 @@ def db_upgrade(no_content: bool) -> None:
         from trainer.courses.importer import import_shipped_content
 
         click.echo(_run_import(lambda: import_shipped_content(current_app)))
+        _decide_marked_cells()
+
+
+def _decide_marked_cells() -> None:
+    """After an import: decide the team matrix's cells that it marked stale, here and now.
+
+    A content change marks everyone (trainer.tracking.kept), and the next team or trends page
+    would decide them all again before it reads: seconds for a large staff, paid by the first
+    supervisor to look. The import is the one who changed the content and waits anyway.
+    """
+    import time
+
+    from trainer.db import get_session
+    from trainer.tracking import kept
+
+    session = get_session()
+    started = time.perf_counter()
+    if kept.refresh(session):
+        session.commit()
+        seconds = time.perf_counter() - started
+        click.echo(f"Team and trends pages brought up to date ({seconds:.1f} s).")
 
 
 @db.command("rebuild-sums")
@@ -113,6 +134,7 @@ def content_import(path: str | None) -> None:
 
     root = Path(path) if path else content_root(current_app)
     click.echo(_run_import(lambda: import_tree(current_app, root)))
+    _decide_marked_cells()
 
 
 @content.command("import-gift")
