@@ -55,7 +55,6 @@ import shutil
 import sys
 import tempfile
 import time
-import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlencode
@@ -78,7 +77,9 @@ from quiz_load import (  # noqa: E402 (after the path)
     _in_process_app,
     bare_pass,
     describe_checkout,
+    drop_schema,
     machine_busy,
+    postgres_schema,
     process_cpu,
     run_command,
     snapshot_checkout,
@@ -529,27 +530,6 @@ def print_window(window: Window, level: int | None = None, *, flush: bool = Fals
 # --------------------------------------------------------------------------- setup
 
 
-def postgres_schema(url: str) -> tuple[str, str]:
-    """A private schema on ``url``; returns (schema, the URL that uses it)."""
-    from sqlalchemy import create_engine, text
-
-    schema = f"capacity_{uuid.uuid4().hex[:10]}"
-    engine = create_engine("postgresql+psycopg://" + url.split("://", 1)[1])
-    with engine.begin() as conn:
-        conn.execute(text(f"CREATE SCHEMA {schema}"))
-    engine.dispose()
-    return schema, url + ("&" if "?" in url else "?") + f"options=-csearch_path%3D{schema}"
-
-
-def drop_schema(url: str, schema: str) -> None:
-    from sqlalchemy import create_engine, text
-
-    engine = create_engine("postgresql+psycopg://" + url.split("://", 1)[1])
-    with engine.begin() as conn:
-        conn.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
-    engine.dispose()
-
-
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     def counts(text: str) -> list[int]:
         values = [int(v) for v in text.split(",") if v.strip()]
@@ -642,7 +622,7 @@ def main(argv: list[str] | None = None) -> int:
         sys.path.insert(0, str(source))  # the in-process sign-in runs the same code
         env = trainer_env(tmp / "instance", source)
         if args.database == "postgresql":
-            schema, env["TRAINER_DATABASE_URL"] = postgres_schema(args.pg_url)
+            schema, env["TRAINER_DATABASE_URL"] = postgres_schema(args.pg_url, "capacity")
         trainer = str(BIN / "trainer")
         run_command([trainer, "db", "upgrade"], env)
         run_command([trainer, "demo", "--staff", "1"], env)

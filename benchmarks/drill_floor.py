@@ -82,14 +82,14 @@ def main(argv: list[str] | None = None) -> int:
 
     with tempfile.TemporaryDirectory(prefix="drill-floor-") as tmp:
         env = ql.trainer_env(Path(tmp) / "instance", HERE.parent)
-        admin = None
+        schema = None
         if args.database != "sqlite":  # a private schema, dropped at the end
-            admin = drill_start.private_schema(env, args.database)
+            schema, env["TRAINER_DATABASE_URL"] = ql.postgres_schema(args.database, "drill_floor")
         try:
             measure(args, env, Path(tmp), timer := Timer(args.profile))
         finally:
-            if admin is not None:
-                drill_start.drop_schema(*admin)
+            if schema is not None:
+                ql.drop_schema(args.database, schema)
 
     base = timer.seconds["bare insert"] / timer.count["bare insert"]
     print(f"{'request':14} {'CPU ms':>7} {'wall ms':>8} {'SQL':>5} {'x bare':>7} {'requests':>9}")

@@ -38,7 +38,6 @@ import statistics
 import sys
 import tempfile
 import time
-import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -373,40 +372,15 @@ def parse_args(argv):
     return args
 
 
-def private_schema(env: dict[str, str], database: str):
-    """A new schema of PostgreSQL ``database`` for this run: env points trainer at it.
-
-    Returns (engine, schema) for drop_schema at the end.
-    """
-    from sqlalchemy import create_engine, text
-
-    schema = f"drill_bench_{uuid.uuid4().hex[:10]}"
-    engine = create_engine("postgresql+psycopg://" + database.split("://", 1)[1])
-    with engine.begin() as conn:
-        conn.execute(text(f"CREATE SCHEMA {schema}"))
-    joiner = "&" if "?" in database else "?"
-    env["TRAINER_DATABASE_URL"] = f"{database}{joiner}options=-csearch_path%3D{schema}"
-    return engine, schema
-
-
-def drop_schema(engine, schema: str) -> None:
-    from sqlalchemy import text
-
-    with engine.begin() as conn:
-        conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
-    engine.dispose()
-
-
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     tmp = Path(tempfile.mkdtemp(prefix="drill-start-"))
     servers: list[ql.Server] = []
     schema = None
-    admin_engine = None
     try:
         env = ql.trainer_env(tmp / "instance", HERE.parent)
         if args.database != "sqlite":
-            admin_engine, schema = private_schema(env, args.database)
+            schema, env["TRAINER_DATABASE_URL"] = ql.postgres_schema(args.database, "drill_bench")
         trainer = str(ql.BIN / "trainer")
         ql.run_command([trainer, "db", "upgrade"], env)
         setup = time.perf_counter()
@@ -455,8 +429,8 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         for server in servers:
             server.stop()
-        if admin_engine is not None:
-            drop_schema(admin_engine, schema)
+        if schema is not None:
+            ql.drop_schema(args.database, schema)
         shutil.rmtree(tmp, ignore_errors=True)
 
 

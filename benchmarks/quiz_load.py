@@ -48,6 +48,7 @@ import tarfile
 import tempfile
 import threading
 import time
+import uuid
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -353,6 +354,28 @@ def trainer_env(instance: Path, source: Path | None) -> dict[str, str]:
     if source is not None:  # the copy shadows the editable install
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(source), env.get("PYTHONPATH")]))
     return env
+
+
+def postgres_schema(url: str, prefix: str) -> tuple[str, str]:
+    """A new private schema on PostgreSQL ``url``; returns (schema, the URL that uses it)."""
+    from sqlalchemy import create_engine, text
+
+    schema = f"{prefix}_{uuid.uuid4().hex[:10]}"
+    engine = create_engine("postgresql+psycopg://" + url.split("://", 1)[1])
+    with engine.begin() as conn:
+        conn.execute(text(f"CREATE SCHEMA {schema}"))
+    engine.dispose()
+    return schema, url + ("&" if "?" in url else "?") + f"options=-csearch_path%3D{schema}"
+
+
+def drop_schema(url: str, schema: str) -> None:
+    """Drop a schema made by :func:`postgres_schema`, with everything in it."""
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine("postgresql+psycopg://" + url.split("://", 1)[1])
+    with engine.begin() as conn:
+        conn.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
+    engine.dispose()
 
 
 def describe_checkout() -> str:

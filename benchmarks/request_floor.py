@@ -48,7 +48,7 @@ from werkzeug.datastructures import MultiDict
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))  # the checkout, not an installed copy
 
-from capacity import PG_URL, drop_schema, postgres_schema  # noqa: E402 (after the path)
+from capacity import PG_URL  # noqa: E402 (after the path)
 from quiz_load import (  # noqa: E402 (after the path)
     ATTEMPT_RE,
     BIN,
@@ -57,6 +57,8 @@ from quiz_load import (  # noqa: E402 (after the path)
     QUIZ,
     User,
     demo_password,
+    drop_schema,
+    postgres_schema,
     run_command,
     trainer_env,
 )
@@ -218,7 +220,7 @@ def main(argv: list[str] | None = None) -> int:
         env = trainer_env(Path(tmp) / "instance", HERE.parent)  # the CLI runs this checkout too
         schema = None
         if args.database == "postgresql":
-            schema, env["TRAINER_DATABASE_URL"] = postgres_schema(args.pg_url)
+            schema, env["TRAINER_DATABASE_URL"] = postgres_schema(args.pg_url, "request_floor")
         try:
             measure(Path(tmp), env, timer, args)
         finally:
