@@ -20,7 +20,6 @@ from sqlalchemy import select
 
 from tests.report_data import record_attempt
 from tests.test_item_sums import ESSAY, QUESTIONS, _ids, _learners, _random_response
-from tests.test_item_sums import content as content
 from trainer.db import utcnow
 from trainer.domain import weakspots
 from trainer.models import (
