@@ -70,6 +70,7 @@ from quiz_load import (  # noqa: E402 (after the path)
     CHOICE_RE,
     CSRF_RE,
     HOST,
+    PG_URL,
     QUIZ,
     USER_AGENT,
     OpStats,
@@ -91,7 +92,6 @@ OPERATIONS = ("start", "view", "save", "submit", "result")
 P95_LIMIT_MS = 500.0
 SPIKE_SECONDS = 2.0
 WARM = 8  # learners through the flow before anything is measured
-PG_URL = "postgresql://postgres@127.0.0.1:5432/test"
 
 
 # --------------------------------------------------------------------------- learners

@@ -356,6 +356,9 @@ def trainer_env(instance: Path, source: Path | None) -> dict[str, str]:
     return env
 
 
+PG_URL = "postgresql://postgres@127.0.0.1:5432/test"  # the machine's local server
+
+
 def postgres_schema(url: str, prefix: str) -> tuple[str, str]:
     """A new private schema on PostgreSQL ``url``; returns (schema, the URL that uses it)."""
     from sqlalchemy import create_engine, text

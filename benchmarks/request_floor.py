@@ -48,12 +48,12 @@ from werkzeug.datastructures import MultiDict
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))  # the checkout, not an installed copy
 
-from capacity import PG_URL  # noqa: E402 (after the path)
 from quiz_load import (  # noqa: E402 (after the path)
     ATTEMPT_RE,
     BIN,
     CHOICE_RE,
     CSRF_RE,
+    PG_URL,
     QUIZ,
     User,
     demo_password,
