@@ -360,8 +360,15 @@ PG_URL = "postgresql://postgres@127.0.0.1:5432/test"  # the machine's local serv
 
 
 def postgres_schema(url: str, prefix: str) -> tuple[str, str]:
-    """A new private schema on PostgreSQL ``url``; returns (schema, the URL that uses it)."""
+    """A new private schema on PostgreSQL ``url``; returns (schema, the URL that uses it).
+
+    The caller drops it in a ``finally``. A SIGTERM (``timeout``, ``kill``) would end the
+    process without running it and leave the schema on the shared server, so from here on it
+    exits the way Ctrl+C does, through the ``finally``.
+    """
     from sqlalchemy import create_engine, text
+
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(128 + signal.SIGTERM))
 
     schema = f"{prefix}_{uuid.uuid4().hex[:10]}"
     engine = create_engine("postgresql+psycopg://" + url.split("://", 1)[1])
