@@ -106,6 +106,26 @@ def test_a_void_by_tapping_the_keypad_passes_and_can_be_replayed(
     assert run.passed and [a["key"] for a in run.actions] == logged
 
 
+def test_printing_scrolls_the_receipt_not_the_page(page, live_server, people, shipped):
+    """On a phone the printer is below the keypad: a printed line must not move the page under
+    the cashier's finger (likely how a CI run lost one of 22 taps); the receipt's own
+    box scrolls to its last line instead."""
+    sign_in(page, live_server, people["cashier"])
+    start_run(page, live_server, "overcharge-void")
+    tap(page, "2 123456 enter 318 enter enter")
+    page.evaluate("window.scrollTo(0, 0)")
+    printer = page.locator("[data-receipt]")
+    assert printer.evaluate("el => el.getBoundingClientRect().top") > page.viewport_size["height"]
+    # The card tapped without Playwright's own scrolling to it: a DOM click, as a finger's.
+    page.evaluate(
+        "document.querySelector(\"[data-terminal] button[data-key='present:0']\").click()"
+    )
+    page.evaluate("window.trainerTerminalIdle()")
+    assert "000318" in printer.inner_text()  # the void's receipt was printed ...
+    assert page.evaluate("window.scrollY") == 0  # ... and the page stayed where it was
+    assert printer.evaluate("el => el.scrollTop + el.clientHeight >= el.scrollHeight - 1")
+
+
 def test_a_partial_refund_by_tapping_the_keypad_passes(page, live_server, people, session, shipped):
     sign_in(page, live_server, people["cashier"])
     start_run(page, live_server, "partial-return")

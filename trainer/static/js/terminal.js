@@ -35,13 +35,15 @@ const setUpTerminal = (terminal) => {
     }
   };
 
-  // The printer feeds one line at a time, as a real one does.
+  // The printer feeds one line at a time, as a real one does. Only the receipt's own box
+  // scrolls to the new line: on a phone the printer is below the keypad, and moving the page
+  // there would put another key under the cashier's next tap.
   let printing = Promise.resolve();
   const print = (lines) => {
     for (const line of lines) {
       printing = printing.then(() => new Promise((done) => {
         receipt.append(item("div", line.text, `receipt-${line.style}`));
-        receipt.lastElementChild.scrollIntoView({ block: "nearest" });
+        receipt.scrollTop = receipt.scrollHeight;
         setTimeout(done, 120);
       }));
     }
